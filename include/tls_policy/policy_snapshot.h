@@ -1,0 +1,99 @@
+/*
+ * policy_snapshot.h — an immutable, indexed generation of mysql.tls_policy.
+ *
+ * policy_store.c reads the table, feeds every row to a builder, and publishes
+ * the finished snapshot with one pointer swap.  A login looks up the rows
+ * that apply to it without locks and without SQL; its cost depends on the
+ * rows of its own user name (and of the anonymous user ''), never on rows of
+ * other accounts.
+ *
+ * Ownership: a snapshot is reference counted; tp_policy_snapshot_ref/unref
+ * are thread safe.  Rows and their parsed requirements live as long as the
+ * snapshot.
+ */
+#ifndef TLS_POLICY_POLICY_SNAPSHOT_H
+#define TLS_POLICY_POLICY_SNAPSHOT_H
+
+#include <stdint.h>
+#include <glib.h>
+#include "tls_policy/policy.h"
+
+G_BEGIN_DECLS
+
+typedef enum tp_row_mode {
+  TP_ROW_ENFORCE = 0,
+  TP_ROW_REPORT,
+} tp_row_mode;
+
+typedef struct tp_policy_row {
+  uint64_t id;              /* mysql.tls_policy.Id */
+  char *host;               /* Host pattern as stored */
+  char *user;               /* User as stored ("" = any user) */
+  char *requirement_text;   /* Requirement as stored */
+  tp_row_mode mode;
+  char *comment;
+  /* exactly one of the two is set */
+  tp_requirement *requirement;
+  char *parse_error;        /* message, when the text does not parse */
+  size_t parse_error_pos;   /* 0-based byte offset of the error */
+} tp_policy_row;
+
+typedef struct tp_policy_snapshot tp_policy_snapshot;
+typedef struct tp_policy_snapshot_builder tp_policy_snapshot_builder;
+
+tp_policy_snapshot_builder *tp_policy_snapshot_builder_new(void);
+/* Copies every string; parses the requirement.  A row that does not parse is
+ * kept (it denies its account) with its error.  Returns FALSE only for a Host
+ * or User value that cannot be a pattern (error set); such a row is also kept,
+ * as an invalid row, so the account fails closed. */
+gboolean tp_policy_snapshot_builder_add(tp_policy_snapshot_builder *b,
+                                        uint64_t id, const char *host,
+                                        const char *user,
+                                        const char *requirement_text,
+                                        size_t requirement_len,
+                                        tp_row_mode mode, const char *comment,
+                                        GError **error);
+/* Consumes the builder. */
+tp_policy_snapshot *tp_policy_snapshot_builder_finish(tp_policy_snapshot_builder *b,
+                                                      uint64_t generation);
+void tp_policy_snapshot_builder_free(tp_policy_snapshot_builder *b);
+
+tp_policy_snapshot *tp_policy_snapshot_ref(tp_policy_snapshot *s);
+void tp_policy_snapshot_unref(tp_policy_snapshot *s);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(tp_policy_snapshot, tp_policy_snapshot_unref)
+
+uint64_t tp_policy_snapshot_generation(const tp_policy_snapshot *s);
+guint tp_policy_snapshot_rows_loaded(const tp_policy_snapshot *s);
+guint tp_policy_snapshot_rows_invalid(const tp_policy_snapshot *s);
+/* All rows in table order (for views). */
+const GPtrArray *tp_policy_snapshot_rows(const tp_policy_snapshot *s);
+
+/*
+ * The rows of the most specific (Host, User) pair that matches the login,
+ * ordered as the server orders accounts; all rows of that pair are
+ * alternatives.  user: as sent; host: host name or IP as the server sees it;
+ * ip: numeric address or NULL (unix socket: host is "localhost").
+ * Returns NULL when no row matches.  The array belongs to the snapshot.
+ */
+const GPtrArray *tp_policy_snapshot_lookup(const tp_policy_snapshot *s,
+                                           const char *user, const char *host,
+                                           const char *ip);
+
+/*
+ * Added by account_match work: as tp_policy_snapshot_lookup(), and
+ * *n_examined (when non-NULL) receives the number of (Host, User) groups
+ * whose host pattern was tested.  That is the cost of the lookup; it is
+ * bounded by the groups of `user` plus those of '' (tests assert it).
+ */
+const GPtrArray *tp_policy_snapshot_lookup_counted(const tp_policy_snapshot *s,
+                                                   const char *user,
+                                                   const char *host,
+                                                   const char *ip,
+                                                   guint *n_examined);
+/* Added with it: the number of snapshots finished and not yet freed, in
+ * this process (leak diagnostics; the refcount tests assert it). */
+guint tp_policy_snapshot_live_count(void);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,177 @@
+/*
+ * decision.c — the one place where a login is decided.
+ *
+ * Every decision starts at deny and becomes admit only when each step
+ * passed:
+ *   1. the policy snapshot must be loaded (else policy_not_loaded);
+ *   2. the applicable rows are those of the most specific (Host, User) pair
+ *      (policy_snapshot.c); an ENFORCE row that does not parse fails the
+ *      whole account (policy_invalid), whatever the other rows say;
+ *   3. the global secure-transport rule: plain TCP is refused unless an
+ *      ENFORCE row of the pair is EXEMPT; TLS state unknown is refused;
+ *   4. the ENFORCE rows are alternatives: the first satisfied one admits;
+ *      if none is, the first row's failure is the reason;
+ *      REPORT rows are evaluated and reported, they never change the outcome;
+ *   5. a tls_cert login must be admitted by a row that names an identity;
+ *   6. REPORT mode turns a denial into "would deny"; the break-glass account
+ *      on the unix socket is let in only past denials caused by plugin state
+ *      (policy not loaded, TLS unknown, invalid rule), never past a rule.
+ */
+#include <string.h>
+#include "tls_policy/decision.h"
+#include "tls_policy/policy.h"
+
+void tp_verdict_init(tp_verdict *v)
+{
+  memset(v, 0, sizeof *v);
+  v->reason = TP_REASON_INTERNAL_ERROR;
+  v->detail = g_string_new(NULL);
+  g_strlcpy(v->rule, "none", sizeof v->rule);
+}
+
+void tp_verdict_clear(tp_verdict *v)
+{
+  if (v->detail)
+    g_string_free(v->detail, TRUE);
+  v->detail = NULL;
+}
+
+static void set_row_rule(tp_verdict *v, const tp_policy_row *row)
+{
+  v->row = row;
+  g_snprintf(v->rule, sizeof v->rule, "row %" G_GUINT64_FORMAT,
+             (guint64) row->id);
+}
+
+/* Steps 2-5.  Returns the reason; sets v->row/v->rule. */
+static tp_reason decide_rows(const tp_decide_input *in, const GPtrArray *rows,
+                             tp_verdict *v)
+{
+  const tp_login *login = in->login;
+  gboolean exempt = FALSE, any_enforce = FALSE;
+
+  for (guint i = 0; rows && i < rows->len; i++)
+  {
+    const tp_policy_row *row = g_ptr_array_index(rows, i);
+    if (row->mode != TP_ROW_ENFORCE)
+      continue;
+    any_enforce = TRUE;
+    if (!row->requirement)
+    {
+      set_row_rule(v, row);
+      g_string_append_printf(v->detail, "rule does not parse: %s",
+                             row->parse_error ? row->parse_error : "?");
+      return TP_REASON_POLICY_INVALID;
+    }
+    if (tp_requirement_is_exempt(row->requirement))
+      exempt = TRUE;
+  }
+
+  if (in->require_secure_transport && !exempt &&
+      login->transport != TP_TRANSPORT_SOCKET)
+  {
+    if (login->tls_state != TP_TLS_YES)
+    {
+      g_strlcpy(v->rule, "global", sizeof v->rule);
+      return login->tls_state == TP_TLS_UNKNOWN ? TP_REASON_TLS_UNKNOWN
+                                                : TP_REASON_INSECURE_TRANSPORT;
+    }
+  }
+
+  /* REPORT rows: evaluated for the record only. */
+  for (guint i = 0; rows && i < rows->len; i++)
+  {
+    const tp_policy_row *row = g_ptr_array_index(rows, i);
+    if (row->mode != TP_ROW_REPORT)
+      continue;
+    tp_reason r = row->requirement
+                      ? tp_requirement_evaluate(row->requirement, login, NULL)
+                      : TP_REASON_POLICY_INVALID;
+    if (r != TP_REASON_OK && v->report_rows_failed++ == 0)
+    {
+      v->report_reason = r;
+      v->report_row_id = row->id;
+    }
+  }
+
+  if (!any_enforce)
+  {
+    if (in->identity_required)
+      return TP_REASON_NO_IDENTITY_RULE;
+    return TP_REASON_OK;
+  }
+
+  tp_reason first_failure = TP_REASON_OK;
+  const tp_policy_row *first_failed_row = NULL;
+  g_autoptr(GString) first_detail = g_string_new(NULL);
+  gboolean satisfied_without_identity = FALSE;
+  for (guint i = 0; i < rows->len; i++)
+  {
+    const tp_policy_row *row = g_ptr_array_index(rows, i);
+    if (row->mode != TP_ROW_ENFORCE)
+      continue;
+    g_autoptr(GString) detail = g_string_new(NULL);
+    tp_reason r = tp_requirement_evaluate(row->requirement, login, detail);
+    if (r == TP_REASON_OK)
+    {
+      if (in->identity_required && !tp_requirement_has_identity(row->requirement))
+      {
+        satisfied_without_identity = TRUE;
+        continue;
+      }
+      set_row_rule(v, row);
+      return TP_REASON_OK;
+    }
+    if (!first_failed_row)
+    {
+      first_failure = r;
+      first_failed_row = row;
+      g_string_assign(first_detail, detail->str);
+    }
+  }
+  if (first_failed_row)
+  {
+    set_row_rule(v, first_failed_row);
+    g_string_append(v->detail, first_detail->str);
+    if (satisfied_without_identity)
+      return TP_REASON_NO_IDENTITY_RULE;
+    return first_failure;
+  }
+  return TP_REASON_NO_IDENTITY_RULE;
+}
+
+static gboolean state_failure(tp_reason r)
+{
+  return r == TP_REASON_POLICY_NOT_LOADED || r == TP_REASON_TLS_UNKNOWN ||
+         r == TP_REASON_POLICY_INVALID || r == TP_REASON_INTERNAL_ERROR;
+}
+
+void tp_decide(const tp_decide_input *in, tp_verdict *v)
+{
+  tp_reason reason;
+  if (!in->policy_loaded)
+  {
+    g_strlcpy(v->rule, "none", sizeof v->rule);
+    reason = TP_REASON_POLICY_NOT_LOADED;
+  }
+  else
+  {
+    const GPtrArray *rows =
+        in->policy ? tp_policy_snapshot_lookup(in->policy, in->login->user,
+                                               in->login->host, in->login->ip)
+                   : NULL;
+    reason = decide_rows(in, rows, v);
+  }
+  v->reason = reason;
+  v->admit = reason == TP_REASON_OK;
+  if (!v->admit && in->report_mode)
+  {
+    v->admit = TRUE;
+    v->report_only = TRUE;
+  }
+  else if (!v->admit && in->break_glass_eligible && state_failure(reason))
+  {
+    v->admit = TRUE;
+    v->break_glass = TRUE;
+  }
+}

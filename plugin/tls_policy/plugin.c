@@ -1,0 +1,369 @@
+/*
+ * plugin.c — plugin declarations, system and status variables, and the
+ * init/deinit order.
+ *
+ * tls_policy is an AUDIT plugin (interface 0x0302 is not tied to the server
+ * point release, DESIGN-NOTES 2.5).  The audit interface is used only to
+ * learn about connections ending, tables changing and statements that ran;
+ * enforcement happens in the wrapped authentication handlers (auth_hook.c).
+ *
+ * Init order: pin the library, check the server ABI (refuse to load, touching
+ * nothing, if anything is off), start the TLS observer, the policy store, and
+ * finally wrap the handlers.  Deinit undoes it in reverse order.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <string.h>
+#include <mysql/plugin.h>
+#include <mysql/plugin_audit.h>
+#include "auth_hook.h"
+#include "config.h"
+#include "policy_store.h"
+#include "report.h"
+#include "server_abi.h"
+#include "tls_facts.h"
+
+/* ---- system variables ---------------------------------------------------- */
+
+char tp_opt_require_secure_transport;
+unsigned long tp_opt_mode;
+
+/* tls_policy_break_glass_users: a plugin-owned copy (hazard H5: never keep
+ * the server's *save pointer).  break_glass_lock protects the buffer; the
+ * server's LOCK_global_system_variables, held around update and SHOW, keeps
+ * readers of the variable itself out while it changes. */
+#define TP_BREAK_GLASS_MAX 512
+static char break_glass_buf[TP_BREAK_GLASS_MAX] = "root";
+static char *opt_break_glass_users = break_glass_buf;
+static GMutex break_glass_lock;
+
+gboolean tp_config_is_break_glass_user(const char *user)
+{
+  gboolean found = FALSE;
+  g_mutex_lock(&break_glass_lock);
+  g_auto(GStrv) names = g_strsplit(break_glass_buf, ",", -1);
+  g_mutex_unlock(&break_glass_lock);
+  for (char **n = names; *n && !found; n++)
+    found = strcmp(g_strstrip(*n), user) == 0 && **n;
+  return found;
+}
+
+static int check_break_glass(MYSQL_THD thd, struct st_mysql_sys_var *var,
+                             void *save, struct st_mysql_value *value)
+{
+  int len = 0;
+  char buf[16];
+  const char *s = value->val_str(value, buf, &len);
+  if (!s || len >= TP_BREAK_GLASS_MAX)
+    return 1;
+  *(const char **) save = s;
+  return 0;
+}
+
+static void update_break_glass(MYSQL_THD thd, struct st_mysql_sys_var *var,
+                               void *var_ptr, const void *save)
+{
+  const char *s = *(const char *const *) save;
+  g_mutex_lock(&break_glass_lock);
+  g_strlcpy(break_glass_buf, s ? s : "", sizeof break_glass_buf);
+  g_mutex_unlock(&break_glass_lock);
+  *(char **) var_ptr = break_glass_buf;
+}
+
+static MYSQL_SYSVAR_BOOL(require_secure_transport,
+  tp_opt_require_secure_transport, PLUGIN_VAR_OPCMDARG,
+  "Deny logins over plain TCP. TLS (over TCP or the unix socket) and the "
+  "plain unix socket are secure.", NULL, NULL, 0);
+
+static const char *mode_names[] = { "ENFORCE", "REPORT", NULL };
+static TYPELIB mode_typelib = { G_N_ELEMENTS(mode_names) - 1, "",
+                                mode_names, NULL };
+static MYSQL_SYSVAR_ENUM(mode, tp_opt_mode, PLUGIN_VAR_RQCMDARG,
+  "ENFORCE denies logins that fail the policy; REPORT only counts and logs "
+  "them as 'would deny' and lets them in.", NULL, NULL, TP_MODE_ENFORCE,
+  &mode_typelib);
+
+static MYSQL_SYSVAR_STR(break_glass_users, opt_break_glass_users,
+  PLUGIN_VAR_RQCMDARG,
+  "Comma-separated user names that may still log in over the local unix "
+  "socket when the plugin itself cannot decide (policy not loaded, TLS state "
+  "unknown, invalid rule). Never bypasses a rule that was evaluated.",
+  check_break_glass, update_break_glass, "root");
+
+static MYSQL_SYSVAR_UINT(refresh_interval, tp_opt_refresh_interval,
+  PLUGIN_VAR_RQCMDARG,
+  "Seconds between the periodic checks of mysql.tls_policy for changes "
+  "that no event announced (a safety net; changes are normally seen at once).",
+  NULL, NULL, 10, 1, 3600, 0);
+
+static struct st_mysql_sys_var *tp_system_variables[] = {
+  MYSQL_SYSVAR(require_secure_transport),
+  MYSQL_SYSVAR(refresh_interval),
+  MYSQL_SYSVAR(mode),
+  MYSQL_SYSVAR(break_glass_users),
+  NULL
+};
+
+/* ---- status variables ---------------------------------------------------- */
+
+static int show_covered(MYSQL_THD thd, struct st_mysql_show_var *var,
+                        void *buff, struct system_status_var *sv,
+                        enum enum_var_type scope)
+{
+  var->type = SHOW_CHAR;
+  var->value = buff;
+  tp_auth_hook_covered(buff, SHOW_VAR_FUNC_BUFF_SIZE);
+  return 0;
+}
+
+static int show_uncovered(MYSQL_THD thd, struct st_mysql_show_var *var,
+                          void *buff, struct system_status_var *sv,
+                          enum enum_var_type scope)
+{
+  var->type = SHOW_CHAR;
+  var->value = buff;
+  tp_auth_hook_uncovered(buff, SHOW_VAR_FUNC_BUFF_SIZE);
+  return 0;
+}
+
+static int show_policy_error(MYSQL_THD thd, struct st_mysql_show_var *var,
+                             void *buff, struct system_status_var *sv,
+                             enum enum_var_type scope)
+{
+  var->type = SHOW_CHAR;
+  var->value = buff;
+  tp_policy_store_last_error(buff, SHOW_VAR_FUNC_BUFF_SIZE);
+  return 0;
+}
+
+static int show_tracked(MYSQL_THD thd, struct st_mysql_show_var *var,
+                        void *buff, struct system_status_var *sv,
+                        enum enum_var_type scope)
+{
+  var->type = SHOW_ULONGLONG;
+  var->value = buff;
+  *(unsigned long long *) buff = tp_conn_tracked();
+  return 0;
+}
+
+#define TP_SHOW_DENIED(sym, name, text) \
+  { "denied_" name, (char *) &tp_stats.denied[TP_REASON_##sym], SHOW_ULONGLONG },
+#define TP_SHOW_WOULD(sym, name, text) \
+  { "would_deny_" name, (char *) &tp_stats.would_deny[TP_REASON_##sym], SHOW_ULONGLONG },
+
+
+static struct st_mysql_show_var tp_status_inner[] = {
+  { "logins_checked", (char *) &tp_stats.logins_checked, SHOW_ULONGLONG },
+  { "logins_admitted", (char *) &tp_stats.logins_admitted, SHOW_ULONGLONG },
+  { "logins_denied", (char *) &tp_stats.logins_denied, SHOW_ULONGLONG },
+  { "logins_would_deny", (char *) &tp_stats.logins_would_deny, SHOW_ULONGLONG },
+  { "break_glass_logins", (char *) &tp_stats.break_glass_logins, SHOW_ULONGLONG },
+  { "report_rows_failed", (char *) &tp_stats.report_rows_failed, SHOW_ULONGLONG },
+  { "policy_loaded", (char *) &tp_store_status.loaded, SHOW_ULONGLONG },
+  { "policy_generation", (char *) &tp_store_status.generation, SHOW_ULONGLONG },
+  { "rules_loaded", (char *) &tp_store_status.rules_loaded, SHOW_ULONGLONG },
+  { "rules_invalid", (char *) &tp_store_status.rules_invalid, SHOW_ULONGLONG },
+  { "policy_refreshes", (char *) &tp_store_status.refreshes, SHOW_ULONGLONG },
+  { "policy_refresh_failures", (char *) &tp_store_status.refresh_failures, SHOW_ULONGLONG },
+  { "policy_last_refresh", (char *) &tp_store_status.last_refresh, SHOW_ULONGLONG },
+  { "policy_last_error", (char *) &show_policy_error, SHOW_FUNC },
+  { "tracked_connections", (char *) &show_tracked, SHOW_FUNC },
+  { "covered_auth_plugins", (char *) &show_covered, SHOW_FUNC },
+  { "uncovered_auth_plugins", (char *) &show_uncovered, SHOW_FUNC },
+  TP_DENY_REASON_LIST(TP_SHOW_DENIED)
+  TP_DENY_REASON_LIST(TP_SHOW_WOULD)
+  { 0, 0, 0 }
+};
+
+static struct st_mysql_show_var tp_status_variables[] = {
+  { "Tls_policy", (char *) tp_status_inner, SHOW_ARRAY },
+  { 0, 0, 0 }
+};
+
+/* ---- audit events ------------------------------------------------------- */
+
+static gint plugin_running;
+
+/* Sessions that wrote mysql.tls_policy: after each of their statements the
+ * policy is re-read before the statement's end is acknowledged to the
+ * plugin, so that the next login sees the committed change.  Cleared at
+ * COMMIT/ROLLBACK and disconnect.  touched_lock protects touched. */
+static GMutex touched_lock;
+static GHashTable *touched;   /* conn id (guint64*) set */
+
+static void touched_set(guint64 id, gboolean on)
+{
+  g_mutex_lock(&touched_lock);
+  if (!touched && on)
+    touched = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+  if (touched)
+  {
+    if (on)
+      g_hash_table_add(touched, g_memdup2(&id, sizeof id));
+    else
+      g_hash_table_remove(touched, &id);
+  }
+  g_mutex_unlock(&touched_lock);
+}
+
+static gboolean touched_get(guint64 id)
+{
+  g_mutex_lock(&touched_lock);
+  gboolean on = touched && g_hash_table_contains(touched, &id);
+  g_mutex_unlock(&touched_lock);
+  return on;
+}
+
+static void touched_clear_all(void)
+{
+  g_mutex_lock(&touched_lock);
+  if (touched)
+    g_hash_table_destroy(touched);
+  touched = NULL;
+  g_mutex_unlock(&touched_lock);
+}
+
+static gboolean lex_eq(const char *a, size_t alen, const char *b)
+{
+  return alen == strlen(b) && g_ascii_strncasecmp(a, b, alen) == 0;
+}
+
+static void tp_notify(MYSQL_THD thd, unsigned int event_class, const void *ev)
+{
+  if (!g_atomic_int_get(&plugin_running))
+    return;
+  if (event_class == MYSQL_AUDIT_CONNECTION_CLASS)
+  {
+    const struct mysql_event_connection *c = ev;
+    if (c->event_subclass == MYSQL_AUDIT_CONNECTION_DISCONNECT ||
+        (c->event_subclass == MYSQL_AUDIT_CONNECTION_CONNECT && c->status != 0))
+    {
+      tp_conn_forget(c->thread_id);
+      touched_set(c->thread_id, FALSE);
+    }
+  }
+  else if (event_class == MYSQL_AUDIT_TABLE_CLASS)
+  {
+    const struct mysql_event_table *t = ev;
+    if (t->event_subclass == MYSQL_AUDIT_TABLE_LOCK && t->read_only)
+      return;
+    if ((t->database.str && lex_eq(t->database.str, t->database.length, "mysql") &&
+         t->table.str && lex_eq(t->table.str, t->table.length, "tls_policy")) ||
+        (t->new_database.str &&
+         lex_eq(t->new_database.str, t->new_database.length, "mysql") &&
+         t->new_table.str && lex_eq(t->new_table.str, t->new_table.length, "tls_policy")))
+    {
+      if (thd)
+        touched_set(t->thread_id, TRUE);
+      tp_policy_store_poke();
+    }
+  }
+  else if (event_class == MYSQL_AUDIT_GENERAL_CLASS)
+  {
+    const struct mysql_event_general *g = ev;
+    if (g->event_subclass != MYSQL_AUDIT_GENERAL_STATUS || !g->general_query)
+      return;
+    const char *q = g->general_query;
+    const char *end = q + g->general_query_length;
+    while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r' || *q == '('))
+      q++;
+    size_t n = end - q;
+    if (touched_get(g->general_thread_id))
+    {
+      tp_policy_store_refresh_wait(5 * G_USEC_PER_SEC);
+      if ((n >= 6 && g_ascii_strncasecmp(q, "COMMIT", 6) == 0) ||
+          (n >= 8 && g_ascii_strncasecmp(q, "ROLLBACK", 8) == 0))
+        touched_set(g->general_thread_id, FALSE);
+    }
+    if (g->general_error_code)
+      return;
+    if (n >= 7 && g_ascii_strncasecmp(q, "INSTALL", 7) == 0)
+      tp_auth_hook_refresh();   /* a new authentication plugin may be loaded */
+  }
+}
+
+/* ---- init / deinit ------------------------------------------------------- */
+
+/* Keep this library mapped after UNINSTALL SONAME: callbacks left on TLS
+ * contexts still used by established connections, and logins still inside
+ * a trampoline, must find code (hazard H2). */
+static void pin_library(void)
+{
+  Dl_info self;
+  if (dladdr((void *) pin_library, &self) && self.dli_fname)
+  {
+    void *h = dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+    if (!h)
+      tp_log_warning("could not pin %s in memory: %s", self.dli_fname, dlerror());
+  }
+}
+
+static int tp_plugin_init(void *p)
+{
+  g_autoptr(GError) error = NULL;
+  if (!tp_server_abi_load(&error))
+  {
+    tp_log_error("refusing to load: %s", error->message);
+    return 1;
+  }
+  pin_library();
+  memset(&tp_stats, 0, sizeof tp_stats);
+  tp_tls_facts_start();
+  if (!tp_policy_store_start(&error))
+  {
+    tp_log_error("refusing to load: %s", error->message);
+    tp_tls_facts_stop();
+    return 1;
+  }
+  if (!tp_auth_hook_install(&error))
+  {
+    tp_log_error("refusing to load: %s", error->message);
+    tp_policy_store_stop();
+    tp_tls_facts_stop();
+    return 1;
+  }
+  g_atomic_int_set(&plugin_running, 1);
+  char covered[512], uncovered[512];
+  tp_auth_hook_covered(covered, sizeof covered);
+  tp_auth_hook_uncovered(uncovered, sizeof uncovered);
+  tp_log_note("version %s active on %s; checking logins of: %s; not covered: %s",
+              TP_PLUGIN_VERSION, tp_server_version(), covered, uncovered);
+  return 0;
+}
+
+static int tp_plugin_deinit(void *p)
+{
+  g_atomic_int_set(&plugin_running, 0);
+  tp_auth_hook_remove();
+  tp_policy_store_stop();
+  touched_clear_all();
+  tp_tls_facts_stop();
+  tp_log_note("stopped; authentication handlers restored");
+  return 0;
+}
+
+static struct st_mysql_audit tp_audit_descriptor = {
+  MYSQL_AUDIT_INTERFACE_VERSION,
+  NULL,
+  tp_notify,
+  { MYSQL_AUDIT_GENERAL_CLASSMASK | MYSQL_AUDIT_CONNECTION_CLASSMASK |
+    MYSQL_AUDIT_TABLE_CLASSMASK }
+};
+
+maria_declare_plugin(tls_policy)
+{
+  MYSQL_AUDIT_PLUGIN,
+  &tp_audit_descriptor,
+  "TLS_POLICY",
+  "tls_policy developers",
+  "Per-account TLS requirements and TLS context management, enforced inside the handshake",
+  PLUGIN_LICENSE_GPL,
+  tp_plugin_init,
+  tp_plugin_deinit,
+  0x0001,
+  tp_status_variables,
+  tp_system_variables,
+  TP_PLUGIN_VERSION,
+  MariaDB_PLUGIN_MATURITY_GAMMA  /* loadable with the default --plugin-maturity */
+}
+maria_declare_plugin_end;

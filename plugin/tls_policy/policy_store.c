@@ -1,0 +1,385 @@
+/*
+ * policy_store.c — mysql.tls_policy → immutable snapshots.
+ *
+ * One refresher thread (with its own THD through the SQL service) creates
+ * the table when it is missing, reads it into a tp_policy_snapshot and
+ * publishes it with a pointer swap.  Logins only take a reference on the
+ * current snapshot (tp_policy_store_acquire): they never run SQL and never
+ * wait for a refresh.
+ *
+ * When a refresh happens:
+ *  - on request, synchronously for the session that changed the table
+ *    (plugin.c calls tp_policy_store_refresh_wait() after each statement of
+ *    a session that wrote mysql.tls_policy): the next login sees the change;
+ *  - after a TABLE event from any thread (e.g. a replica's applier, which
+ *    produces no statement events): the table is re-read repeatedly for a
+ *    settle period, because the event comes before the commit;
+ *  - periodically (tls_policy_refresh_interval) when CHECKSUM TABLE changed:
+ *    a safety net.
+ * A table that cannot be read unpublishes the snapshot: logins fail closed
+ * with policy_not_loaded until it can be read again.
+ *
+ * Locking: store_lock protects every field of `store`; held only for short
+ * updates, never across SQL.
+ */
+#include <string.h>
+#include <mysql/plugin.h>
+#include <mysql/service_sql.h>
+#include "tls_policy/policy_snapshot.h"
+#include "policy_store.h"
+#include "report.h"
+#include "server_abi.h"
+#include "tp_sql.h"
+
+#define TP_SETTLE_USEC (3 * G_USEC_PER_SEC)
+#define TP_SETTLE_STEP_USEC (50 * 1000)
+
+unsigned int tp_opt_refresh_interval = 10;   /* seconds; plugin.c variable */
+
+static struct {
+  GMutex lock;
+  GCond cond;
+  GThread *thread;
+  gboolean stop;
+  tp_policy_snapshot *current;   /* NULL: not loaded / unreadable */
+  uint64_t requested, completed; /* synchronous refresh requests */
+  gint64 settle_until;           /* monotonic; re-read until then */
+  uint64_t generation;
+  char checksum[65];             /* of the content last published */
+  char table_checksum[64];       /* CHECKSUM TABLE result, periodic check */
+  char last_error[512];
+} store;
+
+tp_store_stats tp_store_status;
+
+static void set_error_locked(const char *msg)
+{
+  g_strlcpy(store.last_error, msg, sizeof store.last_error);
+}
+
+static MYSQL *connect_local(void)
+{
+  MYSQL *m = mysql_init(NULL);
+  if (!m)
+    return NULL;
+  if (!mysql_real_connect_local(m))
+  {
+    tp_log_error("policy store: local SQL connection failed: %s", mysql_error(m));
+    mysql_close(m);
+    return NULL;
+  }
+  return m;
+}
+
+static gboolean run(MYSQL *m, const char *q, GError **error)
+{
+  if (mysql_real_query(m, q, strlen(q)))
+  {
+    g_set_error(error, g_quark_from_static_string("tp-policy-store"),
+                (int) mysql_errno(m), "%s (errno %u)", mysql_error(m),
+                mysql_errno(m));
+    return FALSE;
+  }
+  MYSQL_RES *r = mysql_store_result(m);
+  if (r)
+    mysql_free_result(r);
+  return TRUE;
+}
+
+static tp_row_mode parse_mode(const char *s)
+{
+  return s && g_ascii_strcasecmp(s, "REPORT") == 0 ? TP_ROW_REPORT : TP_ROW_ENFORCE;
+}
+
+/* Reads the whole table into a new snapshot; NULL with error on failure.
+ * *checksum receives the content checksum. */
+static tp_policy_snapshot *read_table(MYSQL *m, char checksum[65], GError **error)
+{
+  static const char q[] =
+      "SELECT Id, Host, User, Requirement, Mode, Comment "
+      "FROM mysql.tls_policy ORDER BY Id";
+  if (mysql_real_query(m, q, sizeof q - 1))
+  {
+    g_set_error(error, g_quark_from_static_string("tp-policy-store"),
+                (int) mysql_errno(m), "reading mysql.tls_policy: %s (errno %u)",
+                mysql_error(m), mysql_errno(m));
+    return NULL;
+  }
+  MYSQL_RES *res = mysql_store_result(m);
+  if (!res || mysql_num_fields(res) != 6)
+  {
+    g_set_error(error, g_quark_from_static_string("tp-policy-store"), 1,
+                "reading mysql.tls_policy: unexpected result shape");
+    if (res)
+      mysql_free_result(res);
+    return NULL;
+  }
+  GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+  tp_policy_snapshot_builder *b = tp_policy_snapshot_builder_new();
+  MYSQL_ROW row;
+  while ((row = mysql_fetch_row(res)))
+  {
+    unsigned long *len = mysql_fetch_lengths(res);
+    for (int i = 0; i < 6; i++)
+    {
+      g_checksum_update(sum, (const guchar *) (row[i] ? row[i] : ""), row[i] ? len[i] : 0);
+      g_checksum_update(sum, (const guchar *) "\x1f", 1);
+    }
+    uint64_t id = g_ascii_strtoull(row[0] ? row[0] : "0", NULL, 10);
+    g_autoptr(GError) row_error = NULL;
+    if (!tp_policy_snapshot_builder_add(b, id, row[1] ? row[1] : "",
+                                        row[2] ? row[2] : "",
+                                        row[3] ? row[3] : "", row[3] ? len[3] : 0,
+                                        parse_mode(row[4]), row[5] ? row[5] : "",
+                                        &row_error))
+      tp_log_warning("policy row %" G_GUINT64_FORMAT ": %s", (guint64) id,
+                     row_error ? row_error->message : "invalid");
+  }
+  mysql_free_result(res);
+  g_strlcpy(checksum, g_checksum_get_string(sum), 65);
+  g_checksum_free(sum);
+  g_mutex_lock(&store.lock);
+  uint64_t next_generation = store.generation + 1;
+  g_mutex_unlock(&store.lock);
+  return tp_policy_snapshot_builder_finish(b, next_generation);
+}
+
+static gboolean table_checksum(MYSQL *m, char *out, size_t len)
+{
+  static const char q[] = "CHECKSUM TABLE mysql.tls_policy";
+  if (mysql_real_query(m, q, sizeof q - 1))
+    return FALSE;
+  MYSQL_RES *res = mysql_store_result(m);
+  if (!res)
+    return FALSE;
+  MYSQL_ROW row = mysql_fetch_row(res);
+  gboolean ok = row && row[1];
+  if (ok)
+    g_strlcpy(out, row[1], len);
+  mysql_free_result(res);
+  return ok;
+}
+
+/* One refresh.  Publishes a new snapshot only if the content changed, or
+ * nothing was published.  Returns TRUE if the table was read. */
+static gboolean refresh(MYSQL *m)
+{
+  char sum[65];
+  g_autoptr(GError) error = NULL;
+  char tsum[64] = "";
+  table_checksum(m, tsum, sizeof tsum);
+  tp_policy_snapshot *snap = read_table(m, sum, &error);
+  tp_policy_snapshot *old = NULL;
+  g_mutex_lock(&store.lock);
+  tp_store_status.refreshes++;
+  tp_store_status.last_refresh = g_get_real_time() / G_USEC_PER_SEC;
+  if (!snap)
+  {
+    tp_store_status.refresh_failures++;
+    gboolean was_loaded = store.current != NULL;
+    old = store.current;
+    store.current = NULL;
+    store.checksum[0] = 0;
+    tp_store_status.loaded = 0;
+    set_error_locked(error->message);
+    g_mutex_unlock(&store.lock);
+    if (was_loaded)
+      tp_log_error("policy store: %s; logins that need the policy are denied "
+                   "(policy_not_loaded) until the table can be read",
+                   error->message);
+    if (old)
+      tp_policy_snapshot_unref(old);
+    return FALSE;
+  }
+  g_strlcpy(store.table_checksum, tsum, sizeof store.table_checksum);
+  store.last_error[0] = 0;
+  if (store.current && strcmp(store.checksum, sum) == 0)
+  {
+    g_mutex_unlock(&store.lock);
+    tp_policy_snapshot_unref(snap);   /* unchanged */
+    return TRUE;
+  }
+  old = store.current;
+  store.current = snap;
+  store.generation++;
+  g_strlcpy(store.checksum, sum, sizeof store.checksum);
+  tp_store_status.generation = store.generation;
+  tp_store_status.loaded = 1;
+  tp_store_status.rules_loaded = tp_policy_snapshot_rows_loaded(snap);
+  tp_store_status.rules_invalid = tp_policy_snapshot_rows_invalid(snap);
+  g_mutex_unlock(&store.lock);
+  if (old)
+    tp_policy_snapshot_unref(old);
+  if (tp_policy_snapshot_rows_invalid(snap))
+    tp_log_warning("policy generation %" G_GUINT64_FORMAT ": %u of %u rows do "
+                   "not parse; their accounts are denied (policy_invalid), see "
+                   "mysql.tls_policy_rules",
+                   (guint64) tp_policy_snapshot_generation(snap),
+                   tp_policy_snapshot_rows_invalid(snap),
+                   tp_policy_snapshot_rows_loaded(snap));
+  return TRUE;
+}
+
+static void ensure_schema(MYSQL *m)
+{
+  g_autoptr(GError) error = NULL;
+  if (!run(m, tp_sql_tls_policy_table, &error))
+    tp_log_error("policy store: cannot create mysql.tls_policy: %s", error->message);
+  tp_store_install_sql_objects(m);
+}
+
+static gpointer refresher_main(gpointer unused)
+{
+  if (!tp_server_thread_init())
+  {
+    tp_log_error("policy store: thread initialisation failed");
+    return NULL;
+  }
+  /* Plugins are initialised before the storage engines and ACL at server
+   * start: wait until the server accepts connections. */
+  g_mutex_lock(&store.lock);
+  while (!store.stop && !tp_server_started())
+    g_cond_wait_until(&store.cond, &store.lock,
+                      g_get_monotonic_time() + 50 * 1000);
+  gboolean stop = store.stop;
+  g_mutex_unlock(&store.lock);
+
+  MYSQL *m = NULL;
+  gboolean schema_done = FALSE;
+  gint64 next_periodic = 0;
+  while (!stop)
+  {
+    if (!m && (m = connect_local()) && !schema_done)
+    {
+      ensure_schema(m);
+      schema_done = TRUE;
+    }
+    g_mutex_lock(&store.lock);
+    uint64_t serving = store.requested;
+    gint64 now = g_get_monotonic_time();
+    gboolean settling = now < store.settle_until;
+    gboolean periodic_due = now >= next_periodic;
+    gboolean never_loaded = store.current == NULL;
+    g_mutex_unlock(&store.lock);
+
+    if (m)
+    {
+      gboolean full = serving != store.completed || settling || never_loaded;
+      if (!full && periodic_due)
+      {
+        char tsum[64] = "";
+        g_mutex_lock(&store.lock);
+        g_autofree char *known = g_strdup(store.table_checksum);
+        g_mutex_unlock(&store.lock);
+        full = !table_checksum(m, tsum, sizeof tsum) || strcmp(tsum, known) != 0;
+      }
+      if (full && !refresh(m) && mysql_errno(m) >= 2000)
+      {
+        mysql_close(m);   /* client-side error: reconnect next round */
+        m = NULL;
+      }
+    }
+    if (periodic_due)
+      next_periodic = g_get_monotonic_time() +
+                      (gint64) MAX(tp_opt_refresh_interval, 1) * G_USEC_PER_SEC;
+
+    g_mutex_lock(&store.lock);
+    store.completed = serving;
+    g_cond_broadcast(&store.cond);
+    gint64 wake = next_periodic;
+    if (store.settle_until > g_get_monotonic_time())
+      wake = MIN(wake, g_get_monotonic_time() + TP_SETTLE_STEP_USEC);
+    if (!m || store.current == NULL)
+      wake = MIN(wake, g_get_monotonic_time() + 200 * 1000);
+    while (!store.stop && store.requested == serving &&
+           g_get_monotonic_time() < wake)
+      if (!g_cond_wait_until(&store.cond, &store.lock, wake))
+        break;
+    stop = store.stop;
+    g_mutex_unlock(&store.lock);
+  }
+  if (m)
+    mysql_close(m);
+  tp_server_thread_end();
+  return NULL;
+}
+
+gboolean tp_policy_store_start(GError **error)
+{
+  g_mutex_lock(&store.lock);
+  store.stop = FALSE;
+  store.requested = store.completed = 0;
+  store.settle_until = 0;
+  store.checksum[0] = store.table_checksum[0] = store.last_error[0] = 0;
+  memset(&tp_store_status, 0, sizeof tp_store_status);
+  tp_store_status.generation = store.generation;
+  g_mutex_unlock(&store.lock);
+  store.thread = g_thread_try_new("tls_policy_store", refresher_main, NULL, error);
+  if (!store.thread)
+    return FALSE;
+  /* INSTALL SONAME on a running server: load before returning, so the very
+   * next login is decided by the table (bounded wait). */
+  if (tp_server_started())
+    tp_policy_store_refresh_wait(10 * G_USEC_PER_SEC);
+  return TRUE;
+}
+
+void tp_policy_store_stop(void)
+{
+  g_mutex_lock(&store.lock);
+  store.stop = TRUE;
+  g_cond_broadcast(&store.cond);
+  g_mutex_unlock(&store.lock);
+  if (store.thread)
+    g_thread_join(store.thread);
+  store.thread = NULL;
+  g_mutex_lock(&store.lock);
+  tp_policy_snapshot *old = store.current;
+  store.current = NULL;
+  tp_store_status.loaded = 0;
+  g_mutex_unlock(&store.lock);
+  if (old)
+    tp_policy_snapshot_unref(old);
+}
+
+tp_policy_snapshot *tp_policy_store_acquire(void)
+{
+  g_mutex_lock(&store.lock);
+  tp_policy_snapshot *s = store.current ? tp_policy_snapshot_ref(store.current) : NULL;
+  g_mutex_unlock(&store.lock);
+  return s;
+}
+
+void tp_policy_store_poke(void)
+{
+  g_mutex_lock(&store.lock);
+  store.settle_until = g_get_monotonic_time() + TP_SETTLE_USEC;
+  g_cond_broadcast(&store.cond);
+  g_mutex_unlock(&store.lock);
+}
+
+gboolean tp_policy_store_refresh_wait(gint64 timeout_usec)
+{
+  g_mutex_lock(&store.lock);
+  if (!store.thread || store.stop)
+  {
+    g_mutex_unlock(&store.lock);
+    return FALSE;
+  }
+  uint64_t ticket = ++store.requested;
+  g_cond_broadcast(&store.cond);
+  gint64 deadline = g_get_monotonic_time() + timeout_usec;
+  while (store.completed < ticket && !store.stop)
+    if (!g_cond_wait_until(&store.cond, &store.lock, deadline))
+      break;
+  gboolean done = store.completed >= ticket;
+  g_mutex_unlock(&store.lock);
+  return done;
+}
+
+void tp_policy_store_last_error(char *buf, size_t len)
+{
+  g_mutex_lock(&store.lock);
+  g_strlcpy(buf, store.last_error, len);
+  g_mutex_unlock(&store.lock);
+}

@@ -1,0 +1,45 @@
+/*
+ * policy_store.h — mysql.tls_policy: creating it, reading it into snapshots
+ * in a background thread, and publishing the current snapshot to logins.
+ */
+#ifndef TLS_POLICY_POLICY_STORE_H
+#define TLS_POLICY_POLICY_STORE_H
+
+#include <glib.h>
+#include <mysql/plugin.h>
+#include "tls_policy/policy_snapshot.h"
+
+typedef struct tp_store_stats {
+  unsigned long long loaded;          /* 1 while a snapshot is published */
+  unsigned long long generation;      /* content generation */
+  unsigned long long rules_loaded, rules_invalid;
+  unsigned long long refreshes, refresh_failures;
+  unsigned long long last_refresh;    /* Unix seconds */
+} tp_store_stats;
+extern tp_store_stats tp_store_status;   /* read by status variables */
+extern unsigned int tp_opt_refresh_interval;
+
+gboolean tp_policy_store_start(GError **error);
+void tp_policy_store_stop(void);
+
+/* The current snapshot (a new reference; NULL when none is loaded).  Never
+ * blocks on a refresh: it takes one mutex for a pointer copy and a ref. */
+tp_policy_snapshot *tp_policy_store_acquire(void);
+
+/* Asks the refresher thread to re-read the table for a settle period (from
+ * the audit plugin's TABLE events); never blocks. */
+void tp_policy_store_poke(void);
+
+/* Requests a refresh and waits until it completed (or timeout).  Never call
+ * from a login; from a statement-end event of the session that wrote the
+ * table it makes the change visible to the next login. */
+gboolean tp_policy_store_refresh_wait(gint64 timeout_usec);
+
+void tp_policy_store_last_error(char *buf, size_t len);
+
+/* Implemented in views.c: functions and views the plugin installs, run on
+ * the refresher's local connection after the table exists. */
+struct st_mysql;
+void tp_store_install_sql_objects(struct st_mysql *m);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * report.h — counters and error-log lines.
+ *
+ * Counters are 64-bit, updated with atomic adds and exposed directly as
+ * status variables (plugin.c).  Log lines go to the server's error log only
+ * (ME_ERROR_LOG_ONLY); the client never sees them.
+ */
+#ifndef TLS_POLICY_REPORT_H
+#define TLS_POLICY_REPORT_H
+
+#include <stdint.h>
+#include <glib.h>
+#include "tls_policy/reasons.h"
+#include "tls_policy/decision.h"
+
+typedef struct tp_counters {
+  unsigned long long logins_checked;
+  unsigned long long logins_admitted;
+  unsigned long long logins_denied;
+  unsigned long long logins_would_deny;   /* REPORT mode */
+  unsigned long long break_glass_logins;
+  unsigned long long report_rows_failed;  /* per-row REPORT failures */
+  unsigned long long denied[TP_REASON__COUNT];
+  unsigned long long would_deny[TP_REASON__COUNT];
+} tp_counters;
+
+extern tp_counters tp_stats;
+
+static inline void tp_count(unsigned long long *c)
+{
+  __atomic_add_fetch(c, 1, __ATOMIC_RELAXED);
+}
+
+void tp_log_note(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+void tp_log_warning(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+void tp_log_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+/* Counts a finished decision and writes its log line (denials, would-deny
+ * and break-glass admissions; plain admissions are not logged). */
+void tp_report_decision(const tp_login *login, const char *auth_plugin,
+                        const tp_verdict *v);
+
+#endif

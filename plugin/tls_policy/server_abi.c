@@ -1,0 +1,293 @@
+/*
+ * server_abi.c — resolves and checks the mariadbd internals tls_policy
+ * depends on (see server_abi.h and DESIGN-NOTES 2.2, 2.4, 2.5).
+ *
+ * Every symbol is looked up with dlsym() in the server process rather than
+ * linked, so that a server that lacks one refuses the plugin with a clear
+ * message instead of a loader error, and nothing is touched before all
+ * checks passed.
+ *
+ * Layouts relied upon (10.11, include/violite.h and include/mysql/psi/
+ * mysql_thread.h):
+ *   struct st_VioSSLFd { SSL_CTX *ssl_context; };
+ *   mysql_rwlock_t     { pthread_rwlock_t m_rwlock; void *m_psi; };
+ * Taking the pthread lock directly bypasses only performance-schema
+ * instrumentation of the wait, never the lock itself.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <mysql/plugin.h>
+#include <mysql/plugin_auth.h>
+#include <openssl/err.h>
+#include "server_abi.h"
+
+struct st_VioSSLFd_layout {
+  SSL_CTX *ssl_context;
+};
+
+struct tp_server_acceptor {
+  struct st_VioSSLFd_layout *fd;
+};
+
+typedef struct st_VioSSLFd_layout *(*new_acceptor_fn)(
+    const char *key, const char *cert, const char *ca, const char *capath,
+    const char *cipher, int *error, const char *crl, const char *crlpath,
+    unsigned long long tls_version);
+typedef void (*free_acceptor_fn)(struct st_VioSSLFd_layout *);
+typedef MYSQL_THD (*current_thd_fn)(void);
+
+static struct {
+  struct st_VioSSLFd_layout **ssl_acceptor_fd;
+  pthread_rwlock_t *lock_ssl_refresh;
+  current_thd_fn current_thd;
+  struct st_maria_plugin *builtin_password;
+  const char *server_version;
+  const int *server_started;
+  const char *opt_bootstrap;              /* my_bool */
+  const char *opt_require_secure_transport; /* my_bool */
+  const char *opt_use_ssl;                /* my_bool */
+  char *const *opt_ssl_ca, *const *opt_ssl_capath, *const *opt_ssl_cert,
+      *const *opt_ssl_cipher, *const *opt_ssl_crl, *const *opt_ssl_crlpath,
+      *const *opt_ssl_key;
+  const unsigned long long *tls_version;
+  char (*my_thread_init)(void);
+  void (*my_thread_end)(void);
+  new_acceptor_fn new_acceptor;
+  free_acceptor_fn free_acceptor;
+  gboolean loaded;
+} abi;
+
+#define TP_ABI_ERROR (tp_abi_error_quark())
+static G_DEFINE_QUARK(tp-abi-error-quark, tp_abi_error)
+
+static gboolean resolve(void **out, const char *name, GError **error)
+{
+  dlerror();
+  void *p = dlsym(RTLD_DEFAULT, name);
+  if (!p)
+  {
+    g_set_error(error, TP_ABI_ERROR, 1,
+                "server symbol '%s' not found: this mariadbd is not the "
+                "MariaDB 10.11 build tls_policy was made for", name);
+    return FALSE;
+  }
+  *out = p;
+  return TRUE;
+}
+
+static gboolean check_builtin_auth(struct st_maria_plugin *decl, GError **error)
+{
+  static const char *const expected[] = { "mysql_native_password",
+                                          "mysql_old_password" };
+  for (guint i = 0; i < G_N_ELEMENTS(expected); i++)
+  {
+    struct st_maria_plugin *p = &decl[i];
+    if (p->type != MYSQL_AUTHENTICATION_PLUGIN || !p->name ||
+        strcmp(p->name, expected[i]) != 0 || !p->info)
+    {
+      g_set_error(error, TP_ABI_ERROR, 2,
+                  "built-in authentication declaration %u is not %s", i,
+                  expected[i]);
+      return FALSE;
+    }
+    const struct st_mysql_auth *auth = p->info;
+    if ((auth->interface_version >> 8) !=
+            (MYSQL_AUTHENTICATION_INTERFACE_VERSION >> 8) ||
+        !auth->authenticate_user)
+    {
+      g_set_error(error, TP_ABI_ERROR, 3,
+                  "built-in plugin %s has authentication interface 0x%04x, "
+                  "expected 0x%04x", expected[i], auth->interface_version,
+                  MYSQL_AUTHENTICATION_INTERFACE_VERSION);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+gboolean tp_server_abi_load(GError **error)
+{
+  void *p;
+#define RESOLVE(field, name)                                                  \
+  do {                                                                        \
+    if (!resolve(&p, name, error))                                            \
+      return FALSE;                                                           \
+    abi.field = p;                                                            \
+  } while (0)
+
+  RESOLVE(server_version, "server_version");
+  /* Same release series as the headers we were compiled with. */
+  unsigned maj = 0, min = 0;
+  if (sscanf(abi.server_version, "%u.%u.", &maj, &min) != 2 ||
+      maj * 10000 + min * 100 != (TP_BUILT_VERSION_ID / 100) * 100)
+  {
+    g_set_error(error, TP_ABI_ERROR, 4,
+                "server version %.64s is not the series tls_policy was built "
+                "for (%s)", abi.server_version, TP_BUILT_SERVER_VERSION);
+    return FALSE;
+  }
+  RESOLVE(ssl_acceptor_fd, "ssl_acceptor_fd");
+  RESOLVE(lock_ssl_refresh, "LOCK_ssl_refresh");
+  RESOLVE(current_thd, "_current_thd");
+  RESOLVE(builtin_password, "builtin_maria_mysql_password_plugin");
+  RESOLVE(server_started, "mysqld_server_started");
+  RESOLVE(opt_bootstrap, "opt_bootstrap");
+  RESOLVE(opt_require_secure_transport, "opt_require_secure_transport");
+  RESOLVE(opt_use_ssl, "opt_use_ssl");
+  RESOLVE(opt_ssl_ca, "opt_ssl_ca");
+  RESOLVE(opt_ssl_capath, "opt_ssl_capath");
+  RESOLVE(opt_ssl_cert, "opt_ssl_cert");
+  RESOLVE(opt_ssl_cipher, "opt_ssl_cipher");
+  RESOLVE(opt_ssl_crl, "opt_ssl_crl");
+  RESOLVE(opt_ssl_crlpath, "opt_ssl_crlpath");
+  RESOLVE(opt_ssl_key, "opt_ssl_key");
+  RESOLVE(tls_version, "tls_version");
+  RESOLVE(my_thread_init, "my_thread_init");
+  RESOLVE(my_thread_end, "my_thread_end");
+  RESOLVE(new_acceptor, "new_VioSSLAcceptorFd");
+  RESOLVE(free_acceptor, "free_vio_ssl_acceptor_fd");
+#undef RESOLVE
+
+  if (!check_builtin_auth(abi.builtin_password, error))
+    return FALSE;
+
+  /* The server and this plugin must share one libssl: we put callbacks and
+   * ex_data on the server's SSL_CTX and free contexts it will free. */
+  void *server_ssl_ctx_new = dlsym(RTLD_DEFAULT, "SSL_CTX_new");
+  if (server_ssl_ctx_new != (void *) &SSL_CTX_new)
+  {
+    g_set_error(error, TP_ABI_ERROR, 5,
+                "the server does not use the same OpenSSL library as "
+                "tls_policy (%s)", OpenSSL_version(OPENSSL_VERSION));
+    return FALSE;
+  }
+
+  /* LOCK_ssl_refresh must behave as a pthread rwlock. */
+  int rc = pthread_rwlock_tryrdlock(abi.lock_ssl_refresh);
+  if (rc == 0)
+    pthread_rwlock_unlock(abi.lock_ssl_refresh);
+  else if (rc != EBUSY)
+  {
+    g_set_error(error, TP_ABI_ERROR, 6,
+                "LOCK_ssl_refresh is not a pthread rwlock (error %d)", rc);
+    return FALSE;
+  }
+
+  /* If TLS is already up, its context must look like the server's own
+   * acceptor: SSL_VERIFY_PEER|SSL_VERIFY_CLIENT_ONCE, a server method. */
+  gboolean layout_ok = TRUE;
+  pthread_rwlock_rdlock(abi.lock_ssl_refresh);
+  struct st_VioSSLFd_layout *fd = *abi.ssl_acceptor_fd;
+  if (fd)
+  {
+    SSL_CTX *ctx = fd->ssl_context;
+    layout_ok = ctx != NULL && SSL_CTX_get_ssl_method(ctx) != NULL &&
+                (SSL_CTX_get_verify_mode(ctx) & SSL_VERIFY_PEER);
+  }
+  pthread_rwlock_unlock(abi.lock_ssl_refresh);
+  if (!layout_ok)
+  {
+    g_set_error(error, TP_ABI_ERROR, 7,
+                "ssl_acceptor_fd does not hold an acceptor SSL_CTX as "
+                "expected");
+    return FALSE;
+  }
+  abi.loaded = TRUE;
+  return TRUE;
+}
+
+const char *tp_server_version(void) { return abi.server_version; }
+gboolean tp_server_started(void)
+{
+  return abi.server_started && g_atomic_int_get(abi.server_started) != 0;
+}
+gboolean tp_server_bootstrap(void)
+{
+  return abi.opt_bootstrap && *abi.opt_bootstrap;
+}
+gboolean tp_server_require_secure_transport(void)
+{
+  return abi.opt_require_secure_transport && *abi.opt_require_secure_transport;
+}
+gboolean tp_server_thread_init(void)
+{
+  return abi.my_thread_init() == 0;
+}
+
+void tp_server_thread_end(void)
+{
+  abi.my_thread_end();
+}
+
+MYSQL_THD tp_server_current_thd(void)
+{
+  return abi.current_thd ? abi.current_thd() : NULL;
+}
+struct st_maria_plugin *tp_server_builtin_auth_declarations(void)
+{
+  return abi.builtin_password;
+}
+
+void tp_server_ssl_rdlock(void) { pthread_rwlock_rdlock(abi.lock_ssl_refresh); }
+void tp_server_ssl_wrlock(void) { pthread_rwlock_wrlock(abi.lock_ssl_refresh); }
+void tp_server_ssl_unlock(void) { pthread_rwlock_unlock(abi.lock_ssl_refresh); }
+
+SSL_CTX *tp_server_acceptor_ctx_locked(void)
+{
+  struct st_VioSSLFd_layout *fd = *abi.ssl_acceptor_fd;
+  return fd ? fd->ssl_context : NULL;
+}
+
+tp_server_acceptor *tp_server_acceptor_alloc(GError **error)
+{
+  /* Let the server allocate its holder (its allocator frees it later); the
+   * placeholder context inside is replaced at publish time. */
+  int err = 0;
+  struct st_VioSSLFd_layout *fd =
+      abi.new_acceptor(NULL, NULL, NULL, NULL, NULL, &err, NULL, NULL, 0);
+  ERR_clear_error();
+  if (!fd)
+  {
+    g_set_error(error, TP_ABI_ERROR, 8,
+                "the server could not allocate a TLS acceptor (error %d)", err);
+    return NULL;
+  }
+  tp_server_acceptor *h = g_new0(tp_server_acceptor, 1);
+  h->fd = fd;
+  return h;
+}
+
+void tp_server_acceptor_discard(tp_server_acceptor *holder)
+{
+  if (!holder)
+    return;
+  abi.free_acceptor(holder->fd);
+  g_free(holder);
+}
+
+void tp_server_acceptor_publish_locked(tp_server_acceptor *holder, SSL_CTX *ctx)
+{
+  SSL_CTX_free(holder->fd->ssl_context);
+  holder->fd->ssl_context = ctx;
+  struct st_VioSSLFd_layout *old = *abi.ssl_acceptor_fd;
+  *abi.ssl_acceptor_fd = holder->fd;
+  g_free(holder);
+  if (old)
+    abi.free_acceptor(old);
+}
+
+void tp_server_ssl_options_get(tp_server_ssl_options *out)
+{
+  out->cert = *abi.opt_ssl_cert;
+  out->key = *abi.opt_ssl_key;
+  out->ca = *abi.opt_ssl_ca;
+  out->capath = *abi.opt_ssl_capath;
+  out->crl = *abi.opt_ssl_crl;
+  out->crlpath = *abi.opt_ssl_crlpath;
+  out->cipher = *abi.opt_ssl_cipher;
+  out->tls_version_mask = *abi.tls_version;
+  out->use_ssl = *abi.opt_use_ssl;
+}

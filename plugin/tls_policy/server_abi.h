@@ -1,0 +1,84 @@
+/*
+ * server_abi.h — the only door to mariadbd internals.
+ *
+ * Everything tls_policy needs from the running server that the public plugin
+ * API does not offer (the TLS acceptor context and its lock, the built-in
+ * authentication plugin declarations, the current THD of a thread, a few
+ * option variables) is resolved here by name at load time and checked before
+ * anything is touched (DESIGN-NOTES 2.2).  No other file uses dlsym on the
+ * server or knows a server structure layout.
+ */
+#ifndef TLS_POLICY_SERVER_ABI_H
+#define TLS_POLICY_SERVER_ABI_H
+
+#include <stdint.h>
+#include <glib.h>
+#include <openssl/ssl.h>
+#include <mysql/plugin.h>
+
+/*
+ * Resolves and checks every symbol and layout: server series, exported
+ * symbols, the built-in password plugin declarations, the OpenSSL library the
+ * server uses, the lock.  Touches nothing.  On failure returns FALSE with an
+ * error message fit for the error log.
+ */
+gboolean tp_server_abi_load(GError **error);
+
+/* The running server's version string ("10.11.19-MariaDB-0+deb12u1"). */
+const char *tp_server_version(void);
+/* Non-zero once the server accepts connections (mysqld_server_started). */
+gboolean tp_server_started(void);
+/* TRUE while mariadb-install-db runs the server (--bootstrap). */
+gboolean tp_server_bootstrap(void);
+/* The server's own require_secure_transport. */
+gboolean tp_server_require_secure_transport(void);
+
+/* mysys per-thread setup for a thread the plugin creates, before it uses
+ * the SQL service (which builds a THD); and its teardown. */
+gboolean tp_server_thread_init(void);
+void tp_server_thread_end(void);
+
+/* THD of the calling thread, or NULL. */
+MYSQL_THD tp_server_current_thd(void);
+
+/* The built-in authentication plugin declarations (mysql_native_password,
+ * mysql_old_password): a NULL-terminated array of struct st_maria_plugin. */
+struct st_maria_plugin *tp_server_builtin_auth_declarations(void);
+
+/*
+ * LOCK_ssl_refresh.  The server holds it for reading around every TLS
+ * handshake and for writing while it swaps its acceptor context.
+ */
+void tp_server_ssl_rdlock(void);
+void tp_server_ssl_wrlock(void);
+void tp_server_ssl_unlock(void);
+
+/* The acceptor SSL_CTX or NULL.  Caller holds LOCK_ssl_refresh (either mode);
+ * the pointer is valid only while it does. */
+SSL_CTX *tp_server_acceptor_ctx_locked(void);
+
+/*
+ * Replaces the server's acceptor context with `ctx` (the reference passes to
+ * the server, which frees it with its own allocator when it is replaced).
+ * Caller holds LOCK_ssl_refresh for writing; must not fail after the
+ * allocation, which is done beforehand by tp_server_acceptor_alloc().
+ */
+typedef struct tp_server_acceptor tp_server_acceptor;
+/* Allocates a server-owned acceptor holder (server allocator); NULL on
+ * failure with error set.  Does not take the lock. */
+tp_server_acceptor *tp_server_acceptor_alloc(GError **error);
+/* Frees a holder that was never published. */
+void tp_server_acceptor_discard(tp_server_acceptor *holder);
+/* Publishes holder with ctx inside; frees the previous one.  Caller holds
+ * the write lock.  Cannot fail. */
+void tp_server_acceptor_publish_locked(tp_server_acceptor *holder, SSL_CTX *ctx);
+
+/* The server's ssl_* option values (may be NULL). */
+typedef struct tp_server_ssl_options {
+  const char *cert, *key, *ca, *capath, *crl, *crlpath, *cipher;
+  uint64_t tls_version_mask;  /* server's tls_version bitmask: 1=TLSv1.0 2=1.1 4=1.2 8=1.3 */
+  gboolean use_ssl;
+} tp_server_ssl_options;
+void tp_server_ssl_options_get(tp_server_ssl_options *out);
+
+#endif

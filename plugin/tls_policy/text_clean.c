@@ -1,0 +1,55 @@
+/*
+ * text_clean.c — makes untrusted text safe for one log line (see
+ * text_clean.h).  Certificate fields and client-sent names can hold anything,
+ * including NUL bytes, newlines and invalid UTF-8; PostgreSQL's verify_cb
+ * shows the same care.
+ */
+#include <string.h>
+#include "tls_policy/text_clean.h"
+
+void tp_text_append_clean(GString *out, const char *in, size_t len, size_t max)
+{
+  if (!in)
+  {
+    g_string_append(out, "(null)");
+    return;
+  }
+  gboolean truncated = len > max;
+  const char *p = in;
+  const char *end = in + (truncated ? max : len);
+  while (p < end)
+  {
+    unsigned char c = (unsigned char) *p;
+    if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'')
+    {
+      g_string_append_c(out, (char) c);
+      p++;
+      continue;
+    }
+    if (c >= 0x80)
+    {
+      /* A whole, valid multi-byte UTF-8 character is kept as is. */
+      const char *next = NULL;
+      gunichar ch = g_utf8_get_char_validated(p, end - p);
+      if (ch != (gunichar) -1 && ch != (gunichar) -2 &&
+          !g_unichar_iscntrl(ch))
+      {
+        next = g_utf8_next_char(p);
+        g_string_append_len(out, p, next - p);
+        p = next;
+        continue;
+      }
+    }
+    g_string_append_printf(out, "\\x%02x", c);
+    p++;
+  }
+  if (truncated)
+    g_string_append(out, "...");
+}
+
+char *tp_text_clean(const char *in, size_t max)
+{
+  GString *out = g_string_new(NULL);
+  tp_text_append_clean(out, in, in ? strlen(in) : 0, max);
+  return g_string_free(out, FALSE);
+}
