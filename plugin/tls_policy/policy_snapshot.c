@@ -1,0 +1,364 @@
+/*
+ * policy_snapshot.c — an immutable, indexed generation of mysql.tls_policy
+ * (include/tls_policy/policy_snapshot.h).
+ *
+ * Rows with the same (Host, User) — Host compared after the server's
+ * normalisation (lower case, '' = '%'), User exactly — form one group; the
+ * rows of a group are alternatives, kept in Id order.  The index is a hash
+ * from exact user name to that user's groups in server order
+ * (tp_account_compare(), i.e. acl_user_compare()), plus the array of the
+ * anonymous user's ('') groups in the same order.  A lookup walks the two
+ * arrays merged in that order and returns the first group whose Host
+ * matches: the same answer as the server's find_by_username_or_anon(),
+ * which takes the user's first match unless an anonymous account sorts
+ * strictly before it.  Its cost is the groups of the login's user name and
+ * of '', independent of every other user's rows.
+ *
+ * Ties the server never sees (two different Host texts with the same order,
+ * e.g. "10.0.0.0/8" and "10.0.0.0/255.0.0.0") are broken by the smallest
+ * row Id of each group, then by the order rows were added.
+ *
+ * Thread safety: the builder belongs to one thread.  A finished snapshot is
+ * never modified; lookups need no lock.  ref/unref are atomic (GLib's
+ * atomic RC box); the last unref frees every row, group and index.
+ */
+#include "tls_policy/policy_snapshot.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "tls_policy/account_match.h"
+
+typedef struct group {
+  tp_account *account;
+  GPtrArray *rows; /* tp_policy_row *, borrowed from the row list; Id order */
+  uint64_t min_id;
+  guint seq;       /* order of creation: the last tie-break */
+} group;
+
+struct tp_policy_snapshot_builder {
+  GPtrArray *rows;         /* owns tp_policy_row, in the order added */
+  GPtrArray *groups;       /* owns group */
+  GHashTable *group_index; /* "<len>:<user><host>" (owned) -> group */
+  guint rows_invalid;
+};
+
+struct tp_policy_snapshot {
+  uint64_t generation;
+  GPtrArray *rows;      /* owns tp_policy_row, table order */
+  GPtrArray *groups;    /* owns group */
+  GHashTable *by_user;  /* user name (owned by a group's account) ->
+                         * GPtrArray of group *, server order */
+  GPtrArray *anonymous; /* group * of User '', server order */
+  guint rows_invalid;
+};
+
+/* Snapshots finished and not yet freed (tp_policy_snapshot_live_count). */
+static gint live_snapshots;
+
+static void
+row_free(gpointer p)
+{
+  tp_policy_row *row = p;
+  if (!row)
+    return;
+  g_free(row->host);
+  g_free(row->user);
+  g_free(row->requirement_text);
+  g_free(row->comment);
+  if (row->requirement)
+    tp_requirement_free(row->requirement);
+  g_free(row->parse_error);
+  g_free(row);
+}
+
+static void
+group_free(gpointer p)
+{
+  group *g = p;
+  tp_account_free(g->account);
+  g_ptr_array_unref(g->rows);
+  g_free(g);
+}
+
+static int
+group_compare(const group *a, const group *b)
+{
+  int c = tp_account_compare(a->account, b->account);
+  if (c)
+    return c;
+  if (a->min_id != b->min_id)
+    return a->min_id < b->min_id ? -1 : 1;
+  return a->seq < b->seq ? -1 : a->seq > b->seq ? 1 : 0;
+}
+
+static gint
+group_ptr_compare(gconstpointer a, gconstpointer b)
+{
+  return group_compare(*(group *const *)a, *(group *const *)b);
+}
+
+static gint
+row_id_compare(gconstpointer a, gconstpointer b)
+{
+  const tp_policy_row *ra = *(tp_policy_row *const *)a;
+  const tp_policy_row *rb = *(tp_policy_row *const *)b;
+  return ra->id < rb->id ? -1 : ra->id > rb->id ? 1 : 0;
+}
+
+/* ---- builder -------------------------------------------------------------- */
+
+tp_policy_snapshot_builder *
+tp_policy_snapshot_builder_new(void)
+{
+  tp_policy_snapshot_builder *b = g_new0(tp_policy_snapshot_builder, 1);
+  b->rows = g_ptr_array_new_with_free_func(row_free);
+  b->groups = g_ptr_array_new_with_free_func(group_free);
+  b->group_index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  return b;
+}
+
+void
+tp_policy_snapshot_builder_free(tp_policy_snapshot_builder *b)
+{
+  if (!b)
+    return;
+  g_hash_table_unref(b->group_index);
+  if (b->groups)
+    g_ptr_array_unref(b->groups);
+  if (b->rows)
+    g_ptr_array_unref(b->rows);
+  g_free(b);
+}
+
+/* Puts the row into the group of its (normalised Host, User); takes the
+ * account when it starts a new group. */
+static void
+builder_group_row(tp_policy_snapshot_builder *b, tp_account *account,
+                  tp_policy_row *row)
+{
+  const char *user = tp_account_user(account);
+  /* The length prefix keeps ("ab","c") and ("a","bc") apart. */
+  char *key = g_strdup_printf("%zu:%s%s", strlen(user), user,
+                              tp_account_host(account));
+  group *g = g_hash_table_lookup(b->group_index, key);
+  if (!g) {
+    g = g_new0(group, 1);
+    g->account = account;
+    g->rows = g_ptr_array_new();
+    g->min_id = row->id;
+    g->seq = b->groups->len;
+    g_ptr_array_add(b->groups, g);
+    g_hash_table_insert(b->group_index, key, g);
+  } else {
+    tp_account_free(account);
+    g_free(key);
+  }
+  g_ptr_array_add(g->rows, row);
+  if (row->id < g->min_id)
+    g->min_id = row->id;
+}
+
+gboolean
+tp_policy_snapshot_builder_add(tp_policy_snapshot_builder *b, uint64_t id,
+                               const char *host, const char *user,
+                               const char *requirement_text,
+                               size_t requirement_len, tp_row_mode mode,
+                               const char *comment, GError **error)
+{
+  g_return_val_if_fail(b != NULL, FALSE);
+  g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+
+  if (!requirement_text)
+    requirement_len = 0;
+
+  tp_policy_row *row = g_new0(tp_policy_row, 1);
+  row->id = id;
+  row->host = g_strdup(host ? host : "");
+  row->user = g_strdup(user ? user : "");
+  /* An embedded NUL cannot be shown in a C string; the parser sees the
+   * whole text and refuses it. */
+  row->requirement_text = g_strndup(requirement_text ? requirement_text : "",
+                                    requirement_len);
+  row->mode = mode;
+  row->comment = g_strdup(comment);
+
+  g_autoptr(GError) account_error = NULL;
+  tp_account *account = tp_account_new(host, user, &account_error);
+  if (!account) {
+    /* Fail closed: the row stays, matches every host of its user, sorts
+     * first, and carries no requirement, so its account is denied. */
+    row->parse_error = g_strdup_printf("invalid account: %s",
+                                       account_error->message);
+    row->parse_error_pos = 0;
+    account = tp_account_new_fail_closed(host, user);
+  } else {
+    g_autoptr(GError) parse_error = NULL;
+    size_t pos = 0;
+    row->requirement = tp_requirement_parse(
+        requirement_text ? requirement_text : "", requirement_len, &pos,
+        &parse_error);
+    if (!row->requirement) {
+      row->parse_error = g_strdup(parse_error ? parse_error->message
+                                              : "Requirement does not parse");
+      row->parse_error_pos = pos;
+    }
+  }
+  if (row->parse_error)
+    b->rows_invalid++;
+
+  g_ptr_array_add(b->rows, row);
+  builder_group_row(b, account, row);
+
+  if (account_error) {
+    g_propagate_prefixed_error(error, g_steal_pointer(&account_error),
+                               "tls_policy row %" PRIu64 ": ", id);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+tp_policy_snapshot *
+tp_policy_snapshot_builder_finish(tp_policy_snapshot_builder *b,
+                                  uint64_t generation)
+{
+  g_return_val_if_fail(b != NULL, NULL);
+
+  tp_policy_snapshot *s = g_atomic_rc_box_new0(tp_policy_snapshot);
+  s->generation = generation;
+  s->rows = g_steal_pointer(&b->rows);
+  s->groups = g_steal_pointer(&b->groups);
+  s->rows_invalid = b->rows_invalid;
+  s->anonymous = g_ptr_array_new();
+  s->by_user = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                     (GDestroyNotify)g_ptr_array_unref);
+  tp_policy_snapshot_builder_free(b);
+
+  for (guint i = 0; i < s->groups->len; i++) {
+    group *g = g_ptr_array_index(s->groups, i);
+    const char *user = tp_account_user(g->account);
+
+    g_ptr_array_sort(g->rows, row_id_compare);
+    if (*user == '\0') {
+      g_ptr_array_add(s->anonymous, g);
+      continue;
+    }
+    GPtrArray *list = g_hash_table_lookup(s->by_user, user);
+    if (!list) {
+      list = g_ptr_array_new();
+      g_hash_table_insert(s->by_user, (gpointer)user, list);
+    }
+    g_ptr_array_add(list, g);
+  }
+
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, s->by_user);
+  while (g_hash_table_iter_next(&it, NULL, &value))
+    g_ptr_array_sort(value, group_ptr_compare);
+  g_ptr_array_sort(s->anonymous, group_ptr_compare);
+  g_atomic_int_inc(&live_snapshots);
+  return s;
+}
+
+/* ---- snapshot ------------------------------------------------------------- */
+
+static void
+snapshot_clear(gpointer p)
+{
+  tp_policy_snapshot *s = p;
+  /* The index borrows from the groups, the groups from the rows. */
+  g_hash_table_unref(s->by_user);
+  g_ptr_array_unref(s->anonymous);
+  g_ptr_array_unref(s->groups);
+  g_ptr_array_unref(s->rows);
+  g_atomic_int_add(&live_snapshots, -1);
+}
+
+guint
+tp_policy_snapshot_live_count(void)
+{
+  return (guint)g_atomic_int_get(&live_snapshots);
+}
+
+tp_policy_snapshot *
+tp_policy_snapshot_ref(tp_policy_snapshot *s)
+{
+  g_return_val_if_fail(s != NULL, NULL);
+  return g_atomic_rc_box_acquire(s);
+}
+
+void
+tp_policy_snapshot_unref(tp_policy_snapshot *s)
+{
+  if (s)
+    g_atomic_rc_box_release_full(s, snapshot_clear);
+}
+
+uint64_t
+tp_policy_snapshot_generation(const tp_policy_snapshot *s)
+{
+  return s->generation;
+}
+
+guint
+tp_policy_snapshot_rows_loaded(const tp_policy_snapshot *s)
+{
+  return s->rows->len;
+}
+
+guint
+tp_policy_snapshot_rows_invalid(const tp_policy_snapshot *s)
+{
+  return s->rows_invalid;
+}
+
+const GPtrArray *
+tp_policy_snapshot_rows(const tp_policy_snapshot *s)
+{
+  return s->rows;
+}
+
+const GPtrArray *
+tp_policy_snapshot_lookup_counted(const tp_policy_snapshot *s,
+                                  const char *user, const char *host,
+                                  const char *ip, guint *n_examined)
+{
+  const GPtrArray *result = NULL;
+  guint examined = 0;
+
+  if (s) {
+    /* A NULL or empty user name has only the anonymous accounts. */
+    const GPtrArray *named =
+        user && *user ? g_hash_table_lookup(s->by_user, user) : NULL;
+    const GPtrArray *anon = s->anonymous;
+    guint i = 0, j = 0;
+    guint ni = named ? named->len : 0, nj = anon->len;
+
+    while (i < ni || j < nj) {
+      const group *g;
+      /* On a tie the named account wins, as in the server (which cannot
+       * tie here anyway: the user bit of the sort differs). */
+      if (j >= nj || (i < ni && group_compare(g_ptr_array_index(named, i),
+                                              g_ptr_array_index(anon, j)) <= 0))
+        g = g_ptr_array_index(named, i++);
+      else
+        g = g_ptr_array_index(anon, j++);
+      examined++;
+      if (tp_account_matches_host(g->account, host, ip)) {
+        result = g->rows;
+        break;
+      }
+    }
+  }
+  if (n_examined)
+    *n_examined = examined;
+  return result;
+}
+
+const GPtrArray *
+tp_policy_snapshot_lookup(const tp_policy_snapshot *s, const char *user,
+                          const char *host, const char *ip)
+{
+  return tp_policy_snapshot_lookup_counted(s, user, host, ip, NULL);
+}
