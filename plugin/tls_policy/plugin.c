@@ -18,6 +18,7 @@
 #include <mysql/plugin_audit.h>
 #include "auth_hook.h"
 #include "config.h"
+#include "module.h"
 #include "policy_store.h"
 #include "report.h"
 #include "server_abi.h"
@@ -96,7 +97,7 @@ static MYSQL_SYSVAR_UINT(refresh_interval, tp_opt_refresh_interval,
   "that no event announced (a safety net; changes are normally seen at once).",
   NULL, NULL, 10, 1, 3600, 0);
 
-static struct st_mysql_sys_var *tp_system_variables[] = {
+static struct st_mysql_sys_var *tp_core_sysvars[] = {
   MYSQL_SYSVAR(require_secure_transport),
   MYSQL_SYSVAR(refresh_interval),
   MYSQL_SYSVAR(mode),
@@ -152,7 +153,7 @@ static int show_tracked(MYSQL_THD thd, struct st_mysql_show_var *var,
   { "would_deny_" name, (char *) &tp_stats.would_deny[TP_REASON_##sym], SHOW_ULONGLONG },
 
 
-static struct st_mysql_show_var tp_status_inner[] = {
+static struct st_mysql_show_var tp_core_status[] = {
   { "logins_checked", (char *) &tp_stats.logins_checked, SHOW_ULONGLONG },
   { "logins_admitted", (char *) &tp_stats.logins_admitted, SHOW_ULONGLONG },
   { "logins_denied", (char *) &tp_stats.logins_denied, SHOW_ULONGLONG },
@@ -175,10 +176,59 @@ static struct st_mysql_show_var tp_status_inner[] = {
   { 0, 0, 0 }
 };
 
+/* ---- modules ------------------------------------------------------------ */
+
+/* Concerns in their own files (module.h).  Weak: a module that is not built
+ * is simply absent. */
+extern const tp_module tp_module_tls_context __attribute__((weak));
+extern const tp_module tp_module_native_mirror __attribute__((weak));
+extern const tp_module tp_module_views __attribute__((weak));
+extern const tp_module tp_module_tls_cert __attribute__((weak));
+extern const tp_module tp_module_recheck __attribute__((weak));
+
+static const tp_module tp_module_core = {
+  .name = "core",
+  .sysvars = tp_core_sysvars,
+  .status = tp_core_status,
+};
+
+#define TP_MAX_MODULES 8
+#define TP_MAX_SYSVARS 64
+#define TP_MAX_STATUS 160
+static const tp_module *modules[TP_MAX_MODULES];
+static guint n_modules;
+static struct st_mysql_sys_var *tp_system_variables[TP_MAX_SYSVARS];
+static struct st_mysql_show_var tp_status_inner[TP_MAX_STATUS];
 static struct st_mysql_show_var tp_status_variables[] = {
   { "Tls_policy", (char *) tp_status_inner, SHOW_ARRAY },
   { 0, 0, 0 }
 };
+
+/* Runs when the library is loaded, before the server reads the plugin
+ * declaration: gathers every module's variables. */
+__attribute__((constructor)) static void tp_collect_modules(void)
+{
+  const tp_module *all[] = { &tp_module_core, &tp_module_tls_context,
+                             &tp_module_native_mirror, &tp_module_views,
+                             &tp_module_tls_cert, &tp_module_recheck };
+  guint nv = 0, ns = 0;
+  n_modules = 0;
+  for (guint i = 0; i < G_N_ELEMENTS(all); i++)
+  {
+    const tp_module *m = all[i];
+    if (!m || n_modules >= TP_MAX_MODULES)
+      continue;
+    modules[n_modules++] = m;
+    for (guint k = 0; m->sysvars && m->sysvars[k]; k++)
+      if (nv < TP_MAX_SYSVARS - 1)
+        tp_system_variables[nv++] = m->sysvars[k];
+    for (guint k = 0; m->status && m->status[k].name; k++)
+      if (ns < TP_MAX_STATUS - 1)
+        tp_status_inner[ns++] = m->status[k];
+  }
+  tp_system_variables[nv] = NULL;
+  memset(&tp_status_inner[ns], 0, sizeof tp_status_inner[ns]);
+}
 
 /* ---- audit events ------------------------------------------------------- */
 
@@ -275,6 +325,9 @@ static void tp_notify(MYSQL_THD thd, unsigned int event_class, const void *ev)
           (n >= 8 && g_ascii_strncasecmp(q, "ROLLBACK", 8) == 0))
         touched_set(g->general_thread_id, FALSE);
     }
+    for (guint i = 0; i < n_modules; i++)
+      if (modules[i]->on_statement)
+        modules[i]->on_statement(thd, g);
     if (g->general_error_code)
       return;
     if (n >= 7 && g_ascii_strncasecmp(q, "INSTALL", 7) == 0)
@@ -315,9 +368,16 @@ static int tp_plugin_init(void *p)
     tp_tls_facts_stop();
     return 1;
   }
-  if (!tp_auth_hook_install(&error))
+  guint started = 0;
+  for (; started < n_modules; started++)
+    if (modules[started]->start && !modules[started]->start(&error))
+      break;
+  if (started < n_modules || !tp_auth_hook_install(&error))
   {
-    tp_log_error("refusing to load: %s", error->message);
+    tp_log_error("refusing to load: %s", error ? error->message : "?");
+    while (started-- > 0)
+      if (modules[started]->stop)
+        modules[started]->stop();
     tp_policy_store_stop();
     tp_tls_facts_stop();
     return 1;
@@ -335,6 +395,9 @@ static int tp_plugin_deinit(void *p)
 {
   g_atomic_int_set(&plugin_running, 0);
   tp_auth_hook_remove();
+  for (guint i = n_modules; i-- > 0;)
+    if (modules[i]->stop)
+      modules[i]->stop();
   tp_policy_store_stop();
   touched_clear_all();
   tp_tls_facts_stop();
