@@ -16,6 +16,7 @@
 
 tp_counters tp_stats;
 
+G_GNUC_PRINTF(2, 0)
 static void vlog(unsigned long flags, const char *fmt, va_list ap)
 {
   g_autofree char *msg = g_strdup_vprintf(fmt, ap);

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# run-ctest.sh MODE BUILD_DIR [tests...] — the CTest face of run-mtr.sh.
+#   MODE normal:   the suite as built
+#   MODE valgrind: the suite with the server under valgrind
+#   MODE asan:     builds the plugin with ASan+UBSan in BUILD_DIR/asan and runs
+#                  the suite with libasan preloaded into the server
+# Fails when any test fails, when MTR ran no test, and when a test was
+# skipped (a skipped case never counts as passed).
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+mode=$1; build=$2; shift 2
+log=$build/mtr-$mode.log
+args=()
+case "$mode" in
+normal) ;;
+valgrind)
+  args+=(--valgrind=--show-reachable=no --keep-debuginfo=yes --parallel=2 --testcase-timeout=60)
+  export TP_MTR_VARDIR=$build/mtr-var-valgrind ;;
+asan)
+  cmake -S "$here/.." -B "$build/asan" -DTP_ASAN=ON -DTP_MTR=OFF -DCMAKE_BUILD_TYPE=Debug \
+    -DCMAKE_C_COMPILER="${CC:-gcc}" >/dev/null || exit 1
+  cmake --build "$build/asan" --target tls_policy -j"$(nproc)" >/dev/null || exit 1
+  asan=$(gcc -print-file-name=libasan.so)
+  ubsan=$(gcc -print-file-name=libubsan.so)
+  export TP_MTR_PLUGIN_SO=$build/asan/tls_policy.so TP_MTR_VARDIR=$build/mtr-var-asan
+  # The server is not ASan-built: leak checks would report its own
+  # allocations; errors in the plugin still abort the server and fail tests.
+  args+=("--mysqld-env=LD_PRELOAD=$asan:$ubsan"
+         "--mysqld-env=ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allow_user_segv_handler=1:detect_odr_violation=0"
+         "--mysqld-env=UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1") ;;
+*) echo "run-ctest: unknown mode $mode" >&2; exit 2 ;;
+esac
+bash "$here/run-mtr.sh" "$build" "${args[@]}" "$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+passed=$(grep -cE '\[ pass \]' "$log")
+failed=$(grep -cE '\[ (fail|retry-fail) \]' "$log")
+skipped=$(grep -cE '\[ skipped \]' "$log")
+echo "mtr ($mode): $passed passed, $failed failed, $skipped skipped"
+[ "$rc" = 0 ] || exit 1
+[ "$passed" -gt 0 ] || { echo "run-ctest: MTR ran no test" >&2; exit 1; }
+[ "$skipped" = 0 ] || { echo "run-ctest: skipped tests do not count as passed" >&2; grep -E '\[ skipped \]' "$log" >&2; exit 1; }
+exit 0

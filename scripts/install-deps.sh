@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# install-deps.sh — installs what building and testing tls_policy needs on
+# Debian 12, when it is missing.  Needs root (or sudo).  Set TP_SKIP_APT=1
+# to skip (e.g. on a machine prepared by hand).
+set -euo pipefail
+[ "${TP_SKIP_APT:-0}" = 1 ] && exit 0
+pkgs=(
+  build-essential cmake pkg-config git
+  libglib2.0-dev libssl-dev openssl
+  mariadb-server mariadb-client mariadb-test mariadb-plugin-gssapi-server
+  libmariadbd-dev libmariadb-dev
+  clang libclang-rt-14-dev valgrind
+  python3 python3-pymysql nodejs npm
+)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ] || [ "${TP_FORCE_APT:-0}" = 1 ]; then
+  SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+  echo "install-deps: installing ${missing[*]:-(forced)}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${pkgs[@]}"
+fi

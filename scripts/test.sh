@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# test.sh — installs what is missing, builds, and runs every test:
+# unit tests (g_test), the fuzz targets for a bounded time, and the
+# mysql-test-run suite, all through CTest.  .ci/run runs exactly this.
+#
+#   scripts/test.sh            # everything CI runs
+#   TP_CTEST_ARGS="-L unit" scripts/test.sh   # a subset (CTest labels: unit fuzz mtr ...)
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=${TP_BUILD_DIR:-$src/build}
+bash "$src/scripts/install-deps.sh"
+cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTP_FUZZ=ON \
+  -DCMAKE_C_COMPILER="${CC:-clang}" >"$build.cmake.log" 2>&1 || { cat "$build.cmake.log"; exit 1; }
+cmake --build "$build" -j"$(nproc)"
+cd "$build"
+# shellcheck disable=SC2086
+ctest --output-on-failure ${TP_CTEST_ARGS:--LE 'slow'}
