@@ -10,7 +10,7 @@ pkgs=(
   mariadb-server mariadb-client mariadb-test mariadb-plugin-gssapi-server
   libmariadbd-dev libmariadb-dev
   clang libclang-rt-14-dev valgrind
-  python3 python3-pymysql nodejs npm
+  python3 python3-pymysql
 )
 missing=()
 for p in "${pkgs[@]}"; do
@@ -20,6 +20,12 @@ if [ "${#missing[@]}" -gt 0 ] || [ "${TP_FORCE_APT:-0}" = 1 ]; then
   SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
   echo "install-deps: installing ${missing[*]:-(forced)}"
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -q
-  $SUDO apt-get install -y -q --no-install-recommends "${pkgs[@]}"
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/tmp/tls_policy-apt.log 2>&1 || { cat /tmp/tls_policy-apt.log; exit 1; }
+fi
+# node and npm (client tests with mysql2): this machine image ships them;
+# on a plain Debian 12 take Debian's packages.
+if ! command -v npm >/dev/null 2>&1; then
+  SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get install -y -q nodejs npm
 fi

@@ -38,7 +38,8 @@ for f in /usr/lib/mysql/plugin/*.so; do ln -sf "$f" "$dir/plugins/"; done
 ln -sf "$build/tls_policy.so" "$dir/plugins/tls_policy.so"
 if [ ! -d "$dir/data/mysql" ]; then
   mariadb-install-db --no-defaults --datadir="$dir/data" --user=root \
-    --auth-root-authentication-method=normal --skip-auth-anonymous-user --skip-test-db >"$dir/install.log" 2>&1
+    --auth-root-authentication-method=normal --skip-test-db >"$dir/install.log" 2>&1 ||
+    { echo "sandbox: mariadb-install-db failed, see $dir/install.log" >&2; exit 1; }
 fi
 mariadbd --no-defaults --user=root --datadir="$dir/data" \
   --socket="$dir/mysqld.sock" --port="$port" --bind-address=127.0.0.1 \
@@ -48,6 +49,8 @@ mariadbd --no-defaults --user=root --datadir="$dir/data" \
   --ssl-key="$dir/certs/server-key.pem" "$@" &
 for _ in $(seq 1 300); do
   if mariadb --no-defaults -uroot --socket="$dir/mysqld.sock" -e 'select 1' >/dev/null 2>&1; then
+    # No anonymous accounts: they would shadow the demo's accounts.
+    mariadb --no-defaults -uroot --socket="$dir/mysqld.sock" -e "DELETE FROM mysql.global_priv WHERE User=''; FLUSH PRIVILEGES"
     exit 0
   fi
   sleep 0.1
