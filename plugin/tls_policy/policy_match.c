@@ -14,6 +14,7 @@
  */
 #include "policy_internal.h"
 
+#include <stdarg.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>

@@ -13,6 +13,8 @@
  */
 #include "policy_internal.h"
 
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
