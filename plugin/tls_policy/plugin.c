@@ -351,9 +351,41 @@ static void pin_library(void)
   }
 }
 
+/* Instances of this library alive (initialised, not yet deinitialised).
+ * MariaDB defers the deinit of an uninstalled audit plugin until no session
+ * holds it; an INSTALL in that window would start a second instance on the
+ * same (pinned, shared) state, which the late deinit of the first would then
+ * tear down.  Such an INSTALL is refused instead. */
+static gint live_instances;
+/* The server calls deinit(NULL) for an audit plugin also after its init
+ * failed (the failed instance is reaped like an uninstalled one), and passes
+ * no instance handle.  Failed inits are counted so that their deinit calls
+ * are recognised and never tear down the state of a running instance.
+ * Both counters are changed only under the server's plugin serialisation
+ * (INSTALL/UNINSTALL/reap), atomics keep readers honest. */
+static gint failed_inits_pending;
+static gint instance_running;
+
+static int tp_plugin_init_checked(void);
+
 static int tp_plugin_init(void *p)
 {
+  int rc = tp_plugin_init_checked();
+  if (rc)
+    g_atomic_int_inc(&failed_inits_pending);
+  return rc;
+}
+
+static int tp_plugin_init_checked(void)
+{
   g_autoptr(GError) error = NULL;
+  if (g_atomic_int_get(&live_instances) > 0)
+  {
+    tp_log_error("refusing to load: the previous tls_policy instance is still "
+                 "being uninstalled (sessions still hold it); retry INSTALL "
+                 "when they have finished their current statement");
+    return 1;
+  }
   if (!tp_server_abi_load(&error))
   {
     tp_log_error("refusing to load: %s", error->message);
@@ -383,6 +415,8 @@ static int tp_plugin_init(void *p)
     return 1;
   }
   g_atomic_int_set(&plugin_running, 1);
+  g_atomic_int_inc(&live_instances);
+  g_atomic_int_set(&instance_running, 1);
   char covered[512], uncovered[512];
   tp_auth_hook_covered(covered, sizeof covered);
   tp_auth_hook_uncovered(uncovered, sizeof uncovered);
@@ -393,6 +427,13 @@ static int tp_plugin_init(void *p)
 
 static int tp_plugin_deinit(void *p)
 {
+  if (g_atomic_int_get(&failed_inits_pending) > 0)
+  {
+    g_atomic_int_add(&failed_inits_pending, -1);
+    return 0;   /* deinit after a failed init: nothing of ours to undo */
+  }
+  if (!g_atomic_int_compare_and_exchange(&instance_running, 1, 0))
+    return 0;
   g_atomic_int_set(&plugin_running, 0);
   tp_auth_hook_remove();
   for (guint i = n_modules; i-- > 0;)
@@ -402,6 +443,7 @@ static int tp_plugin_deinit(void *p)
   touched_clear_all();
   tp_tls_facts_stop();
   tp_log_note("stopped; authentication handlers restored");
+  g_atomic_int_add(&live_instances, -1);
   return 0;
 }
 

@@ -36,6 +36,9 @@ typedef struct st_VioSSLFd_layout *(*new_acceptor_fn)(
     const char *key, const char *cert, const char *ca, const char *capath,
     const char *cipher, int *error, const char *crl, const char *crlpath,
     unsigned long long tls_version);
+typedef struct st_VioSSLFd_layout *(*new_connector_fn)(
+    const char *key, const char *cert, const char *ca, const char *capath,
+    const char *cipher, int *error, const char *crl, const char *crlpath);
 typedef void (*free_acceptor_fn)(struct st_VioSSLFd_layout *);
 typedef MYSQL_THD (*current_thd_fn)(void);
 
@@ -56,6 +59,7 @@ static struct {
   char (*my_thread_init)(void);
   void (*my_thread_end)(void);
   new_acceptor_fn new_acceptor;
+  new_connector_fn new_connector;
   free_acceptor_fn free_acceptor;
   gboolean loaded;
 } abi;
@@ -148,6 +152,7 @@ gboolean tp_server_abi_load(GError **error)
   RESOLVE(my_thread_init, "my_thread_init");
   RESOLVE(my_thread_end, "my_thread_end");
   RESOLVE(new_acceptor, "new_VioSSLAcceptorFd");
+  RESOLVE(new_connector, "new_VioSSLConnectorFd");
   RESOLVE(free_acceptor, "free_vio_ssl_acceptor_fd");
 #undef RESOLVE
 
@@ -244,10 +249,13 @@ SSL_CTX *tp_server_acceptor_ctx_locked(void)
 tp_server_acceptor *tp_server_acceptor_alloc(GError **error)
 {
   /* Let the server allocate its holder (its allocator frees it later); the
-   * placeholder context inside is replaced at publish time. */
+   * placeholder context inside is replaced at publish time.  The connector
+   * factory, because the acceptor one refuses to build a context without a
+   * certificate (SSL_CTX_check_private_key); both allocate the same
+   * struct st_VioSSLFd with my_malloc, which free_vio_ssl_acceptor_fd frees. */
   int err = 0;
   struct st_VioSSLFd_layout *fd =
-      abi.new_acceptor(NULL, NULL, NULL, NULL, NULL, &err, NULL, NULL, 0);
+      abi.new_connector(NULL, NULL, NULL, NULL, NULL, &err, NULL, NULL);
   ERR_clear_error();
   if (!fd)
   {
