@@ -1,0 +1,170 @@
+/*
+ * test_decision.c — the login decision (decision.c) as a pure function:
+ * global rule, alternatives, invalid rows, exemptions, REPORT rows and mode,
+ * break-glass, fail-closed on unknown TLS state.
+ */
+#include <string.h>
+#include <glib.h>
+#include "tls_policy/decision.h"
+
+static tp_login plain_tcp = { .user = "app", .host = "10.0.0.5", .ip = "10.0.0.5",
+                              .transport = TP_TRANSPORT_TCP, .tls_state = TP_TLS_NO };
+static tp_login socket_login = { .user = "root", .host = "localhost", .ip = NULL,
+                                 .transport = TP_TRANSPORT_SOCKET, .tls_state = TP_TLS_NO };
+static tp_tls_facts tls13 = { .protocol_version = 0x0304, .protocol = "TLSv1.3",
+                              .cipher = "TLS_AES_256_GCM_SHA384", .verify_result = 0 };
+static tp_login tls_tcp = { .user = "app", .host = "10.0.0.5", .ip = "10.0.0.5",
+                            .transport = TP_TRANSPORT_TCP, .tls_state = TP_TLS_YES,
+                            .tls = &tls13 };
+static tp_login unknown_tcp = { .user = "app", .host = "10.0.0.5", .ip = "10.0.0.5",
+                                .transport = TP_TRANSPORT_TCP, .tls_state = TP_TLS_UNKNOWN };
+
+typedef struct { const char *host, *user, *req; tp_row_mode mode; } row_spec;
+
+static tp_policy_snapshot *snapshot(const row_spec *rows, guint n)
+{
+  tp_policy_snapshot_builder *b = tp_policy_snapshot_builder_new();
+  for (guint i = 0; i < n; i++)
+    tp_policy_snapshot_builder_add(b, i + 1, rows[i].host, rows[i].user, rows[i].req,
+                                   strlen(rows[i].req), rows[i].mode, "", NULL);
+  return tp_policy_snapshot_builder_finish(b, 1);
+}
+
+static tp_reason decide(const tp_login *login, const tp_policy_snapshot *s,
+                        gboolean rst, gboolean report, gboolean *admit)
+{
+  tp_decide_input in = { .login = login, .require_secure_transport = rst,
+                         .report_mode = report, .policy_loaded = TRUE, .policy = s };
+  tp_verdict v;
+  tp_verdict_init(&v);
+  tp_decide(&in, &v);
+  tp_reason r = v.reason;
+  if (admit)
+    *admit = v.admit;
+  tp_verdict_clear(&v);
+  return r;
+}
+
+static void test_global_rule(void)
+{
+  gboolean admit;
+  g_assert_cmpint(decide(&plain_tcp, NULL, FALSE, FALSE, &admit), ==, TP_REASON_OK);
+  g_assert_true(admit);
+  g_assert_cmpint(decide(&plain_tcp, NULL, TRUE, FALSE, &admit), ==, TP_REASON_INSECURE_TRANSPORT);
+  g_assert_false(admit);
+  g_assert_cmpint(decide(&tls_tcp, NULL, TRUE, FALSE, &admit), ==, TP_REASON_OK);
+  g_assert_cmpint(decide(&socket_login, NULL, TRUE, FALSE, &admit), ==, TP_REASON_OK);
+  /* TLS state unknown fails closed, with its own reason */
+  g_assert_cmpint(decide(&unknown_tcp, NULL, TRUE, FALSE, &admit), ==, TP_REASON_TLS_UNKNOWN);
+  g_assert_false(admit);
+}
+
+static void test_unknown_tls_rules(void)
+{
+  row_spec rows[] = { { "%", "app", "SSL", TP_ROW_ENFORCE } };
+  g_autoptr(tp_policy_snapshot) s = snapshot(rows, 1);
+  gboolean admit;
+  g_assert_cmpint(decide(&unknown_tcp, s, FALSE, FALSE, &admit), ==, TP_REASON_TLS_UNKNOWN);
+  g_assert_false(admit);
+  g_assert_cmpint(decide(&tls_tcp, s, FALSE, FALSE, &admit), ==, TP_REASON_OK);
+  g_assert_cmpint(decide(&plain_tcp, s, FALSE, FALSE, &admit), ==, TP_REASON_NO_TLS);
+}
+
+static void test_policy_not_loaded(void)
+{
+  tp_decide_input in = { .login = &plain_tcp, .policy_loaded = FALSE };
+  tp_verdict v;
+  tp_verdict_init(&v);
+  tp_decide(&in, &v);
+  g_assert_cmpint(v.reason, ==, TP_REASON_POLICY_NOT_LOADED);
+  g_assert_false(v.admit);
+  tp_verdict_clear(&v);
+  /* break-glass over the socket passes plugin-state denials only */
+  tp_decide_input bg = { .login = &socket_login, .policy_loaded = FALSE,
+                         .break_glass_eligible = TRUE };
+  tp_verdict_init(&v);
+  tp_decide(&bg, &v);
+  g_assert_cmpint(v.reason, ==, TP_REASON_POLICY_NOT_LOADED);
+  g_assert_true(v.admit);
+  g_assert_true(v.break_glass);
+  tp_verdict_clear(&v);
+}
+
+static void test_break_glass_never_passes_a_rule(void)
+{
+  row_spec rows[] = { { "localhost", "root", "X509", TP_ROW_ENFORCE } };
+  g_autoptr(tp_policy_snapshot) s = snapshot(rows, 1);
+  tp_decide_input in = { .login = &socket_login, .policy_loaded = TRUE, .policy = s,
+                         .break_glass_eligible = TRUE };
+  tp_verdict v;
+  tp_verdict_init(&v);
+  tp_decide(&in, &v);
+  g_assert_cmpint(v.reason, ==, TP_REASON_NO_TLS);
+  g_assert_false(v.admit);
+  tp_verdict_clear(&v);
+}
+
+static void test_alternatives_and_invalid(void)
+{
+  row_spec rows[] = { { "%", "app", "X509", TP_ROW_ENFORCE },
+                      { "%", "app", "SSL", TP_ROW_ENFORCE } };
+  g_autoptr(tp_policy_snapshot) s = snapshot(rows, 2);
+  gboolean admit;
+  /* TLS without a certificate fails row 1 and passes row 2 */
+  g_assert_cmpint(decide(&tls_tcp, s, FALSE, FALSE, &admit), ==, TP_REASON_OK);
+  g_assert_true(admit);
+  /* plain fails both: the first row's reason */
+  g_assert_cmpint(decide(&plain_tcp, s, FALSE, FALSE, &admit), ==, TP_REASON_NO_TLS);
+
+  row_spec bad[] = { { "%", "app", "SSL", TP_ROW_ENFORCE },
+                     { "%", "app", "SSL AND", TP_ROW_ENFORCE },
+                     { "%", "other", "SSL", TP_ROW_ENFORCE } };
+  g_autoptr(tp_policy_snapshot) s2 = snapshot(bad, 3);
+  /* an invalid row fails its whole account, even when another row passes */
+  g_assert_cmpint(decide(&tls_tcp, s2, FALSE, FALSE, &admit), ==, TP_REASON_POLICY_INVALID);
+  g_assert_false(admit);
+}
+
+static void test_exempt(void)
+{
+  row_spec rows[] = { { "10.0.0.0/8", "app", "EXEMPT", TP_ROW_ENFORCE } };
+  g_autoptr(tp_policy_snapshot) s = snapshot(rows, 1);
+  gboolean admit;
+  g_assert_cmpint(decide(&plain_tcp, s, TRUE, FALSE, &admit), ==, TP_REASON_OK);
+  g_assert_true(admit);
+  /* a REPORT-mode exemption exempts nothing */
+  row_spec rep[] = { { "10.0.0.0/8", "app", "EXEMPT", TP_ROW_REPORT } };
+  g_autoptr(tp_policy_snapshot) s2 = snapshot(rep, 1);
+  g_assert_cmpint(decide(&plain_tcp, s2, TRUE, FALSE, &admit), ==, TP_REASON_INSECURE_TRANSPORT);
+}
+
+static void test_report(void)
+{
+  row_spec rows[] = { { "%", "app", "X509", TP_ROW_REPORT } };
+  g_autoptr(tp_policy_snapshot) s = snapshot(rows, 1);
+  tp_decide_input in = { .login = &tls_tcp, .policy_loaded = TRUE, .policy = s };
+  tp_verdict v;
+  tp_verdict_init(&v);
+  tp_decide(&in, &v);
+  g_assert_cmpint(v.reason, ==, TP_REASON_OK);
+  g_assert_cmpuint(v.report_rows_failed, ==, 1);
+  g_assert_cmpint(v.report_reason, ==, TP_REASON_NO_CLIENT_CERT);
+  tp_verdict_clear(&v);
+
+  gboolean admit;
+  g_assert_cmpint(decide(&plain_tcp, NULL, TRUE, TRUE, &admit), ==, TP_REASON_INSECURE_TRANSPORT);
+  g_assert_true(admit);   /* REPORT mode: would deny, admitted */
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/decision/global-rule", test_global_rule);
+  g_test_add_func("/decision/unknown-tls", test_unknown_tls_rules);
+  g_test_add_func("/decision/policy-not-loaded", test_policy_not_loaded);
+  g_test_add_func("/decision/break-glass-never-passes-a-rule", test_break_glass_never_passes_a_rule);
+  g_test_add_func("/decision/alternatives-and-invalid", test_alternatives_and_invalid);
+  g_test_add_func("/decision/exempt", test_exempt);
+  g_test_add_func("/decision/report", test_report);
+  return g_test_run();
+}
