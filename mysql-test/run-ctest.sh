@@ -14,7 +14,8 @@ args=()
 case "$mode" in
 normal) ;;
 valgrind)
-  args+=("--valgrind=--show-reachable=no --keep-debuginfo=yes" --parallel=2 --testcase-timeout=60
+  args+=("--valgrind=--show-reachable=no --keep-debuginfo=yes --suppressions=$here/tls_policy/valgrind.supp"
+         --parallel=2 --testcase-timeout=60
          --mysqld=--loose-innodb-use-native-aio=0
          --mysqld=--loose-innodb-buffer-pool-size-max=256M)
   export TP_MTR_VARDIR=$build/mtr-var-valgrind ;;
