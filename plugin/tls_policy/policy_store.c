@@ -68,6 +68,11 @@ static MYSQL *connect_local(void)
     mysql_close(m);
     return NULL;
   }
+  /* Rules are compared byte for byte: read them as stored (utf8mb4), not
+   * converted to the server's default character set. */
+  if (mysql_set_character_set(m, "utf8mb4"))
+    tp_log_warning("policy store: cannot use utf8mb4 on the local connection: %s",
+                   mysql_error(m));
   return m;
 }
 
@@ -291,7 +296,10 @@ static gpointer refresher_main(gpointer unused)
       wake = MIN(wake, g_get_monotonic_time() + TP_SETTLE_STEP_USEC);
     if (!m || store.current == NULL)
       wake = MIN(wake, g_get_monotonic_time() + 200 * 1000);
+    /* A poke (settle_until moved) wakes us as well as a request. */
+    gint64 settle_seen = store.settle_until;
     while (!store.stop && store.requested == serving &&
+           store.settle_until == settle_seen &&
            g_get_monotonic_time() < wake)
       if (!g_cond_wait_until(&store.cond, &store.lock, wake))
         break;
