@@ -156,6 +156,29 @@ static void test_report(void)
   g_assert_true(admit);   /* REPORT mode: would deny, admitted */
 }
 
+static void test_identity_required_never_bypassed(void)
+{
+  row_spec rows[] = { { "%", "app", "SSL", TP_ROW_ENFORCE } };
+  g_autoptr(tp_policy_snapshot) s = snapshot(rows, 1);
+  /* satisfied, but no identity: refused, even in REPORT mode */
+  tp_decide_input in = { .login = &tls_tcp, .policy_loaded = TRUE, .policy = s,
+                         .identity_required = TRUE, .report_mode = TRUE };
+  tp_verdict v;
+  tp_verdict_init(&v);
+  tp_decide(&in, &v);
+  g_assert_cmpint(v.reason, ==, TP_REASON_NO_IDENTITY_RULE);
+  g_assert_false(v.admit);
+  tp_verdict_clear(&v);
+  /* policy not loaded, break-glass eligible: still refused */
+  tp_decide_input bg = { .login = &socket_login, .policy_loaded = FALSE,
+                         .identity_required = TRUE, .break_glass_eligible = TRUE };
+  tp_verdict_init(&v);
+  tp_decide(&bg, &v);
+  g_assert_cmpint(v.reason, ==, TP_REASON_POLICY_NOT_LOADED);
+  g_assert_false(v.admit);
+  tp_verdict_clear(&v);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -166,5 +189,6 @@ int main(int argc, char **argv)
   g_test_add_func("/decision/alternatives-and-invalid", test_alternatives_and_invalid);
   g_test_add_func("/decision/exempt", test_exempt);
   g_test_add_func("/decision/report", test_report);
+  g_test_add_func("/decision/identity-required-never-bypassed", test_identity_required_never_bypassed);
   return g_test_run();
 }

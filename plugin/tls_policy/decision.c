@@ -16,6 +16,7 @@
  *   6. REPORT mode turns a denial into "would deny"; the break-glass account
  *      on the unix socket is let in only past denials caused by plugin state
  *      (policy not loaded, TLS unknown, invalid rule), never past a rule.
+ *      Neither applies to a tls_cert (identity_required) login.
  */
 #include <string.h>
 #include "tls_policy/decision.h"
@@ -164,6 +165,10 @@ void tp_decide(const tp_decide_input *in, tp_verdict *v)
   }
   v->reason = reason;
   v->admit = reason == TP_REASON_OK;
+  /* A tls_cert login has no other credential than the certificate: neither
+   * REPORT mode nor break-glass may admit it past a failed decision. */
+  if (!v->admit && in->identity_required)
+    return;
   if (!v->admit && in->report_mode)
   {
     v->admit = TRUE;

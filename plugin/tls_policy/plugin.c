@@ -22,6 +22,7 @@
 #include "policy_store.h"
 #include "report.h"
 #include "server_abi.h"
+#include "tls_cert_auth.h"
 #include "tls_facts.h"
 
 /* ---- system variables ---------------------------------------------------- */
@@ -470,5 +471,21 @@ maria_declare_plugin(tls_policy)
   tp_system_variables,
   TP_PLUGIN_VERSION,
   MariaDB_PLUGIN_MATURITY_GAMMA  /* loadable with the default --plugin-maturity */
+},
+{
+  MYSQL_AUTHENTICATION_PLUGIN,
+  &tp_tls_cert_auth_descriptor,  /* tls_cert_auth.c */
+  "tls_cert",
+  "tls_policy developers",
+  "Password-less login with the client's TLS certificate, admitted by a "
+  "mysql.tls_policy row that names the certificate",
+  PLUGIN_LICENSE_GPL,
+  NULL,
+  NULL,
+  0x0001,
+  NULL,
+  NULL,
+  TP_PLUGIN_VERSION,
+  MariaDB_PLUGIN_MATURITY_GAMMA
 }
 maria_declare_plugin_end;

@@ -39,6 +39,7 @@
 #include "server_abi.h"
 #include "tp_sql.h"
 #include "views.h"
+#include "conn_views.h"
 
 #define TP_VIEWS_ERROR (tp_views_error_quark())
 static G_DEFINE_QUARK(tp-views-error-quark, tp_views_error)
@@ -519,6 +520,7 @@ void tp_store_install_sql_objects(struct st_mysql *m)
       "SET STATEMENT lock_wait_timeout=%d FOR %s", TP_SQL_JOB_LOCK_WAIT,
       tp_sql_tls_policy_import_native);
   install_one(m, "procedure mysql.tls_policy_import_native", proc);
+  tp_conn_views_install(m);
 }
 
 static const char *const drop_statements[] = {

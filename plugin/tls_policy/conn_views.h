@@ -1,0 +1,121 @@
+/*
+ * conn_views.h — per-connection TLS views (docs/identity-and-sessions.md):
+ * the UDFs tls_policy_connections() and tls_policy_account_cert_expiry()
+ * and the views mysql.tls_policy_connections and
+ * mysql.tls_policy_account_cert_expiry over them (JSON_TABLE), plus the
+ * helpers recheck.c shares: copying the connection registry out of its
+ * locks, describing a client certificate, and JSON string escaping.
+ *
+ * Everything is computed from the registry of tls_facts.c (tp_conn_foreach):
+ * the connection id, the admitted user, the client host, the transport, the
+ * rule that admitted the login and the TLS facts with the peer certificate.
+ * Connections the plugin did not see log in (older than INSTALL, or
+ * authenticated by an uncovered plugin such as unix_socket) are not listed.
+ *
+ * Threads: every function is thread safe.  None runs SQL except
+ * tp_conn_views_install(), which runs on the connection it is given.
+ */
+#ifndef TLS_POLICY_CONN_VIEWS_H
+#define TLS_POLICY_CONN_VIEWS_H
+
+#include <stdint.h>
+#include <glib.h>
+#include <mysql/plugin.h>   /* UDF_INIT, UDF_ARGS */
+#include "tls_policy/facts.h"
+
+struct st_mysql;
+
+/*
+ * Creates the UDFs and the views (CREATE FUNCTION IF NOT EXISTS / CREATE OR
+ * REPLACE VIEW) on `m`, a local connection with all privileges and
+ * sql_log_bin=0 (the policy store's refresher).  Each object is tried on its
+ * own; failures are logged.  Also creates the functions and the view of
+ * recheck.c.
+ */
+void tp_conn_views_install(struct st_mysql *m);
+
+/* Lifecycle of the remembered certificate expiries (called by the recheck
+ * module's start and stop). */
+void tp_conn_views_start(void);
+void tp_conn_views_stop(void);
+
+/*
+ * Merges the certificates of the live connections into the per-account
+ * expiry memory.  Cheap for connections already seen.  Called once a second
+ * by the recheck thread and before the expiry view is read.
+ */
+void tp_conn_views_sweep(void);
+
+/* One admitted connection, copied out of the registry. */
+typedef struct tp_conn_copy {
+  uint64_t conn_id;
+  tp_tls_state tls_state;
+  tp_tls_facts *facts;      /* own reference, NULL unless TLS */
+  char *user, *host, *rule; /* never NULL */
+  tp_transport transport;
+} tp_conn_copy;
+
+/* The admitted connections (those with a recorded admission), ordered by
+ * connection id.  Array of tp_conn_copy with a clear function: free with
+ * g_array_unref(). */
+GArray *tp_conn_views_collect(void);
+
+/* The admission rule recorded for `conn_id` ("row 17", "none",
+ * "report-mode", "break-glass"), copied into buf; FALSE if the connection
+ * has no recorded admission.  Walks the whole registry. */
+gboolean tp_conn_views_admission_rule(uint64_t conn_id, char *buf, size_t len);
+
+/*
+ * Appends `len` bytes of `s` as a JSON string literal: quote, backslash and
+ * every control character escaped, NUL as \u0000, bytes that are not valid
+ * UTF-8 as \ufffd.  s may be NULL (appends null).
+ */
+void tp_json_append_string(GString *out, const char *s, size_t len);
+void tp_json_append_cstring(GString *out, const char *s);
+
+/* Text forms of a certificate, all newly allocated UTF-8 (g_free). */
+typedef struct tp_cert_text {
+  char *subject;        /* X509_NAME_oneline(), what REQUIRE SUBJECT compares */
+  char *subject_dn;     /* RFC 4514, what SUBJECT_DN compares */
+  char *issuer;         /* one-line */
+  char *issuer_dn;      /* RFC 4514 */
+  char *serial;         /* upper-case hex, as openssl x509 -serial */
+  char *sans;           /* "DNS:a, email:b, URI:c, IP:d", raw values (may hold
+                         * NUL); NULL without a subjectAltName extension */
+  size_t sans_len;
+  char *sha256;         /* lower-case hex of the DER certificate */
+  gint64 not_before, not_after;   /* Unix seconds; G_MININT64 if unreadable */
+} tp_cert_text;
+void tp_cert_text_fill(X509 *cert, tp_cert_text *out);
+void tp_cert_text_clear(tp_cert_text *t);
+
+/* Unix seconds of an ASN.1 time, G_MININT64 if it cannot be read. */
+gint64 tp_asn1_time_unix(const ASN1_TIME *t);
+/* "2031-05-06 07:08:09" in UTC, or NULL for G_MININT64. */
+char *tp_utc_datetime(gint64 t);
+
+const char *tp_transport_text(tp_transport t);
+const char *tp_tls_state_text(tp_tls_state s);
+
+/*
+ * Shared by the UDFs of conn_views.c and recheck.c.  The views pass a token
+ * random per server process (tp_conn_views_token); a call with another
+ * argument returns NULL, so the data is readable only through the views
+ * (SELECT privilege on them), never by calling the function directly.
+ */
+const char *tp_conn_views_token(void);
+my_bool tp_conn_views_udf_init(UDF_INIT *initid, UDF_ARGS *args, char *message,
+                               const char *view);
+void tp_conn_views_udf_deinit(UDF_INIT *initid);
+/* The JSON written by fill (into a buffer owned by initid), or NULL. */
+char *tp_conn_views_udf_run(UDF_INIT *initid, UDF_ARGS *args,
+                            unsigned long *length, char *is_null,
+                            void (*fill)(GString *out));
+/* CREATE FUNCTION IF NOT EXISTS `function` ... SONAME 'tls_policy.so' and
+ * CREATE OR REPLACE VIEW `view` AS SELECT `select` FROM
+ * JSON_TABLE(function(token), '$[*]' COLUMNS (`columns`)) AS j. */
+void tp_conn_views_install_view(struct st_mysql *m, const char *view,
+                                const char *function, const char *select,
+                                const char *columns);
+
+#endif
