@@ -36,9 +36,8 @@ typedef struct st_VioSSLFd_layout *(*new_acceptor_fn)(
     const char *key, const char *cert, const char *ca, const char *capath,
     const char *cipher, int *error, const char *crl, const char *crlpath,
     unsigned long long tls_version);
-typedef struct st_VioSSLFd_layout *(*new_connector_fn)(
-    const char *key, const char *cert, const char *ca, const char *capath,
-    const char *cipher, int *error, const char *crl, const char *crlpath);
+/* mysys: void *my_malloc(PSI_memory_key key, size_t size, myf flags) */
+typedef void *(*my_malloc_fn)(unsigned int key, size_t size, unsigned long flags);
 typedef void (*free_acceptor_fn)(struct st_VioSSLFd_layout *);
 typedef MYSQL_THD (*current_thd_fn)(void);
 
@@ -59,7 +58,8 @@ static struct {
   char (*my_thread_init)(void);
   void (*my_thread_end)(void);
   new_acceptor_fn new_acceptor;
-  new_connector_fn new_connector;
+  my_malloc_fn my_malloc;
+  const unsigned int *key_memory_vio_ssl_fd;   /* PSI_memory_key */
   free_acceptor_fn free_acceptor;
   gboolean loaded;
 } abi;
@@ -152,7 +152,8 @@ gboolean tp_server_abi_load(GError **error)
   RESOLVE(my_thread_init, "my_thread_init");
   RESOLVE(my_thread_end, "my_thread_end");
   RESOLVE(new_acceptor, "new_VioSSLAcceptorFd");
-  RESOLVE(new_connector, "new_VioSSLConnectorFd");
+  RESOLVE(my_malloc, "my_malloc");
+  RESOLVE(key_memory_vio_ssl_fd, "key_memory_vio_ssl_fd");
   RESOLVE(free_acceptor, "free_vio_ssl_acceptor_fd");
 #undef RESOLVE
 
@@ -248,21 +249,23 @@ SSL_CTX *tp_server_acceptor_ctx_locked(void)
 
 tp_server_acceptor *tp_server_acceptor_alloc(GError **error)
 {
-  /* Let the server allocate its holder (its allocator frees it later); the
-   * placeholder context inside is replaced at publish time.  The connector
-   * factory, because the acceptor one refuses to build a context without a
-   * certificate (SSL_CTX_check_private_key); both allocate the same
-   * struct st_VioSSLFd with my_malloc, which free_vio_ssl_acceptor_fd frees. */
-  int err = 0;
+  /* The holder is allocated exactly as new_VioSSLFd() (vio/viosslfactories.c)
+   * allocates it, my_malloc(key_memory_vio_ssl_fd, sizeof(struct
+   * st_VioSSLFd), MYF(0)), so that free_vio_ssl_acceptor_fd() (SSL_CTX_free +
+   * my_free) can free it later.  Not through new_VioSSLAcceptorFd(): that
+   * refuses to build a context without a certificate; and not through
+   * new_VioSSLConnectorFd(): its placeholder context loads OpenSSL's default
+   * CA file (about 100 ms per reload) only to be freed at publish time.
+   * The context is set at publish time. */
   struct st_VioSSLFd_layout *fd =
-      abi.new_connector(NULL, NULL, NULL, NULL, NULL, &err, NULL, NULL);
-  ERR_clear_error();
+      abi.my_malloc(*abi.key_memory_vio_ssl_fd, sizeof *fd, 0);
   if (!fd)
   {
     g_set_error(error, TP_ABI_ERROR, 8,
-                "the server could not allocate a TLS acceptor (error %d)", err);
+                "the server could not allocate a TLS acceptor holder");
     return NULL;
   }
+  fd->ssl_context = NULL;
   tp_server_acceptor *h = g_new0(tp_server_acceptor, 1);
   h->fd = fd;
   return h;

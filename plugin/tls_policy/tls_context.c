@@ -1,0 +1,1120 @@
+/*
+ * tls_context.c — the plugin's TLS configuration, the transactional reload
+ * of the server's acceptor context, and its telemetry (see tls_context.h for
+ * the reload model and the lock order, docs/tls-context.md for users).
+ *
+ * Ownership:
+ *   - Settings: every string variable points at a buffer of this file
+ *     (hazard H5: the server's *save pointer is never kept; the variables
+ *     are not PLUGIN_VAR_MEMALLOC, so the server never frees them).  Writes
+ *     happen in the update callbacks under LOCK_global_system_variables and
+ *     cfg_lock; the reload path copies them under cfg_lock.  The passphrase
+ *     lives in a separate buffer; the variable itself only shows '****'.
+ *   - Contexts: `cur_ctx` is our own reference (SSL_CTX_up_ref) on the
+ *     context we believe serves, whether we built it or the server did.
+ *     The server owns its own reference inside its st_VioSSLFd holder and
+ *     frees it when the holder is replaced.  Holding a reference also means
+ *     the pointer cannot be reused, so comparing it with the server's
+ *     current pointer reliably tells whether the server replaced it.
+ *   - Telemetry: numbers are 64-bit words written atomically and shown
+ *     directly; strings are copied out under tel_lock.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <mysql/plugin.h>
+#include <mysql/plugin_audit.h>
+#include <mysqld_error.h>
+#include <openssl/crypto.h>
+#include "tls_policy/tls_context_build.h"
+#include "file_watch.h"
+#include "module.h"
+#include "report.h"
+#include "server_abi.h"
+#include "tls_context.h"
+#include "tls_facts.h"
+
+#define TP_TLS_CONTEXT_ERROR (tp_tls_context_error_quark())
+static G_DEFINE_QUARK(tp-tls-context-error-quark, tp_tls_context_error)
+
+/* Longest value of a string setting, including the terminating NUL. */
+#define TP_SETTING_MAX 1024
+
+/* ---- settings ------------------------------------------------------------ */
+
+enum {
+  S_CERT, S_KEY, S_CA, S_CAPATH, S_CRL, S_CRLPATH, S_CIPHER, S_CIPHERSUITES,
+  S_TLS_VERSION, S__COUNT
+};
+
+/* What the server variables point at: setting_buf[i] when set, NULL when
+ * unset (so that @@tls_policy_ssl_cert is NULL like the server's @@ssl_cert). */
+static char *opt_setting[S__COUNT];
+static char setting_buf[S__COUNT][TP_SETTING_MAX];   /* cfg_lock */
+static char *opt_passphrase_shown;                    /* "****" or NULL */
+static char passphrase_mask[] = "****";
+static char passphrase_buf[TP_SETTING_MAX];           /* cfg_lock */
+static GMutex cfg_lock;
+
+static char opt_reload_now;
+static char opt_watch_files;
+static char opt_auto_generate;
+static unsigned int opt_settle_ms = 500;
+static unsigned int opt_expiry_days = 30;
+
+/* ---- contexts and telemetry ------------------------------------------- */
+
+static GMutex reload_lock;
+/* All below: reload_lock. */
+static gboolean running;
+static SSL_CTX *cur_ctx;          /* our reference on the serving context */
+static gboolean initial_pending;  /* server not started: no context captured yet */
+static gboolean startup_apply_pending;
+static char last_digest[65];      /* content of the files at the last attempt */
+
+static struct {
+  long long generation, reloads, failures, last_attempt, last_success;
+  long long cert_not_before, cert_not_after, ca_not_after, crl_next_update;
+} tel;
+static GMutex tel_lock;   /* protects the strings below */
+static char tel_sha256[65], tel_subject[256], tel_last_error[1024];
+
+static void tel_set(long long *field, long long v)
+{
+  __atomic_store_n(field, v, __ATOMIC_RELAXED);
+}
+
+static long long tel_get(const long long *field)
+{
+  return __atomic_load_n(field, __ATOMIC_RELAXED);
+}
+
+static long long now_unix(void)
+{
+  return g_get_real_time() / G_USEC_PER_SEC;
+}
+
+static const char *origin_name(tp_reload_origin o)
+{
+  switch (o)
+  {
+  case TP_RELOAD_MANUAL: return "manual reload";
+  case TP_RELOAD_AUTOMATIC: return "automatic reload";
+  case TP_RELOAD_FLUSH_SSL: return "FLUSH SSL";
+  case TP_RELOAD_STARTUP: return "start";
+  }
+  return "reload";
+}
+
+/* ---- effective configuration ------------------------------------------- */
+
+/* The configuration a reload uses: the plugin's settings, with unset ones
+ * taken from the server's ssl_* options when the server itself uses TLS.
+ * Settings that only make sense together fall back together: cert+key,
+ * ca+capath, crl+crlpath. */
+typedef struct tp_effective {
+  char *s[S__COUNT];
+  char *passphrase;
+  gboolean auto_generate;
+  gboolean plugin_configured;   /* the plugin has a configuration of its own */
+} tp_effective;
+
+static void effective_clear(tp_effective *e)
+{
+  for (int i = 0; i < S__COUNT; i++)
+    g_free(e->s[i]);
+  if (e->passphrase)
+  {
+    OPENSSL_cleanse(e->passphrase, strlen(e->passphrase));
+    g_free(e->passphrase);
+  }
+  memset(e, 0, sizeof *e);
+}
+
+static char *dup_nonempty(const char *s)
+{
+  return s && *s ? g_strdup(s) : NULL;
+}
+
+/* Splits the server's one ssl_cipher (the server feeds it both to
+ * SSL_CTX_set_cipher_list and SSL_CTX_set_ciphersuites) into its TLS 1.3
+ * ciphersuite names ("TLS_...") and the rest. */
+static void split_server_cipher(const char *cipher, char **list, char **suites)
+{
+  *list = *suites = NULL;
+  if (!cipher || !*cipher)
+    return;
+  g_auto(GStrv) parts = g_strsplit_set(cipher, ":, ", -1);
+  GString *l = g_string_new(NULL), *s = g_string_new(NULL);
+  for (char **p = parts; *p; p++)
+  {
+    if (!**p)
+      continue;
+    GString *to = g_str_has_prefix(*p, "TLS_") ? s : l;
+    if (to->len)
+      g_string_append_c(to, ':');
+    g_string_append(to, *p);
+  }
+  *list = l->len ? g_string_free(l, FALSE) : (g_string_free(l, TRUE), NULL);
+  *suites = s->len ? g_string_free(s, FALSE) : (g_string_free(s, TRUE), NULL);
+}
+
+/* Caller holds cfg_lock. */
+static gboolean plugin_configured_locked(const tp_server_ssl_options *srv)
+{
+  for (int i = 0; i < S__COUNT; i++)
+    if (setting_buf[i][0])
+      return TRUE;
+  return passphrase_buf[0] || (opt_auto_generate && !srv->use_ssl);
+}
+
+static void effective_get(tp_effective *e)
+{
+  tp_server_ssl_options srv;
+  memset(e, 0, sizeof *e);
+  tp_server_ssl_options_get(&srv);
+  g_mutex_lock(&cfg_lock);
+  for (int i = 0; i < S__COUNT; i++)
+    e->s[i] = dup_nonempty(setting_buf[i]);
+  e->passphrase = dup_nonempty(passphrase_buf);
+  e->auto_generate = opt_auto_generate;
+  e->plugin_configured = plugin_configured_locked(&srv);
+  g_mutex_unlock(&cfg_lock);
+
+  if (!srv.use_ssl)
+    return;   /* the server's ssl_* are inert: nothing to fall back to */
+  if (!e->s[S_CERT] && !e->s[S_KEY])
+  {
+    e->s[S_CERT] = dup_nonempty(srv.cert);
+    e->s[S_KEY] = dup_nonempty(srv.key);
+  }
+  if (!e->s[S_CA] && !e->s[S_CAPATH])
+  {
+    e->s[S_CA] = dup_nonempty(srv.ca);
+    e->s[S_CAPATH] = dup_nonempty(srv.capath);
+  }
+  if (!e->s[S_CRL] && !e->s[S_CRLPATH])
+  {
+    e->s[S_CRL] = dup_nonempty(srv.crl);
+    e->s[S_CRLPATH] = dup_nonempty(srv.crlpath);
+  }
+  if (!e->s[S_CIPHER] || !e->s[S_CIPHERSUITES])
+  {
+    char *list = NULL, *suites = NULL;
+    split_server_cipher(srv.cipher, &list, &suites);
+    if (!e->s[S_CIPHER])
+      e->s[S_CIPHER] = g_steal_pointer(&list);
+    if (!e->s[S_CIPHERSUITES])
+      e->s[S_CIPHERSUITES] = g_steal_pointer(&suites);
+    g_free(list);
+    g_free(suites);
+  }
+  if (!e->s[S_TLS_VERSION] && srv.tls_version_mask)
+  {
+    char *v = tp_tls_version_to_string((unsigned) srv.tls_version_mask & TP_TLS_V_ALL);
+    e->s[S_TLS_VERSION] = dup_nonempty(v);
+    g_free(v);
+  }
+}
+
+static gboolean plugin_configured(void)
+{
+  tp_server_ssl_options srv;
+  tp_server_ssl_options_get(&srv);
+  g_mutex_lock(&cfg_lock);
+  gboolean on = plugin_configured_locked(&srv);
+  g_mutex_unlock(&cfg_lock);
+  return on;
+}
+
+/* ---- file content digest (automatic reload) ---------------------------- */
+
+static void digest_file(GChecksum *c, const char *path)
+{
+  g_checksum_update(c, (const guchar *) "F", 2);
+  g_checksum_update(c, (const guchar *) path, strlen(path) + 1);
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  struct stat st;
+  char meta[96];
+  if (fd < 0 || fstat(fd, &st) != 0)
+  {
+    g_snprintf(meta, sizeof meta, "E%d", errno);
+    g_checksum_update(c, (const guchar *) meta, strlen(meta) + 1);
+    if (fd >= 0)
+      close(fd);
+    return;
+  }
+  g_snprintf(meta, sizeof meta, "M%o:%u:%u:%lld", (unsigned) st.st_mode,
+             (unsigned) st.st_uid, (unsigned) st.st_gid, (long long) st.st_size);
+  g_checksum_update(c, (const guchar *) meta, strlen(meta) + 1);
+  if (S_ISREG(st.st_mode) && st.st_size <= (off_t) TP_TLS_FILE_MAX)
+  {
+    guchar buf[65536];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+      if (n > 0)
+        g_checksum_update(c, buf, n);
+  }
+  close(fd);
+}
+
+static gint compare_strings(gconstpointer a, gconstpointer b)
+{
+  return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static void digest_dir(GChecksum *c, const char *path)
+{
+  g_checksum_update(c, (const guchar *) "D", 2);
+  g_checksum_update(c, (const guchar *) path, strlen(path) + 1);
+  /* opendir, not g_dir_open: a failing g_dir_open builds a translated
+   * GError (glib_gettext -> bindtextdomain), and nothing here needs one. */
+  DIR *d = opendir(path);
+  if (!d)
+    return;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+  struct dirent *ent;
+  while ((ent = readdir(d)))
+    if (strcmp(ent->d_name, ".") != 0 && strcmp(ent->d_name, "..") != 0)
+      g_ptr_array_add(names, g_strdup(ent->d_name));
+  closedir(d);
+  g_ptr_array_sort(names, compare_strings);
+  for (guint i = 0; i < names->len; i++)
+  {
+    g_autofree char *full = g_build_filename(path, names->pdata[i], NULL);
+    digest_file(c, full);
+  }
+}
+
+static void digest_compute(const tp_effective *e, char out[65])
+{
+  GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
+  const int files[] = { S_CERT, S_KEY, S_CA, S_CRL };
+  for (guint i = 0; i < G_N_ELEMENTS(files); i++)
+    if (e->s[files[i]])
+      digest_file(c, e->s[files[i]]);
+  if (e->s[S_CAPATH])
+    digest_dir(c, e->s[S_CAPATH]);
+  if (e->s[S_CRLPATH])
+    digest_dir(c, e->s[S_CRLPATH]);
+  g_strlcpy(out, g_checksum_get_string(c), 65);
+  g_checksum_free(c);
+}
+
+/* ---- telemetry --------------------------------------------------------- */
+
+/* Caller holds reload_lock. */
+static void tel_set_info(const tp_tls_context_info *info)
+{
+  tel_set(&tel.cert_not_before, info ? info->server_cert_not_before : 0);
+  tel_set(&tel.cert_not_after, info ? info->server_cert_not_after : 0);
+  tel_set(&tel.ca_not_after, info ? info->ca_not_after : 0);
+  tel_set(&tel.crl_next_update, info ? info->crl_next_update : 0);
+  g_mutex_lock(&tel_lock);
+  g_strlcpy(tel_sha256, info ? info->server_cert_sha256 : "", sizeof tel_sha256);
+  g_strlcpy(tel_subject, info ? info->server_cert_subject : "", sizeof tel_subject);
+  g_mutex_unlock(&tel_lock);
+}
+
+/* Caller holds reload_lock. */
+static void tel_success(long long t)
+{
+  tel_set(&tel.generation, tel_get(&tel.generation) + 1);
+  tel_set(&tel.reloads, tel_get(&tel.reloads) + 1);
+  tel_set(&tel.last_attempt, t);
+  tel_set(&tel.last_success, t);
+  g_mutex_lock(&tel_lock);
+  tel_last_error[0] = 0;
+  g_mutex_unlock(&tel_lock);
+}
+
+static const char *error_code_name(const GError *err)
+{
+  if (err->domain == TP_TLS_BUILD_ERROR)
+    return tp_tls_build_error_name(err->code);
+  return "internal";
+}
+
+/* Caller holds reload_lock. */
+static void tel_failure(tp_reload_origin origin, long long t, const GError *err)
+{
+  tel_set(&tel.failures, tel_get(&tel.failures) + 1);
+  tel_set(&tel.last_attempt, t);
+  g_mutex_lock(&tel_lock);
+  g_snprintf(tel_last_error, sizeof tel_last_error, "%s: [%s] %s",
+             origin_name(origin), error_code_name(err), err->message);
+  g_mutex_unlock(&tel_lock);
+}
+
+/* Reads the facts of a context we hold a reference on, under the read lock
+ * (the server may be instrumenting it meanwhile). */
+static void info_from_ctx(SSL_CTX *ctx, tp_tls_context_info *info)
+{
+  memset(info, 0, sizeof *info);
+  if (!ctx)
+    return;
+  tp_server_ssl_rdlock();
+  tp_tls_context_info_from_ctx(ctx, info, NULL);
+  tp_server_ssl_unlock();
+}
+
+static void format_time(long long t, char *buf, gsize size)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(t);
+  g_autofree char *s = dt ? g_date_time_format(dt, "%Y-%m-%d %H:%M:%S UTC") : NULL;
+  g_strlcpy(buf, s ? s : "?", size);
+}
+
+static void expiry_warn(const char *what, long long t, long long now, unsigned days,
+                        const char *ends, const char *ended)
+{
+  char when[40];
+  format_time(t, when, sizeof when);
+  if (t <= now)
+    tp_log_warning("%s %s at %s (tls_policy_expiry_warning_days=%u)", what,
+                   ended, when, days);
+  else
+    tp_log_warning("%s %s at %s, in %lld days (tls_policy_expiry_warning_days=%u)",
+                   what, ends, when, (t - now) / 86400, days);
+}
+
+void tp_tls_context_expiry_check(void)
+{
+  unsigned days = opt_expiry_days;
+  if (days == 0)
+    return;
+  long long now = now_unix(), limit = now + (long long) days * 86400;
+  long long na = tel_get(&tel.cert_not_after), ca = tel_get(&tel.ca_not_after),
+            crl = tel_get(&tel.crl_next_update);
+  char subject[256], sha[65];
+  g_mutex_lock(&tel_lock);
+  g_strlcpy(subject, tel_subject, sizeof subject);
+  g_strlcpy(sha, tel_sha256, sizeof sha);
+  g_mutex_unlock(&tel_lock);
+  if (na && na <= limit)
+  {
+    g_autofree char *what = g_strdup_printf("the server certificate '%s' (sha256 %s)",
+                                            subject, sha);
+    expiry_warn(what, na, now, days, "expires", "expired");
+  }
+  if (ca && ca <= limit)
+    expiry_warn("a CA certificate of the serving TLS context", ca, now, days,
+                "expires", "expired");
+  if (crl && crl <= limit)
+    expiry_warn("a CRL of the serving TLS context", crl, now, days,
+                "needs its next update", "is past its next update");
+}
+
+/* ---- publishing -------------------------------------------------------- */
+
+/*
+ * Makes `ctx` the server's acceptor context.  `ctx` is the caller's
+ * reference; on success it becomes cur_ctx (the previous cur_ctx reference
+ * is dropped), on failure it stays the caller's.  Instruments the context
+ * first (never publish an unobserved context) and allocates the server's
+ * holder outside the lock; the write lock covers only the swap.
+ * Caller holds reload_lock.
+ */
+static gboolean publish_locked(SSL_CTX *ctx, GError **error)
+{
+  g_return_val_if_fail(ctx != NULL, FALSE);   /* never publish NULL */
+  tp_tls_instrument_ctx(ctx);
+  tp_server_acceptor *holder = tp_server_acceptor_alloc(error);
+  if (!holder)
+    return FALSE;
+  SSL_CTX_up_ref(ctx);   /* the server's reference, freed by the server */
+  tp_server_ssl_wrlock();
+  tp_server_acceptor_publish_locked(holder, ctx);
+  tp_server_ssl_unlock();
+  if (cur_ctx)
+    SSL_CTX_free(cur_ctx);
+  cur_ctx = ctx;
+  return TRUE;
+}
+
+/* Takes `ctx` (a reference the caller passes) as the serving context
+ * without publishing it: the server already did.  Caller holds reload_lock. */
+static void adopt_locked(SSL_CTX *ctx)
+{
+  tp_tls_context_info info;
+  info_from_ctx(ctx, &info);
+  if (cur_ctx)
+    SSL_CTX_free(cur_ctx);
+  cur_ctx = ctx;
+  tel_set_info(ctx ? &info : NULL);
+}
+
+/* Caller holds reload_lock. */
+static gboolean reload_locked(tp_reload_origin origin, GError **error)
+{
+  tp_effective e;
+  effective_get(&e);
+  long long t = now_unix();
+  digest_compute(&e, last_digest);
+
+  tp_tls_config cfg = {
+    .cert = e.s[S_CERT], .key = e.s[S_KEY], .ca = e.s[S_CA],
+    .capath = e.s[S_CAPATH], .crl = e.s[S_CRL], .crlpath = e.s[S_CRLPATH],
+    .cipher = e.s[S_CIPHER], .ciphersuites = e.s[S_CIPHERSUITES],
+    .tls_version = e.s[S_TLS_VERSION], .passphrase = e.passphrase,
+    .auto_generate = e.auto_generate,
+  };
+  tp_tls_context_info info;
+  g_autoptr(GError) err = NULL;
+  SSL_CTX *ctx = tp_tls_context_build(&cfg, &info, &err);
+  if (ctx && !publish_locked(ctx, &err))
+  {
+    SSL_CTX_free(ctx);
+    ctx = NULL;
+  }
+  if (!ctx)
+  {
+    tel_failure(origin, t, err);
+    tp_log_error("%s of the TLS context failed, the current context keeps "
+                 "serving: [%s] %s", origin_name(origin), error_code_name(err),
+                 err->message);
+    effective_clear(&e);
+    g_propagate_error(error, g_steal_pointer(&err));
+    return FALSE;
+  }
+  tel_set_info(&info);
+  tel_success(t);
+  char until[40];
+  format_time(info.server_cert_not_after, until, sizeof until);
+  tp_log_note("%s: TLS context generation %lld is serving: certificate '%s' "
+              "(sha256 %s, valid until %s) from %s%s%s", origin_name(origin),
+              tel_get(&tel.generation), info.server_cert_subject,
+              info.server_cert_sha256, until,
+              info.self_signed_generated ? "an auto-generated self-signed "
+                                           "certificate" : "'",
+              info.self_signed_generated ? "" : cfg.cert,
+              info.self_signed_generated ? "" : "'");
+  effective_clear(&e);
+  return TRUE;
+}
+
+gboolean tp_tls_context_reload(tp_reload_origin origin, GError **error)
+{
+  g_mutex_lock(&reload_lock);
+  gboolean ok;
+  if (!running)
+  {
+    g_set_error(error, TP_TLS_CONTEXT_ERROR, 1, "the plugin is stopping");
+    ok = FALSE;
+  }
+  else
+    ok = reload_locked(origin, error);
+  g_mutex_unlock(&reload_lock);
+  if (ok)
+    tp_tls_context_expiry_check();
+  return ok;
+}
+
+void tp_tls_context_auto_reload(void)
+{
+  g_mutex_lock(&reload_lock);
+  if (!running || initial_pending)
+  {
+    g_mutex_unlock(&reload_lock);
+    return;
+  }
+  tp_effective e;
+  effective_get(&e);
+  char digest[65];
+  digest_compute(&e, digest);
+  effective_clear(&e);
+  gboolean ok = FALSE, tried = FALSE;
+  if (strcmp(digest, last_digest) != 0)
+  {
+    tried = TRUE;
+    ok = reload_locked(TP_RELOAD_AUTOMATIC, NULL);
+  }
+  g_mutex_unlock(&reload_lock);
+  if (tried && ok)
+    tp_tls_context_expiry_check();
+}
+
+/* The server replaced the context with `p` (our reference).  Caller holds
+ * reload_lock. */
+static void server_replaced_locked(SSL_CTX *p, tp_reload_origin origin)
+{
+  long long t = now_unix();
+  if (p && plugin_configured())
+  {
+    /* The server rebuilt from its own ssl_* paths; the plugin's
+     * configuration must serve.  Rebuild from it, or put back what served
+     * before if that fails. */
+    g_autoptr(GError) err = NULL;
+    if (reload_locked(origin, &err))
+    {
+      SSL_CTX_free(p);
+      return;
+    }
+    g_autoptr(GError) err2 = NULL;
+    SSL_CTX *prev = cur_ctx;
+    if (prev)
+      SSL_CTX_up_ref(prev);   /* publish_locked drops the old cur_ctx reference */
+    if (prev && publish_locked(prev, &err2))
+    {
+      tp_log_warning("%s: the previous TLS context (generation %lld) was put "
+                     "back in place of the server's", origin_name(origin),
+                     tel_get(&tel.generation));
+      SSL_CTX_free(p);
+      return;
+    }
+    if (prev)
+    {
+      SSL_CTX_free(prev);
+      tp_log_error("%s: the previous TLS context could not be put back (%s); "
+                   "the server's own context serves", origin_name(origin),
+                   err2->message);
+    }
+  }
+  adopt_locked(p);
+  tel_success(t);
+  tp_log_note("%s: the server replaced its TLS context; generation %lld, "
+              "certificate '%s' (sha256 %s)", origin_name(origin),
+              tel_get(&tel.generation), tel_subject, tel_sha256);
+}
+
+void tp_tls_context_sync_server(tp_reload_origin origin)
+{
+  g_mutex_lock(&reload_lock);
+  if (!running || initial_pending)
+  {
+    g_mutex_unlock(&reload_lock);
+    return;
+  }
+  tp_server_ssl_rdlock();
+  SSL_CTX *p = tp_server_acceptor_ctx_locked();
+  gboolean changed = p != cur_ctx;
+  if (changed && p)
+    SSL_CTX_up_ref(p);
+  tp_server_ssl_unlock();
+  if (changed)
+    server_replaced_locked(p, origin);
+  g_mutex_unlock(&reload_lock);
+  if (changed)
+    tp_tls_context_expiry_check();
+}
+
+/* Caller holds reload_lock. */
+static void capture_initial_locked(void)
+{
+  tp_server_ssl_rdlock();
+  SSL_CTX *p = tp_server_acceptor_ctx_locked();
+  if (p)
+    SSL_CTX_up_ref(p);
+  tp_server_ssl_unlock();
+  adopt_locked(p);
+  tel_set(&tel.generation, p ? 1 : 0);
+  initial_pending = FALSE;
+}
+
+void tp_tls_context_server_started(void)
+{
+  g_mutex_lock(&reload_lock);
+  if (!running || !initial_pending)
+  {
+    g_mutex_unlock(&reload_lock);
+    return;
+  }
+  capture_initial_locked();
+  if (startup_apply_pending)
+  {
+    startup_apply_pending = FALSE;
+    reload_locked(TP_RELOAD_STARTUP, NULL);
+  }
+  g_mutex_unlock(&reload_lock);
+  tp_tls_context_expiry_check();
+}
+
+/* ---- watch targets ----------------------------------------------------- */
+
+static void watch_target_free(gpointer p)
+{
+  tp_watch_target *t = p;
+  g_free(t->dir);
+  if (t->names)
+    g_ptr_array_unref(t->names);
+  g_free(t);
+}
+
+static tp_watch_target *target_for(GPtrArray *targets, const char *dir)
+{
+  for (guint i = 0; i < targets->len; i++)
+  {
+    tp_watch_target *t = targets->pdata[i];
+    if (strcmp(t->dir, dir) == 0)
+      return t;
+  }
+  tp_watch_target *t = g_new0(tp_watch_target, 1);
+  t->dir = g_strdup(dir);
+  t->names = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_add(targets, t);
+  return t;
+}
+
+GPtrArray *tp_tls_context_watch_targets(void)
+{
+  GPtrArray *targets = g_ptr_array_new_with_free_func(watch_target_free);
+  if (!opt_watch_files)
+    return targets;
+  tp_effective e;
+  effective_get(&e);
+  /* Relative paths are relative to the server's working directory (the
+   * datadir), as for the build. */
+  const int files[] = { S_CERT, S_KEY, S_CA, S_CRL };
+  for (guint i = 0; i < G_N_ELEMENTS(files); i++)
+  {
+    if (!e.s[files[i]])
+      continue;
+    g_autofree char *abs = g_canonicalize_filename(e.s[files[i]], NULL);
+    g_autofree char *dir = g_path_get_dirname(abs);
+    tp_watch_target *t = target_for(targets, dir);
+    if (t->names)
+      g_ptr_array_add(t->names, g_path_get_basename(abs));
+  }
+  const int dirs[] = { S_CAPATH, S_CRLPATH };
+  for (guint i = 0; i < G_N_ELEMENTS(dirs); i++)
+  {
+    if (!e.s[dirs[i]])
+      continue;
+    g_autofree char *abs = g_canonicalize_filename(e.s[dirs[i]], NULL);
+    tp_watch_target *t = target_for(targets, abs);
+    if (t->names)
+      g_ptr_array_unref(t->names);
+    t->names = NULL;   /* any entry matters */
+  }
+  effective_clear(&e);
+  return targets;
+}
+
+guint tp_tls_context_settle_ms(void)
+{
+  return opt_settle_ms;
+}
+
+/* ---- system variables ----------------------------------------------------- */
+
+static int setting_index(const void *var_ptr)
+{
+  const char *const *p = var_ptr;
+  if (p >= (const char *const *) opt_setting && p < (const char *const *) opt_setting + S__COUNT)
+    return (int) (p - (const char *const *) opt_setting);
+  return -1;
+}
+
+/* The public head of every sysvar declaration (plugin.h); once registered,
+ * `name` is the full name with the plugin's prefix. */
+struct tp_sysvar_head {
+  MYSQL_PLUGIN_VAR_HEADER;
+};
+
+/* Accepts a string of at most TP_SETTING_MAX-1 bytes without NUL bytes and
+ * hands a copy in the statement's memory to the update callback. */
+static int check_setting(MYSQL_THD thd, struct st_mysql_sys_var *var, void *save,
+                         struct st_mysql_value *value)
+{
+  char buf[256];
+  int len = sizeof buf;
+  const char *s = value->val_str(value, buf, &len);
+  if (s && (len >= TP_SETTING_MAX || memchr(s, 0, len)))
+  {
+    my_printf_error(ER_WRONG_VALUE_FOR_VAR,
+                    "tls_policy: the value of %s must be shorter "
+                    "than %d bytes and contain no NUL byte", 0,
+                    ((struct tp_sysvar_head *) var)->name, TP_SETTING_MAX);
+    return 1;
+  }
+  *(const char **) save = s ? thd_strmake(thd, s, len) : NULL;
+  return 0;
+}
+
+/* Runs under LOCK_global_system_variables: copies, never waits on a reload
+ * (cfg_lock is only ever held for copies). */
+static void update_setting(MYSQL_THD thd, struct st_mysql_sys_var *var,
+                           void *var_ptr, const void *save)
+{
+  const char *s = *(const char *const *) save;
+  int i = setting_index(var_ptr);
+  if (i < 0)
+    return;
+  g_mutex_lock(&cfg_lock);
+  g_strlcpy(setting_buf[i], s ? s : "", TP_SETTING_MAX);
+  opt_setting[i] = setting_buf[i][0] ? setting_buf[i] : NULL;
+  g_mutex_unlock(&cfg_lock);
+  tp_file_watch_reconfigure();
+}
+
+static void update_passphrase(MYSQL_THD thd, struct st_mysql_sys_var *var,
+                              void *var_ptr, const void *save)
+{
+  const char *s = *(const char *const *) save;
+  g_mutex_lock(&cfg_lock);
+  OPENSSL_cleanse(passphrase_buf, sizeof passphrase_buf);
+  g_strlcpy(passphrase_buf, s ? s : "", sizeof passphrase_buf);
+  opt_passphrase_shown = passphrase_buf[0] ? passphrase_mask : NULL;
+  g_mutex_unlock(&cfg_lock);
+}
+
+static gboolean value_to_bool(struct st_mysql_value *value, gboolean *out)
+{
+  if (value->value_type(value) == MYSQL_VALUE_TYPE_STRING)
+  {
+    char buf[16];
+    int len = sizeof buf;
+    const char *s = value->val_str(value, buf, &len);
+    if (!s)
+      return FALSE;
+    static const char *const on[] = { "ON", "TRUE", "1", "YES" };
+    static const char *const off[] = { "OFF", "FALSE", "0", "NO" };
+    for (guint i = 0; i < G_N_ELEMENTS(on); i++)
+    {
+      if ((size_t) len == strlen(on[i]) && g_ascii_strncasecmp(s, on[i], len) == 0)
+        return *out = TRUE, TRUE;
+      if ((size_t) len == strlen(off[i]) && g_ascii_strncasecmp(s, off[i], len) == 0)
+        return *out = FALSE, TRUE;
+    }
+    return FALSE;
+  }
+  if (value->value_type(value) == MYSQL_VALUE_TYPE_INT)
+  {
+    long long v = 0;
+    value->val_int(value, &v);
+    if (v != 0 && v != 1)
+      return FALSE;
+    *out = v == 1;
+    return TRUE;
+  }
+  return FALSE;
+}
+
+/*
+ * SET GLOBAL tls_policy_reload_tls_now = ON: the whole reload runs here, in
+ * the check callback, where no server lock is held, so that a failure fails
+ * the statement with the reason (the update callback cannot fail).
+ */
+static int check_reload_now(MYSQL_THD thd, struct st_mysql_sys_var *var, void *save,
+                            struct st_mysql_value *value)
+{
+  gboolean on = FALSE;
+  if (!value_to_bool(value, &on))
+    return 1;   /* the server reports ER_WRONG_VALUE_FOR_VAR */
+  *(char *) save = 0;   /* the variable always reads OFF */
+  if (!on)
+    return 0;
+  g_autoptr(GError) error = NULL;
+  if (!tp_tls_context_reload(TP_RELOAD_MANUAL, &error))
+  {
+    my_printf_error(ER_UNKNOWN_ERROR,
+                    "tls_policy: TLS reload refused, the current TLS context "
+                    "keeps serving: [%s] %s", 0, error_code_name(error),
+                    error->message);
+    return 1;
+  }
+  return 0;
+}
+
+static void update_reload_now(MYSQL_THD thd, struct st_mysql_sys_var *var,
+                              void *var_ptr, const void *save)
+{
+  *(char *) var_ptr = 0;
+}
+
+static void update_watch_files(MYSQL_THD thd, struct st_mysql_sys_var *var,
+                               void *var_ptr, const void *save)
+{
+  *(char *) var_ptr = *(const char *) save;
+  tp_file_watch_reconfigure();
+}
+
+static void update_expiry_days(MYSQL_THD thd, struct st_mysql_sys_var *var,
+                               void *var_ptr, const void *save)
+{
+  *(unsigned int *) var_ptr = *(const unsigned int *) save;
+  tp_file_watch_expiry_check_soon();
+}
+
+#define TP_PATH_NOTE " Unset: the server's own setting (see docs/tls-context.md)."
+
+static MYSQL_SYSVAR_STR(ssl_cert, opt_setting[S_CERT], PLUGIN_VAR_RQCMDARG,
+  "Server certificate (PEM, leaf first, then its chain) for the next TLS "
+  "reload." TP_PATH_NOTE, check_setting, update_setting, NULL);
+static MYSQL_SYSVAR_STR(ssl_key, opt_setting[S_KEY], PLUGIN_VAR_RQCMDARG,
+  "Private key (PEM) of ssl_cert; may be encrypted (ssl_passphrase)."
+  TP_PATH_NOTE, check_setting, update_setting, NULL);
+static MYSQL_SYSVAR_STR(ssl_ca, opt_setting[S_CA], PLUGIN_VAR_RQCMDARG,
+  "CA bundle (PEM) trusted for client certificates." TP_PATH_NOTE,
+  check_setting, update_setting, NULL);
+static MYSQL_SYSVAR_STR(ssl_capath, opt_setting[S_CAPATH], PLUGIN_VAR_RQCMDARG,
+  "Hashed directory of trusted CA certificates." TP_PATH_NOTE,
+  check_setting, update_setting, NULL);
+static MYSQL_SYSVAR_STR(ssl_crl, opt_setting[S_CRL], PLUGIN_VAR_RQCMDARG,
+  "CRL file (PEM); turns on revocation checking." TP_PATH_NOTE,
+  check_setting, update_setting, NULL);
+static MYSQL_SYSVAR_STR(ssl_crlpath, opt_setting[S_CRLPATH], PLUGIN_VAR_RQCMDARG,
+  "Hashed directory of CRLs; turns on revocation checking." TP_PATH_NOTE,
+  check_setting, update_setting, NULL);
+static MYSQL_SYSVAR_STR(ssl_cipher, opt_setting[S_CIPHER], PLUGIN_VAR_RQCMDARG,
+  "TLS 1.2 and older cipher list (OpenSSL syntax)." TP_PATH_NOTE,
+  check_setting, update_setting, NULL);
+static MYSQL_SYSVAR_STR(tls_ciphersuites, opt_setting[S_CIPHERSUITES],
+  PLUGIN_VAR_RQCMDARG, "TLS 1.3 ciphersuites (colon-separated)." TP_PATH_NOTE,
+  check_setting, update_setting, NULL);
+static MYSQL_SYSVAR_STR(tls_version, opt_setting[S_TLS_VERSION], PLUGIN_VAR_RQCMDARG,
+  "Allowed TLS versions, e.g. 'TLSv1.2,TLSv1.3'." TP_PATH_NOTE,
+  check_setting, update_setting, NULL);
+static MYSQL_SYSVAR_STR(ssl_passphrase, opt_passphrase_shown, PLUGIN_VAR_RQCMDARG,
+  "Passphrase of an encrypted ssl_key. Write-only: shown as '****' when set.",
+  check_setting, update_passphrase, NULL);
+static MYSQL_SYSVAR_BOOL(reload_tls_now, opt_reload_now, PLUGIN_VAR_NOCMDOPT,
+  "SET to ON to build, validate and install a new TLS context from the "
+  "current settings; fails with the reason and changes nothing if any check "
+  "fails. Always reads OFF.", check_reload_now, update_reload_now, 0);
+static MYSQL_SYSVAR_BOOL(watch_files, opt_watch_files, PLUGIN_VAR_OPCMDARG,
+  "Reload automatically when the configured certificate, key, CA or CRL "
+  "files change.", NULL, update_watch_files, 0);
+static MYSQL_SYSVAR_UINT(watch_settle_ms, opt_settle_ms, PLUGIN_VAR_RQCMDARG,
+  "Milliseconds without further file changes before an automatic reload.",
+  NULL, NULL, 500, 0, 600000, 0);
+static MYSQL_SYSVAR_BOOL(auto_generate_cert, opt_auto_generate, PLUGIN_VAR_OPCMDARG,
+  "When neither the plugin nor a TLS-enabled server configures a "
+  "certificate, reload with an in-memory self-signed ECDSA P-256 "
+  "certificate.", NULL, NULL, 0);
+static MYSQL_SYSVAR_UINT(expiry_warning_days, opt_expiry_days, PLUGIN_VAR_RQCMDARG,
+  "Warn in the error log (daily) when the server certificate, a CA "
+  "certificate or a CRL ends within this many days; 0 disables.",
+  NULL, update_expiry_days, 30, 0, 36500, 0);
+
+static struct st_mysql_sys_var *tc_sysvars[] = {
+  MYSQL_SYSVAR(ssl_cert), MYSQL_SYSVAR(ssl_key), MYSQL_SYSVAR(ssl_ca),
+  MYSQL_SYSVAR(ssl_capath), MYSQL_SYSVAR(ssl_crl), MYSQL_SYSVAR(ssl_crlpath),
+  MYSQL_SYSVAR(ssl_cipher), MYSQL_SYSVAR(tls_ciphersuites),
+  MYSQL_SYSVAR(tls_version), MYSQL_SYSVAR(ssl_passphrase),
+  MYSQL_SYSVAR(reload_tls_now), MYSQL_SYSVAR(watch_files),
+  MYSQL_SYSVAR(watch_settle_ms), MYSQL_SYSVAR(auto_generate_cert),
+  MYSQL_SYSVAR(expiry_warning_days),
+  NULL
+};
+
+/* ---- status variables ------------------------------------------------- */
+
+static int show_text(void *buff, const char *src)
+{
+  g_mutex_lock(&tel_lock);
+  g_strlcpy(buff, src, SHOW_VAR_FUNC_BUFF_SIZE);
+  g_mutex_unlock(&tel_lock);
+  return 0;
+}
+
+#define TP_SHOW_TEXT_FN(fn, field)                                            \
+  static int fn(MYSQL_THD thd, struct st_mysql_show_var *var, void *buff,     \
+                struct system_status_var *sv, enum enum_var_type scope)       \
+  {                                                                           \
+    var->type = SHOW_CHAR;                                                    \
+    var->value = buff;                                                        \
+    return show_text(buff, field);                                            \
+  }
+TP_SHOW_TEXT_FN(show_last_error, tel_last_error)
+TP_SHOW_TEXT_FN(show_sha256, tel_sha256)
+TP_SHOW_TEXT_FN(show_subject, tel_subject)
+
+static struct st_mysql_show_var tc_status[] = {
+  { "tls_generation", (char *) &tel.generation, SHOW_SLONGLONG },
+  { "tls_reloads", (char *) &tel.reloads, SHOW_SLONGLONG },
+  { "tls_reload_failures", (char *) &tel.failures, SHOW_SLONGLONG },
+  { "tls_last_reload_attempt", (char *) &tel.last_attempt, SHOW_SLONGLONG },
+  { "tls_last_reload_success", (char *) &tel.last_success, SHOW_SLONGLONG },
+  { "tls_last_reload_error", (char *) &show_last_error, SHOW_FUNC },
+  { "server_cert_not_before", (char *) &tel.cert_not_before, SHOW_SLONGLONG },
+  { "server_cert_not_after", (char *) &tel.cert_not_after, SHOW_SLONGLONG },
+  { "ca_not_after", (char *) &tel.ca_not_after, SHOW_SLONGLONG },
+  { "crl_next_update", (char *) &tel.crl_next_update, SHOW_SLONGLONG },
+  { "server_cert_sha256", (char *) &show_sha256, SHOW_FUNC },
+  { "server_cert_subject", (char *) &show_subject, SHOW_FUNC },
+  { 0, 0, 0 }
+};
+
+/* ---- statements ------------------------------------------------------- */
+
+/* Skips blanks and comments; TRUE if the statement's first word is FLUSH. */
+static gboolean is_flush(const char *q, size_t n)
+{
+  const char *end = q + n;
+  while (q < end)
+  {
+    if (g_ascii_isspace(*q) || *q == '(')
+      q++;
+    else if (end - q >= 2 && q[0] == '/' && q[1] == '*')
+    {
+      const char *close = g_strstr_len(q + 2, end - q - 2, "*/");
+      if (!close)
+        return FALSE;
+      q = close + 2;
+    }
+    else if (*q == '#' || (end - q >= 3 && q[0] == '-' && q[1] == '-' &&
+                           g_ascii_isspace(q[2])))
+    {
+      const char *nl = memchr(q, '\n', end - q);
+      if (!nl)
+        return FALSE;
+      q = nl + 1;
+    }
+    else
+      break;
+  }
+  return end - q >= 5 && g_ascii_strncasecmp(q, "FLUSH", 5) == 0 &&
+         (end - q == 5 || !g_ascii_isalnum(q[5]));
+}
+
+/* After a successful FLUSH (of any kind: the check is one pointer
+ * comparison), see whether the server replaced its TLS context. */
+static void tc_on_statement(MYSQL_THD thd, const struct mysql_event_general *ev)
+{
+  if (ev->general_error_code || !ev->general_query ||
+      !is_flush(ev->general_query, ev->general_query_length))
+    return;
+  tp_tls_context_sync_server(TP_RELOAD_FLUSH_SSL);
+}
+
+/* ---- start / stop ------------------------------------------------------ */
+
+/* Settings given on the command line or in the configuration file point
+ * into the server's memory: copy them into ours.  Statics survive
+ * UNINSTALL/INSTALL (the library is pinned), so always start from the
+ * variable.  Caller holds cfg_lock. */
+static gboolean adopt_settings_locked(GError **error)
+{
+  static const char *const names[S__COUNT] = {
+    "ssl_cert", "ssl_key", "ssl_ca", "ssl_capath", "ssl_crl", "ssl_crlpath",
+    "ssl_cipher", "tls_ciphersuites", "tls_version"
+  };
+  for (int i = 0; i < S__COUNT; i++)
+  {
+    const char *v = opt_setting[i];
+    if (v == setting_buf[i])
+      continue;
+    if (v && strlen(v) >= TP_SETTING_MAX)
+    {
+      g_set_error(error, TP_TLS_CONTEXT_ERROR, 2,
+                  "tls_policy_%s is longer than %d bytes", names[i],
+                  TP_SETTING_MAX - 1);
+      return FALSE;
+    }
+    g_strlcpy(setting_buf[i], v ? v : "", TP_SETTING_MAX);
+    opt_setting[i] = setting_buf[i][0] ? setting_buf[i] : NULL;
+  }
+  if (opt_passphrase_shown != passphrase_mask)
+  {
+    const char *v = opt_passphrase_shown;
+    if (v && strlen(v) >= TP_SETTING_MAX)
+    {
+      g_set_error(error, TP_TLS_CONTEXT_ERROR, 2,
+                  "tls_policy_ssl_passphrase is longer than %d bytes",
+                  TP_SETTING_MAX - 1);
+      return FALSE;
+    }
+    OPENSSL_cleanse(passphrase_buf, sizeof passphrase_buf);
+    g_strlcpy(passphrase_buf, v ? v : "", sizeof passphrase_buf);
+  }
+  opt_passphrase_shown = passphrase_buf[0] ? passphrase_mask : NULL;
+  return TRUE;
+}
+
+static void release_locked(void)
+{
+  running = FALSE;
+  if (cur_ctx)
+    SSL_CTX_free(cur_ctx);
+  cur_ctx = NULL;
+}
+
+static gboolean tc_start(GError **error)
+{
+  g_mutex_lock(&cfg_lock);
+  gboolean ok = adopt_settings_locked(error);
+  g_mutex_unlock(&cfg_lock);
+  if (!ok)
+    return FALSE;
+
+  g_mutex_lock(&reload_lock);
+  memset(&tel, 0, sizeof tel);
+  tel_set_info(NULL);
+  g_mutex_lock(&tel_lock);
+  tel_last_error[0] = 0;
+  g_mutex_unlock(&tel_lock);
+  cur_ctx = NULL;
+  last_digest[0] = 0;
+  startup_apply_pending = FALSE;
+  running = TRUE;
+  gboolean started = tp_server_started();
+  initial_pending = TRUE;
+  if (started)
+    capture_initial_locked();
+
+  /* Startup is strict: a configuration of the plugin's own that does not
+   * validate refuses the plugin. */
+  if (plugin_configured())
+  {
+    if (started)
+      ok = reload_locked(TP_RELOAD_STARTUP, error);
+    else
+    {
+      /* TLS is initialised after plugins at server start: validate now,
+       * apply once the server runs (the watcher thread). */
+      tp_effective e;
+      effective_get(&e);
+      tp_tls_config cfg = {
+        .cert = e.s[S_CERT], .key = e.s[S_KEY], .ca = e.s[S_CA],
+        .capath = e.s[S_CAPATH], .crl = e.s[S_CRL], .crlpath = e.s[S_CRLPATH],
+        .cipher = e.s[S_CIPHER], .ciphersuites = e.s[S_CIPHERSUITES],
+        .tls_version = e.s[S_TLS_VERSION], .passphrase = e.passphrase,
+        .auto_generate = e.auto_generate,
+      };
+      SSL_CTX *ctx = tp_tls_context_build(&cfg, NULL, error);
+      effective_clear(&e);
+      ok = ctx != NULL;
+      SSL_CTX_free(ctx);
+      startup_apply_pending = ok;
+    }
+    if (!ok)
+      g_prefix_error(error, "the TLS configuration of tls_policy is not usable: ");
+  }
+  if (!ok)
+    release_locked();
+  g_mutex_unlock(&reload_lock);
+  if (!ok)
+    return FALSE;
+
+  if (!tp_file_watch_start(error))
+  {
+    g_mutex_lock(&reload_lock);
+    release_locked();
+    g_mutex_unlock(&reload_lock);
+    return FALSE;
+  }
+  if (started)
+    tp_tls_context_expiry_check();
+  return TRUE;
+}
+
+static void tc_stop(void)
+{
+  tp_file_watch_stop();
+  g_mutex_lock(&reload_lock);
+  release_locked();
+  g_mutex_unlock(&reload_lock);
+}
+
+const tp_module tp_module_tls_context = {
+  .name = "tls_context",
+  .start = tc_start,
+  .stop = tc_stop,
+  .sysvars = tc_sysvars,
+  .status = tc_status,
+  .on_statement = tc_on_statement,
+};
