@@ -51,58 +51,6 @@
 #define TP_EXPIRY_MAX 10000
 #define TP_SQL_LOCK_WAIT 5
 
-/* ---- JSON ------------------------------------------------------------------ */
-
-void tp_json_append_string(GString *out, const char *s, size_t len)
-{
-  if (!s)
-  {
-    g_string_append(out, "null");
-    return;
-  }
-  const char *p = s, *end = s + len;
-  g_string_append_c(out, '"');
-  while (p < end)
-  {
-    unsigned char c = (unsigned char) *p;
-    if (c >= 0x80)
-    {
-      gunichar u = g_utf8_get_char_validated(p, end - p);
-      if (u == (gunichar) -1 || u == (gunichar) -2)
-      {
-        g_string_append(out, "\\ufffd");
-        p++;
-      }
-      else
-      {
-        const char *next = g_utf8_next_char(p);
-        g_string_append_len(out, p, next - p);
-        p = next;
-      }
-      continue;
-    }
-    switch (c)
-    {
-    case '"': g_string_append(out, "\\\""); break;
-    case '\\': g_string_append(out, "\\\\"); break;
-    case '\n': g_string_append(out, "\\n"); break;
-    case '\r': g_string_append(out, "\\r"); break;
-    case '\t': g_string_append(out, "\\t"); break;
-    default:
-      if (c < 0x20 || c == 0x7f)
-        g_string_append_printf(out, "\\u%04x", c);
-      else
-        g_string_append_c(out, (char) c);
-    }
-    p++;
-  }
-  g_string_append_c(out, '"');
-}
-
-void tp_json_append_cstring(GString *out, const char *s)
-{
-  tp_json_append_string(out, s, s ? strlen(s) : 0);
-}
 
 /* ---- certificate text ------------------------------------------------------ */
 
@@ -324,29 +272,6 @@ GArray *tp_conn_views_collect(void)
   tp_conn_foreach(collect_cb, a);
   g_array_sort(a, conn_copy_cmp);
   return a;
-}
-
-typedef struct rule_query {
-  uint64_t conn_id;
-  char *rule;
-} rule_query;
-
-static void rule_cb(const tp_conn_view *v, void *data)
-{
-  rule_query *q = data;
-  if (v->conn_id == q->conn_id && v->user && !q->rule)
-    q->rule = g_strdup(v->rule ? v->rule : "");
-}
-
-gboolean tp_conn_views_admission_rule(uint64_t conn_id, char *buf, size_t len)
-{
-  rule_query q = { conn_id, NULL };
-  tp_conn_foreach(rule_cb, &q);
-  if (!q.rule)
-    return FALSE;
-  g_strlcpy(buf, q.rule, len);
-  g_free(q.rule);
-  return TRUE;
 }
 
 /* ---- expiry memory ------------------------------------------------------------ */

@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 #include <glib.h>
+#include "tls_policy/json_text.h"
 #include <mysql/plugin.h>   /* UDF_INIT, UDF_ARGS */
 #include "tls_policy/facts.h"
 
@@ -59,19 +60,6 @@ typedef struct tp_conn_copy {
  * connection id.  Array of tp_conn_copy with a clear function: free with
  * g_array_unref(). */
 GArray *tp_conn_views_collect(void);
-
-/* The admission rule recorded for `conn_id` ("row 17", "none",
- * "report-mode", "break-glass"), copied into buf; FALSE if the connection
- * has no recorded admission.  Walks the whole registry. */
-gboolean tp_conn_views_admission_rule(uint64_t conn_id, char *buf, size_t len);
-
-/*
- * Appends `len` bytes of `s` as a JSON string literal: quote, backslash and
- * every control character escaped, NUL as \u0000, bytes that are not valid
- * UTF-8 as \ufffd.  s may be NULL (appends null).
- */
-void tp_json_append_string(GString *out, const char *s, size_t len);
-void tp_json_append_cstring(GString *out, const char *s);
 
 /* Text forms of a certificate, all newly allocated UTF-8 (g_free). */
 typedef struct tp_cert_text {

@@ -38,74 +38,13 @@
 #include "report.h"
 #include "server_abi.h"
 #include "tp_sql.h"
+#include "tls_policy/json_text.h"
 #include "views.h"
 #include "conn_views.h"
 
 #define TP_VIEWS_ERROR (tp_views_error_quark())
 static G_DEFINE_QUARK(tp-views-error-quark, tp_views_error)
 
-/* ---- JSON text ----------------------------------------------------------- */
-
-/*
- * Appends `len` bytes of `s` as a JSON string literal.  Quote, backslash
- * and every control character are escaped; bytes that are not valid UTF-8
- * become U+FFFD (the text comes from table rows and parser messages, which
- * are UTF-8 by construction, so this only happens on damaged input); an
- * embedded NUL is written as \u0000.
- */
-static void json_append_string(GString *out, const char *s, size_t len)
-{
-  const char *p = s, *end = s + len;
-  g_string_append_c(out, '"');
-  while (p < end)
-  {
-    unsigned char c = (unsigned char) *p;
-    if (c >= 0x80)
-    {
-      gunichar u = g_utf8_get_char_validated(p, end - p);
-      if (u == (gunichar) -1 || u == (gunichar) -2 || (u >= 0xd800 && u <= 0xdfff))
-      {
-        g_string_append(out, "\\ufffd");
-        p++;
-      }
-      else
-      {
-        const char *next = g_utf8_next_char(p);
-        g_string_append_len(out, p, next - p);
-        p = next;
-      }
-      continue;
-    }
-    switch (c)
-    {
-    case '"': g_string_append(out, "\\\""); break;
-    case '\\': g_string_append(out, "\\\\"); break;
-    case '\n': g_string_append(out, "\\n"); break;
-    case '\r': g_string_append(out, "\\r"); break;
-    case '\t': g_string_append(out, "\\t"); break;
-    case '\b': g_string_append(out, "\\b"); break;
-    case '\f': g_string_append(out, "\\f"); break;
-    default:
-      if (c < 0x20 || c == 0x7f)
-        g_string_append_printf(out, "\\u%04x", c);
-      else
-        g_string_append_c(out, (char) c);
-    }
-    p++;
-  }
-  g_string_append_c(out, '"');
-}
-
-static void json_append_string_or_null(GString *out, const char *s)
-{
-  if (s)
-    json_append_string(out, s, strlen(s));
-  else
-    g_string_append(out, "null");
-}
-
-/* The snapshot as the JSON array the view reads; "[]" for NULL (no
- * snapshot published: plugin stopped, or table not loaded). */
 static void rules_json(GString *out, const tp_policy_snapshot *snap)
 {
   g_string_append_c(out, '[');
@@ -120,11 +59,11 @@ static void rules_json(GString *out, const tp_policy_snapshot *snap)
         g_string_append_c(out, ',');
       g_string_append_printf(out, "{\"id\":%" G_GUINT64_FORMAT ",\"host\":",
                              (guint64) row->id);
-      json_append_string_or_null(out, row->host);
+      tp_json_append_cstring(out, row->host);
       g_string_append(out, ",\"user\":");
-      json_append_string_or_null(out, row->user);
+      tp_json_append_cstring(out, row->user);
       g_string_append(out, ",\"requirement\":");
-      json_append_string_or_null(out, row->requirement_text);
+      tp_json_append_cstring(out, row->requirement_text);
       g_string_append_printf(out, ",\"mode\":\"%s\",\"valid\":%d,\"error\":",
                              row->mode == TP_ROW_REPORT ? "REPORT" : "ENFORCE",
                              row->requirement != NULL);
@@ -132,11 +71,11 @@ static void rules_json(GString *out, const tp_policy_snapshot *snap)
       {
         g_autofree char *canonical = tp_requirement_to_string(row->requirement);
         g_string_append(out, "null,\"error_position\":null,\"canonical\":");
-        json_append_string_or_null(out, canonical);
+        tp_json_append_cstring(out, canonical);
       }
       else
       {
-        json_append_string_or_null(out, row->parse_error ? row->parse_error
+        tp_json_append_cstring(out, row->parse_error ? row->parse_error
                                                          : "does not parse");
         g_string_append_printf(out, ",\"error_position\":%" G_GUINT64_FORMAT
                                ",\"canonical\":null", (guint64) row->parse_error_pos);
@@ -489,7 +428,7 @@ void tp_store_install_sql_objects(struct st_mysql *m)
   g_once(&view_token_once, make_view_token, NULL);
   /* A string UDF's result is a binary string, and JSON_TABLE refuses \u
    * escapes in one ("Broken JSON string"): the view converts it to utf8mb4
-   * first (the JSON is valid UTF-8, json_append_string() sees to it). */
+   * first (the JSON is valid UTF-8, tp_json_append_string() sees to it). */
   install_one(m, "function tls_policy_rules",
               "CREATE FUNCTION IF NOT EXISTS tls_policy_rules RETURNS STRING "
               "SONAME 'tls_policy.so'");
