@@ -11,6 +11,16 @@
  * waits for the watcher.  The reloads themselves take the TLS context
  * module's locks (tls_context.h); the watcher holds none of its own while
  * calling them.
+ *
+ * Each start creates a new `tp_watcher` that its thread owns: its main
+ * context, monitors and timers are reachable only from that thread (the
+ * callbacks get the instance as user data), never from statics.  stop()
+ * waits a bounded time for the thread to finish; a thread stuck inside
+ * GLib (seen only with libasan preloaded into a non-ASan server, where the
+ * first translated GLib string blocks on a broken glibc lock) is then left
+ * behind with its own state instead of blocking UNINSTALL forever, and
+ * cleans up after itself if it ever returns.  The library is pinned
+ * (RTLD_NODELETE), so its code stays mapped.
  */
 #include <string.h>
 #include <gio/gio.h>
@@ -22,47 +32,76 @@
 #define TP_TICK_BEFORE_START_MS 50
 #define TP_TICK_MS 1000
 #define TP_EXPIRY_PERIOD_S (24 * 60 * 60)
+#define TP_STOP_WAIT_USEC (10 * G_USEC_PER_SEC)
 
-/* `lock` protects ctx and thread (start/stop against requests from other
- * threads); `stop` is atomic. */
-static struct {
-  GMutex lock;
-  GMainContext *ctx;
-  GThread *thread;
-  gint stop;
-} w;
+typedef struct tp_watcher {
+  gint refs;                  /* the thread's and the starter's */
+  gint stop;                  /* atomic */
+  GMainContext *ctx;          /* immutable */
+  GMutex lock;                /* protects exited */
+  GCond cond;
+  gboolean exited;
+  /* Watcher thread only: */
+  GPtrArray *targets;         /* tp_watch_target*, user data of monitors */
+  GPtrArray *monitors;        /* GFileMonitor* */
+  GSource *settle_source;
+  GSource *tick_source;
+  GSource *expiry_source;
+  gboolean server_started_seen;
+  char *watch_description;    /* last logged watch set */
+} tp_watcher;
 
-/* Watcher thread only. */
-static GMainContext *thread_ctx;  /* == w.ctx while the thread runs */
-static GPtrArray *targets;        /* tp_watch_target*, user data of monitors */
-static GPtrArray *monitors;       /* GFileMonitor* */
-static GSource *settle_source;
-static GSource *tick_source;
-static gboolean server_started_seen;
-static char *watch_description;   /* last logged watch set */
+/* The running instance: `current_lock` protects `current` and `thread`. */
+static GMutex current_lock;
+static tp_watcher *current;
+static GThread *current_thread;
+
+static tp_watcher *watcher_ref(tp_watcher *w)
+{
+  g_atomic_int_inc(&w->refs);
+  return w;
+}
+
+static void watcher_unref(tp_watcher *w)
+{
+  if (!g_atomic_int_dec_and_test(&w->refs))
+    return;
+  g_main_context_unref(w->ctx);
+  g_mutex_clear(&w->lock);
+  g_cond_clear(&w->cond);
+  g_free(w);
+}
 
 /* ---- settling and reload ------------------------------------------------ */
 
-static gboolean settle_fire(gpointer unused)
+static gboolean settle_fire(gpointer data)
 {
-  g_source_unref(settle_source);
-  settle_source = NULL;
-  tp_tls_context_auto_reload();
+  tp_watcher *w = data;
+  g_source_unref(w->settle_source);
+  w->settle_source = NULL;
+  if (!g_atomic_int_get(&w->stop))
+    tp_tls_context_auto_reload();
   return G_SOURCE_REMOVE;
+}
+
+static void source_drop(GSource **s)
+{
+  if (*s)
+  {
+    g_source_destroy(*s);
+    g_source_unref(*s);
+    *s = NULL;
+  }
 }
 
 /* (Re)starts the quiet period: the reload runs settle_ms after the last
  * relevant event. */
-static void settle_arm(void)
+static void settle_arm(tp_watcher *w)
 {
-  if (settle_source)
-  {
-    g_source_destroy(settle_source);
-    g_source_unref(settle_source);
-  }
-  settle_source = g_timeout_source_new(tp_tls_context_settle_ms());
-  g_source_set_callback(settle_source, settle_fire, NULL, NULL);
-  g_source_attach(settle_source, thread_ctx);
+  source_drop(&w->settle_source);
+  w->settle_source = g_timeout_source_new(tp_tls_context_settle_ms());
+  g_source_set_callback(w->settle_source, settle_fire, w, NULL);
+  g_source_attach(w->settle_source, w->ctx);
 }
 
 static gboolean relevant(const tp_watch_target *t, GFile *f)
@@ -84,14 +123,19 @@ static gboolean relevant(const tp_watch_target *t, GFile *f)
   return FALSE;
 }
 
+typedef struct monitor_data {
+  tp_watcher *w;
+  const tp_watch_target *t;   /* owned by w->targets */
+} monitor_data;
+
 static void on_changed(GFileMonitor *m, GFile *file, GFile *other,
                        GFileMonitorEvent ev, gpointer data)
 {
-  const tp_watch_target *t = data;
+  const monitor_data *md = data;
   if (ev == G_FILE_MONITOR_EVENT_PRE_UNMOUNT || ev == G_FILE_MONITOR_EVENT_UNMOUNTED)
     return;
-  if (relevant(t, file) || relevant(t, other))
-    settle_arm();
+  if (relevant(md->t, file) || relevant(md->t, other))
+    settle_arm(md->w);
 }
 
 /* ---- monitors ----------------------------------------------------------- */
@@ -103,9 +147,10 @@ static void monitors_drop(GPtrArray *mons)
   for (guint i = 0; i < mons->len; i++)
   {
     GFileMonitor *m = mons->pdata[i];
-    g_signal_handlers_disconnect_by_func(m, on_changed, NULL);
+    g_signal_handlers_disconnect_by_func(m, on_changed,
+                                         g_object_get_data(G_OBJECT(m), "tp-md"));
     g_file_monitor_cancel(m);
-    g_object_unref(m);
+    g_object_unref(m);   /* frees the monitor_data (set_data_full) */
   }
   g_ptr_array_unref(mons);
 }
@@ -130,14 +175,19 @@ static char *describe(GPtrArray *ts)
 /* Watcher thread: replaces the monitors by ones for the current targets.
  * The new ones are created before the old ones go, so no event between is
  * lost when the set did not change. */
-static gboolean apply_targets(gpointer unused)
+static gboolean apply_targets(gpointer data)
 {
+  tp_watcher *w = data;
+  if (g_atomic_int_get(&w->stop))
+    return G_SOURCE_REMOVE;
   GPtrArray *new_targets = tp_tls_context_watch_targets();
   GPtrArray *new_monitors = g_ptr_array_new();
   for (guint i = 0; i < new_targets->len; i++)
   {
     tp_watch_target *t = new_targets->pdata[i];
-    g_autoptr(GFile) dir = g_file_new_for_path(t->dir);
+    /* The local VFS directly: g_vfs_get_default() could load GVfs modules
+     * that talk to a session bus, which a server has no business with. */
+    g_autoptr(GFile) dir = g_vfs_get_file_for_path(g_vfs_get_local(), t->dir);
     g_autoptr(GError) error = NULL;
     GFileMonitor *m = g_file_monitor_directory(dir, G_FILE_MONITOR_WATCH_MOVES,
                                                NULL, &error);
@@ -148,59 +198,58 @@ static gboolean apply_targets(gpointer unused)
       continue;
     }
     g_file_monitor_set_rate_limit(m, MAX(tp_tls_context_settle_ms(), 100));
-    g_signal_connect(m, "changed", G_CALLBACK(on_changed), t);
+    monitor_data *md = g_new0(monitor_data, 1);
+    md->w = w;
+    md->t = t;
+    g_object_set_data_full(G_OBJECT(m), "tp-md", md, g_free);
+    g_signal_connect(m, "changed", G_CALLBACK(on_changed), md);
     g_ptr_array_add(new_monitors, m);
   }
-  monitors_drop(monitors);
-  monitors = new_monitors;
-  if (targets)
-    g_ptr_array_unref(targets);
-  targets = new_targets;
-  if (!targets->len && settle_source)
-  {
-    g_source_destroy(settle_source);
-    g_source_unref(settle_source);
-    settle_source = NULL;
-  }
+  monitors_drop(w->monitors);
+  w->monitors = new_monitors;
+  if (w->targets)
+    g_ptr_array_unref(w->targets);
+  w->targets = new_targets;
+  if (!w->targets->len)
+    source_drop(&w->settle_source);
 
-  g_autofree char *d = describe(targets);
-  if (g_strcmp0(d, watch_description ? watch_description : "") != 0)
+  g_autofree char *d = describe(w->targets);
+  if (g_strcmp0(d, w->watch_description ? w->watch_description : "") != 0)
   {
     if (*d)
       tp_log_note("watching for TLS file changes: %s", d);
-    else if (watch_description && *watch_description)
+    else if (w->watch_description && *w->watch_description)
       tp_log_note("no longer watching TLS files");
-    g_free(watch_description);
-    watch_description = g_steal_pointer(&d);
+    g_free(w->watch_description);
+    w->watch_description = g_steal_pointer(&d);
   }
   return G_SOURCE_REMOVE;
 }
 
 /* ---- periodic work ------------------------------------------------------ */
 
-static gboolean tick(gpointer unused);
+static gboolean tick(gpointer data);
 
-static void tick_schedule(guint ms)
+static void tick_schedule(tp_watcher *w, guint ms)
 {
-  if (tick_source)
-  {
-    g_source_destroy(tick_source);
-    g_source_unref(tick_source);
-  }
-  tick_source = g_timeout_source_new(ms);
-  g_source_set_callback(tick_source, tick, NULL, NULL);
-  g_source_attach(tick_source, thread_ctx);
+  source_drop(&w->tick_source);
+  w->tick_source = g_timeout_source_new(ms);
+  g_source_set_callback(w->tick_source, tick, w, NULL);
+  g_source_attach(w->tick_source, w->ctx);
 }
 
-static gboolean tick(gpointer unused)
+static gboolean tick(gpointer data)
 {
-  if (!server_started_seen)
+  tp_watcher *w = data;
+  if (g_atomic_int_get(&w->stop))
+    return G_SOURCE_CONTINUE;
+  if (!w->server_started_seen)
   {
     if (!tp_server_started())
       return G_SOURCE_CONTINUE;
-    server_started_seen = TRUE;
+    w->server_started_seen = TRUE;
     tp_tls_context_server_started();
-    tick_schedule(TP_TICK_MS);
+    tick_schedule(w, TP_TICK_MS);
     return G_SOURCE_REMOVE;
   }
   /* A safety net for FLUSH SSL statements on_statement did not see. */
@@ -208,15 +257,19 @@ static gboolean tick(gpointer unused)
   return G_SOURCE_CONTINUE;
 }
 
-static gboolean expiry_fire(gpointer unused)
+static gboolean expiry_fire(gpointer data)
 {
-  tp_tls_context_expiry_check();
+  tp_watcher *w = data;
+  if (!g_atomic_int_get(&w->stop))
+    tp_tls_context_expiry_check();
   return G_SOURCE_CONTINUE;
 }
 
-static gboolean expiry_once(gpointer unused)
+static gboolean expiry_once(gpointer data)
 {
-  tp_tls_context_expiry_check();
+  tp_watcher *w = data;
+  if (!g_atomic_int_get(&w->stop))
+    tp_tls_context_expiry_check();
   return G_SOURCE_REMOVE;
 }
 
@@ -224,89 +277,109 @@ static gboolean expiry_once(gpointer unused)
 
 static gpointer watch_main(gpointer data)
 {
-  GMainContext *ctx = data;
-  thread_ctx = ctx;
+  tp_watcher *w = data;
   gboolean mysys = tp_server_thread_init();
-  g_main_context_push_thread_default(ctx);
+  g_main_context_push_thread_default(w->ctx);
 
-  server_started_seen = FALSE;
-  tick_source = NULL;
-  tick_schedule(tp_server_started() ? 0 : TP_TICK_BEFORE_START_MS);
-  GSource *expiry = g_timeout_source_new_seconds(TP_EXPIRY_PERIOD_S);
-  g_source_set_callback(expiry, expiry_fire, NULL, NULL);
-  g_source_attach(expiry, ctx);
-  apply_targets(NULL);
+  tick_schedule(w, tp_server_started() ? 0 : TP_TICK_BEFORE_START_MS);
+  w->expiry_source = g_timeout_source_new_seconds(TP_EXPIRY_PERIOD_S);
+  g_source_set_callback(w->expiry_source, expiry_fire, w, NULL);
+  g_source_attach(w->expiry_source, w->ctx);
+  apply_targets(w);
 
-  while (!g_atomic_int_get(&w.stop))
-    g_main_context_iteration(ctx, TRUE);
+  while (!g_atomic_int_get(&w->stop))
+    g_main_context_iteration(w->ctx, TRUE);
 
-  monitors_drop(monitors);
-  monitors = NULL;
-  if (targets)
-    g_ptr_array_unref(targets);
-  targets = NULL;
-  GSource **sources[] = { &settle_source, &tick_source, &expiry };
-  for (guint i = 0; i < G_N_ELEMENTS(sources); i++)
-    if (*sources[i])
-    {
-      g_source_destroy(*sources[i]);
-      g_source_unref(*sources[i]);
-      *sources[i] = NULL;
-    }
-  g_clear_pointer(&watch_description, g_free);
-  /* Run what is still pending (idle requests) so nothing refers to us. */
-  while (g_main_context_iteration(ctx, FALSE))
+  monitors_drop(w->monitors);
+  w->monitors = NULL;
+  if (w->targets)
+    g_ptr_array_unref(w->targets);
+  w->targets = NULL;
+  source_drop(&w->settle_source);
+  source_drop(&w->tick_source);
+  source_drop(&w->expiry_source);
+  g_clear_pointer(&w->watch_description, g_free);
+  /* Run what is still pending (idle requests hold a reference on w). */
+  while (g_main_context_iteration(w->ctx, FALSE))
     ;
-  g_main_context_pop_thread_default(ctx);
-  thread_ctx = NULL;
+  g_main_context_pop_thread_default(w->ctx);
   if (mysys)
     tp_server_thread_end();
+
+  g_mutex_lock(&w->lock);
+  w->exited = TRUE;
+  g_cond_broadcast(&w->cond);
+  g_mutex_unlock(&w->lock);
+  watcher_unref(w);
   return NULL;
 }
 
 gboolean tp_file_watch_start(GError **error)
 {
-  g_mutex_lock(&w.lock);
-  g_atomic_int_set(&w.stop, 0);
-  w.ctx = g_main_context_new();
-  w.thread = g_thread_try_new("tls_policy_watch", watch_main, w.ctx, error);
-  if (!w.thread)
+  tp_watcher *w = g_new0(tp_watcher, 1);
+  w->refs = 1;
+  w->ctx = g_main_context_new();
+  g_mutex_init(&w->lock);
+  g_cond_init(&w->cond);
+  watcher_ref(w);   /* the thread's */
+  GThread *thread = g_thread_try_new("tls_policy_watch", watch_main, w, error);
+  if (!thread)
   {
-    g_main_context_unref(w.ctx);
-    w.ctx = NULL;
+    watcher_unref(w);   /* the thread's */
+    watcher_unref(w);
+    return FALSE;
   }
-  gboolean ok = w.thread != NULL;
-  g_mutex_unlock(&w.lock);
-  return ok;
+  g_mutex_lock(&current_lock);
+  current = w;
+  current_thread = thread;
+  g_mutex_unlock(&current_lock);
+  return TRUE;
 }
 
 void tp_file_watch_stop(void)
 {
-  g_mutex_lock(&w.lock);
-  GThread *thread = w.thread;
-  GMainContext *ctx = w.ctx;
-  w.thread = NULL;
-  w.ctx = NULL;
-  g_mutex_unlock(&w.lock);
-  if (!thread)
+  g_mutex_lock(&current_lock);
+  tp_watcher *w = current;
+  GThread *thread = current_thread;
+  current = NULL;
+  current_thread = NULL;
+  g_mutex_unlock(&current_lock);
+  if (!w)
     return;
-  g_atomic_int_set(&w.stop, 1);
-  g_main_context_wakeup(ctx);
-  g_thread_join(thread);
-  g_main_context_unref(ctx);
+  g_atomic_int_set(&w->stop, 1);
+  g_main_context_wakeup(w->ctx);
+
+  gint64 deadline = g_get_monotonic_time() + TP_STOP_WAIT_USEC;
+  g_mutex_lock(&w->lock);
+  while (!w->exited)
+    if (!g_cond_wait_until(&w->cond, &w->lock, deadline))
+      break;
+  gboolean exited = w->exited;
+  g_mutex_unlock(&w->lock);
+  if (exited)
+    g_thread_join(thread);
+  else
+  {
+    tp_log_warning("the TLS file watcher thread did not stop within %d s; "
+                   "it is left to finish on its own",
+                   (int) (TP_STOP_WAIT_USEC / G_USEC_PER_SEC));
+    g_thread_unref(thread);
+  }
+  watcher_unref(w);
 }
 
 static void request(GSourceFunc fn)
 {
-  g_mutex_lock(&w.lock);
-  if (w.ctx)
+  g_mutex_lock(&current_lock);
+  if (current)
   {
     GSource *s = g_idle_source_new();
-    g_source_set_callback(s, fn, NULL, NULL);
-    g_source_attach(s, w.ctx);
+    g_source_set_callback(s, fn, watcher_ref(current),
+                          (GDestroyNotify) watcher_unref);
+    g_source_attach(s, current->ctx);
     g_source_unref(s);
   }
-  g_mutex_unlock(&w.lock);
+  g_mutex_unlock(&current_lock);
 }
 
 void tp_file_watch_reconfigure(void)

@@ -14,7 +14,7 @@
  *
  * The functions below may be called from any thread; none blocks on the
  * watcher (requests are queued to its main context), except stop(), which
- * joins it.
+ * waits up to 10 s for the thread to finish and joins it.
  */
 #ifndef TLS_POLICY_FILE_WATCH_H
 #define TLS_POLICY_FILE_WATCH_H
@@ -24,7 +24,9 @@
 G_BEGIN_DECLS
 
 gboolean tp_file_watch_start(GError **error);
-/* Stops and joins the thread; every monitor and timer is gone afterwards. */
+/* Stops the thread and joins it; every monitor and timer is gone
+ * afterwards.  A thread that does not finish within 10 s (stuck inside
+ * GLib) is logged and left to finish on its own with its own state. */
 void tp_file_watch_stop(void);
 /* The configured paths or tls_policy_watch_files changed: re-read the
  * watch targets.  Safe under LOCK_global_system_variables (never waits). */

@@ -394,6 +394,12 @@ static int tp_plugin_init_checked(void)
   }
   pin_library();
   memset(&tp_stats, 0, sizeof tp_stats);
+  /* A value given on the command line or in an option file was stored by
+   * the server without our update callback: take it into our buffer. */
+  g_mutex_lock(&break_glass_lock);
+  if (opt_break_glass_users && opt_break_glass_users != break_glass_buf)
+    g_strlcpy(break_glass_buf, opt_break_glass_users, sizeof break_glass_buf);
+  g_mutex_unlock(&break_glass_lock);
   tp_tls_facts_start();
   if (!tp_policy_store_start(&error))
   {

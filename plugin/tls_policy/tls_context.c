@@ -490,7 +490,7 @@ static gboolean reload_locked(tp_reload_origin origin, GError **error)
               info.server_cert_sha256, until,
               info.self_signed_generated ? "an auto-generated self-signed "
                                            "certificate" : "'",
-              info.self_signed_generated ? "" : cfg.cert,
+              info.self_signed_generated ? "" : (cfg.cert ? cfg.cert : cfg.key),
               info.self_signed_generated ? "" : "'");
   effective_clear(&e);
   return TRUE;
