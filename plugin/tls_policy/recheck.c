@@ -614,30 +614,6 @@ static const char *const drop_statements[] = {
   NULL
 };
 
-/* UNINSTALL SONAME 'tls_policy[.so]' or UNINSTALL PLUGIN [IF EXISTS]
- * tls_policy (the same test as views.c). */
-static gboolean uninstalls_us(const char *q, const char *end)
-{
-  g_autofree char *w1 = tp_sql_next_word(&q, end);
-  g_autofree char *w2 = tp_sql_next_word(&q, end);
-  g_autofree char *w3 = tp_sql_next_word(&q, end);
-  if (!w1 || !w2 || !w3 || g_ascii_strcasecmp(w1, "UNINSTALL") != 0)
-    return FALSE;
-  if (g_ascii_strcasecmp(w2, "SONAME") == 0)
-    return strcmp(w3, "tls_policy") == 0 || strcmp(w3, "tls_policy.so") == 0;
-  if (g_ascii_strcasecmp(w2, "PLUGIN") != 0)
-    return FALSE;
-  if (g_ascii_strcasecmp(w3, "IF") == 0)
-  {
-    g_autofree char *w4 = tp_sql_next_word(&q, end);
-    g_free(w3);
-    w3 = tp_sql_next_word(&q, end);
-    if (!w4 || g_ascii_strcasecmp(w4, "EXISTS") != 0 || !w3)
-      return FALSE;
-  }
-  return g_ascii_strcasecmp(w3, "tls_policy") == 0;
-}
-
 /* After a successful UNINSTALL of this plugin: drop our functions and views
  * (the library stays mapped, deinit comes later), and wait for it, so that
  * the session's next statement no longer sees them. */
@@ -648,7 +624,7 @@ static void recheck_on_statement(MYSQL_THD thd, const struct mysql_event_general
   const char *end = ev->general_query + ev->general_query_length;
   const char *q = tp_sql_skip_blanks(ev->general_query, end);
   if (end - q < 9 || g_ascii_strncasecmp(q, "UNINSTALL", 9) != 0 ||
-      !uninstalls_us(q, end))
+      !tp_sql_uninstalls_tls_policy(q, end))
     return;
   sql_job *job = job_run(drop_statements, 10 * G_USEC_PER_SEC);
   if (!job)

@@ -469,9 +469,7 @@ static const char *const drop_statements[] = {
   NULL
 };
 
-/* Does the statement at q uninstall this plugin?  UNINSTALL SONAME
- * 'tls_policy[.so]' or UNINSTALL PLUGIN [IF EXISTS] tls_policy. */
-static gboolean uninstalls_us(const char *q, const char *end)
+gboolean tp_sql_uninstalls_tls_policy(const char *q, const char *end)
 {
   g_autofree char *w1 = tp_sql_next_word(&q, end);
   g_autofree char *w2 = tp_sql_next_word(&q, end);
@@ -501,7 +499,7 @@ static void views_on_statement(MYSQL_THD thd, const struct mysql_event_general *
   if (ev->general_error_code || !ev->general_query)
     return;
   const char *end = ev->general_query + ev->general_query_length;
-  if (!uninstalls_us(ev->general_query, end))
+  if (!tp_sql_uninstalls_tls_policy(ev->general_query, end))
     return;
   g_autoptr(GError) error = NULL;
   if (!tp_sql_job_run(drop_statements, 0, 10 * G_USEC_PER_SEC, &error))

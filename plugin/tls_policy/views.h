@@ -43,4 +43,8 @@ const char *tp_sql_skip_blanks(const char *q, const char *end);
  */
 char *tp_sql_next_word(const char **q, const char *end);
 
+/* Does the statement in [q, end) uninstall this plugin?  UNINSTALL SONAME
+ * 'tls_policy[.so]' or UNINSTALL PLUGIN [IF EXISTS] tls_policy. */
+gboolean tp_sql_uninstalls_tls_policy(const char *q, const char *end);
+
 #endif
