@@ -26,7 +26,10 @@
  *   login_bench --port P --socket S --ca CA --cert C --key K \
  *               --errlog FILE --cert-rule "SUBJECT '...' AND ISSUER '...'" \
  *               [--repeats 5] [--seconds 2] [--threads 1,4] [--rules 100000]
- *               [--configs abcd] [--quiet 3] [--raw FILE]
+ *               [--configs abcd] [--quiet 3] [--raw FILE] [--pid-file FILE]
+ *
+ * With --pid-file (the server's), each cell also reports mariadbd's CPU
+ * time (user + system, from /proc/PID/stat) per login.
  *
  * Fixed-count mode (for callgrind_login.sh): N logins of one kind, one
  * thread, no configuration changes:
@@ -299,7 +302,7 @@ static void usage(void)
   fprintf(stderr,
           "usage: login_bench --port P --socket S --ca CA --cert C --key K --errlog F\n"
           "                   --cert-rule RULE [--repeats R] [--seconds S] [--threads 1,4]\n"
-          "                   [--rules N] [--configs abcd] [--quiet S] [--raw FILE]\n"
+          "                   [--rules N] [--configs abcd] [--quiet S] [--raw FILE] [--pid-file F]\n"
           "       login_bench --count N --kind plain|tls|cert --port P --ca CA --cert C --key K\n");
   exit(2);
 }

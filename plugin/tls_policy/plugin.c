@@ -321,8 +321,13 @@ static void tp_notify(MYSQL_THD thd, unsigned int event_class, const void *ev)
     size_t n = end - q;
     if (touched_get(g->general_thread_id))
     {
+      /* The mark stays while the change may still be uncommitted; it goes
+       * once a re-read saw new content (an autocommit write), or at the end
+       * of the transaction. */
+      unsigned long long before = tp_store_status.generation;
       tp_policy_store_refresh_wait(5 * G_USEC_PER_SEC);
-      if ((n >= 6 && g_ascii_strncasecmp(q, "COMMIT", 6) == 0) ||
+      if (tp_store_status.generation != before ||
+          (n >= 6 && g_ascii_strncasecmp(q, "COMMIT", 6) == 0) ||
           (n >= 8 && g_ascii_strncasecmp(q, "ROLLBACK", 8) == 0))
         touched_set(g->general_thread_id, FALSE);
     }
@@ -333,6 +338,9 @@ static void tp_notify(MYSQL_THD thd, unsigned int event_class, const void *ev)
       return;
     if (n >= 7 && g_ascii_strncasecmp(q, "INSTALL", 7) == 0)
       tp_auth_hook_refresh();   /* a new authentication plugin may be loaded */
+    else if (n >= 5 && g_ascii_strncasecmp(q, "FLUSH", 5) == 0)
+      tp_tls_instrument_current();   /* FLUSH SSL: observe the new context now,
+                                      * not only at the next login */
   }
 }
 
@@ -354,9 +362,10 @@ static void pin_library(void)
 
 /* Instances of this library alive (initialised, not yet deinitialised).
  * MariaDB defers the deinit of an uninstalled audit plugin until no session
- * holds it; an INSTALL in that window would start a second instance on the
- * same (pinned, shared) state, which the late deinit of the first would then
- * tear down.  Such an INSTALL is refused instead. */
+ * holds it.  In that window the server usually treats an INSTALL as a no-op
+ * (the old entry is still there, DELETED); if it ever calls init, a second
+ * instance would run on the same (pinned, shared) state and the late deinit
+ * of the first would tear it down, so init refuses. */
 static gint live_instances;
 /* The server calls deinit(NULL) for an audit plugin also after its init
  * failed (the failed instance is reaped like an uninstalled one), and passes
