@@ -44,6 +44,7 @@
 #include <openssl/x509v3.h>
 #include "tls_policy/openssl_autoptr.h"
 #include "conn_views.h"
+#include "views.h"
 #include "recheck.h"
 #include "report.h"
 #include "tls_facts.h"
@@ -495,36 +496,6 @@ void tp_conn_views_sweep(void)
 
 /* ---- the UDFs ------------------------------------------------------------------ */
 
-/* Per-process token passed by the views (see the file comment).  Written
- * once, before the views carrying it are created. */
-static char view_token[33];
-static GOnce view_token_once = G_ONCE_INIT;
-
-static gpointer make_view_token(gpointer unused)
-{
-  unsigned char raw[16];
-  if (RAND_bytes(raw, sizeof raw) != 1)
-  {
-    tp_log_error("connection views: no random bytes for the view token; the "
-                 "views stay empty");
-    return NULL;
-  }
-  for (guint i = 0; i < sizeof raw; i++)
-    g_snprintf(view_token + 2 * i, 3, "%02x", raw[i]);
-  return NULL;
-}
-
-const char *tp_conn_views_token(void)
-{
-  g_once(&view_token_once, make_view_token, NULL);
-  return view_token;
-}
-
-static gboolean tp_conn_views_token_matches(const char *s, unsigned long len)
-{
-  size_t n = strlen(view_token);
-  return n > 0 && s && len == n && CRYPTO_memcmp(s, view_token, n) == 0;
-}
 
 static void append_time_field(GString *out, const char *name, gint64 t)
 {
@@ -764,7 +735,7 @@ char *tp_conn_views_udf_run(UDF_INIT *initid, UDF_ARGS *args,
 {
   GString *out = (GString *) initid->ptr;
   g_string_truncate(out, 0);
-  if (!tp_conn_views_token_matches(args->args[0], args->lengths[0]))
+  if (!tp_views_token_matches(args->args[0], args->lengths[0]))
   {
     *is_null = 1;
     return NULL;
@@ -839,7 +810,7 @@ void tp_conn_views_install_view(struct st_mysql *m, const char *what,
       "CREATE OR REPLACE DEFINER='mariadb.sys'@'localhost' SQL SECURITY INVOKER "
       "VIEW %s AS SELECT %s FROM JSON_TABLE(CONVERT(%s('%s') USING utf8mb4), "
       "'$[*]' COLUMNS (%s)) AS j",
-      TP_SQL_LOCK_WAIT, what, select, function, tp_conn_views_token(), columns);
+      TP_SQL_LOCK_WAIT, what, select, function, tp_views_token(), columns);
   install_one(m, what, view);
 }
 

@@ -85,13 +85,6 @@ char *tp_utc_datetime(gint64 t);
 const char *tp_transport_text(tp_transport t);
 const char *tp_tls_state_text(tp_tls_state s);
 
-/*
- * Shared by the UDFs of conn_views.c and recheck.c.  The views pass a token
- * random per server process (tp_conn_views_token); a call with another
- * argument returns NULL, so the data is readable only through the views
- * (SELECT privilege on them), never by calling the function directly.
- */
-const char *tp_conn_views_token(void);
 my_bool tp_conn_views_udf_init(UDF_INIT *initid, UDF_ARGS *args, char *message,
                                const char *view);
 void tp_conn_views_udf_deinit(UDF_INIT *initid);

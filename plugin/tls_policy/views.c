@@ -111,7 +111,13 @@ static gpointer make_view_token(gpointer unused)
   return NULL;
 }
 
-static gboolean token_matches(const char *s, unsigned long len)
+const char *tp_views_token(void)
+{
+  g_once(&view_token_once, make_view_token, NULL);
+  return view_token;
+}
+
+gboolean tp_views_token_matches(const char *s, unsigned long len)
 {
   g_once(&view_token_once, make_view_token, NULL);
   size_t n = strlen(view_token);
@@ -147,7 +153,7 @@ char *tls_policy_rules(UDF_INIT *initid, UDF_ARGS *args, char *result,
   GString *out = (GString *) initid->ptr;
   g_string_truncate(out, 0);
   g_autoptr(tp_policy_snapshot) snap = tp_policy_store_acquire();
-  if (snap && !token_matches(args->args[0], args->lengths[0]))
+  if (snap && !tp_views_token_matches(args->args[0], args->lengths[0]))
   {
     *is_null = 1;
     return NULL;

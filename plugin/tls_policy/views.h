@@ -47,4 +47,10 @@ char *tp_sql_next_word(const char **q, const char *end);
  * 'tls_policy[.so]' or UNINSTALL PLUGIN [IF EXISTS] tls_policy. */
 gboolean tp_sql_uninstalls_tls_policy(const char *q, const char *end);
 
+/* The per-process random token the plugin's views pass to their functions,
+ * so that the functions answer only through the views (docs/sql-objects.md);
+ * created on first use.  One token for every view of the plugin. */
+const char *tp_views_token(void);
+gboolean tp_views_token_matches(const char *s, unsigned long len);
+
 #endif
