@@ -37,7 +37,6 @@ typedef struct tp_tls_facts {
   char cipher[64];         /* SSL_get_cipher_name(): "TLS_AES_256_GCM_SHA384" */
   long verify_result;      /* SSL_get_verify_result() */
   X509 *peer_cert;         /* owned reference, NULL if none was presented */
-  uint64_t ctx_serial;     /* serial of the instrumented SSL_CTX used */
   int64_t captured_at;     /* g_get_real_time() / G_USEC_PER_SEC */
 } tp_tls_facts;
 

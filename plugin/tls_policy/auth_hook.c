@@ -79,11 +79,10 @@ static int trampoline_call(int i, MYSQL_PLUGIN_VIO *vio,
   if (slot->first_pass)
   {
     /* Before the greeting (and so before any TLS handshake) of a new
-     * connection: pick up newly loaded plugins and make sure the acceptor
-     * context is observed (H3). */
+     * connection: pick up newly loaded plugins, and register the connection
+     * so that its handshake, or the absence of one, is observed (H3). */
     tp_auth_hook_refresh();
-    uint64_t serial = tp_tls_instrument_current();
-    tp_conn_begin(thd_get_thread_id(info->thd), serial);
+    tp_conn_begin(thd_get_thread_id(info->thd));
   }
 
   int rc = original(vio, info);

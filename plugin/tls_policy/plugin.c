@@ -168,6 +168,7 @@ static struct st_mysql_show_var tp_core_status[] = {
   { "policy_refreshes", (char *) &tp_store_status.refreshes, SHOW_ULONGLONG },
   { "policy_refresh_failures", (char *) &tp_store_status.refresh_failures, SHOW_ULONGLONG },
   { "policy_last_refresh", (char *) &tp_store_status.last_refresh, SHOW_ULONGLONG },
+  { "policy_unchanged_checks", (char *) &tp_store_status.unchanged_checks, SHOW_ULONGLONG },
   { "policy_last_error", (char *) &show_policy_error, SHOW_FUNC },
   { "tracked_connections", (char *) &show_tracked, SHOW_FUNC },
   { "covered_auth_plugins", (char *) &show_covered, SHOW_FUNC },
@@ -338,9 +339,6 @@ static void tp_notify(MYSQL_THD thd, unsigned int event_class, const void *ev)
       return;
     if (n >= 7 && g_ascii_strncasecmp(q, "INSTALL", 7) == 0)
       tp_auth_hook_refresh();   /* a new authentication plugin may be loaded */
-    else if (n >= 5 && g_ascii_strncasecmp(q, "FLUSH", 5) == 0)
-      tp_tls_instrument_current();   /* FLUSH SSL: observe the new context now,
-                                      * not only at the next login */
   }
 }
 
@@ -409,7 +407,11 @@ static int tp_plugin_init_checked(void)
   if (opt_break_glass_users && opt_break_glass_users != break_glass_buf)
     g_strlcpy(break_glass_buf, opt_break_glass_users, sizeof break_glass_buf);
   g_mutex_unlock(&break_glass_lock);
-  tp_tls_facts_start();
+  if (!tp_tls_facts_start(&error))
+  {
+    tp_log_error("refusing to load: %s", error->message);
+    return 1;
+  }
   if (!tp_policy_store_start(&error))
   {
     tp_log_error("refusing to load: %s", error->message);

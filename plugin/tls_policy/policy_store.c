@@ -12,10 +12,18 @@
  *    (plugin.c calls tp_policy_store_refresh_wait() after each statement of
  *    a session that wrote mysql.tls_policy): the next login sees the change;
  *  - after a TABLE event from any thread (e.g. a replica's applier, which
- *    produces no statement events): the table is re-read repeatedly for a
- *    settle period, because the event comes before the commit;
+ *    produces no statement events): for a settle period, because the event
+ *    comes before the commit, CHECKSUM TABLE is compared repeatedly and the
+ *    table re-read when it changed;
  *  - periodically (tls_policy_refresh_interval) when CHECKSUM TABLE changed:
- *    a safety net.
+ *    a safety net;
+ *  - unconditionally every TP_FULL_READ_PERIODS periods, because CHECKSUM
+ *    TABLE is a 32-bit sum of row CRCs: a change it misses by collision is
+ *    read within that bound (10 minutes at the default interval).
+ * CHECKSUM TABLE scans the table without parsing it (at 100,000 rows it
+ * takes a few tens of milliseconds where a read and parse takes a second),
+ * so the repeated settle checks cost little; they are spaced by at least
+ * twice the last CHECKSUM's duration.
  * A table that cannot be read unpublishes the snapshot: logins fail closed
  * with policy_not_loaded until it can be read again.
  *
@@ -32,7 +40,8 @@
 #include "tp_sql.h"
 
 #define TP_SETTLE_USEC (3 * G_USEC_PER_SEC)
-#define TP_SETTLE_STEP_USEC (50 * 1000)
+#define TP_SETTLE_STEP_USEC (50 * 1000)   /* at least; see settle_step() */
+#define TP_FULL_READ_PERIODS 60
 
 unsigned int tp_opt_refresh_interval = 10;   /* seconds; plugin.c variable */
 
@@ -149,10 +158,15 @@ static tp_policy_snapshot *read_table(MYSQL *m, char checksum[65], GError **erro
   return tp_policy_snapshot_builder_finish(b, next_generation);
 }
 
+static gint64 last_checksum_usec;   /* refresher thread only */
+
 static gboolean table_checksum(MYSQL *m, char *out, size_t len)
 {
   static const char q[] = "CHECKSUM TABLE mysql.tls_policy";
-  if (mysql_real_query(m, q, sizeof q - 1))
+  gint64 t0 = g_get_monotonic_time();
+  gboolean sent = mysql_real_query(m, q, sizeof q - 1) == 0;
+  last_checksum_usec = g_get_monotonic_time() - t0;
+  if (!sent)
     return FALSE;
   MYSQL_RES *res = mysql_store_result(m);
   if (!res)
@@ -165,8 +179,34 @@ static gboolean table_checksum(MYSQL *m, char *out, size_t len)
   return ok;
 }
 
+/* Spacing of the settle checks: a CHECKSUM that takes long (a big table, a
+ * loaded server) is not repeated back to back. */
+static gint64 settle_step(void)
+{
+  return MAX(TP_SETTLE_STEP_USEC, 2 * last_checksum_usec);
+}
+
+/* TRUE if CHECKSUM TABLE gives the value recorded with the published
+ * snapshot (so a read would find the same content). */
+static gboolean table_unchanged(MYSQL *m)
+{
+  char tsum[64] = "";
+  if (!table_checksum(m, tsum, sizeof tsum))
+    return FALSE;
+  g_mutex_lock(&store.lock);
+  gboolean same = store.current && store.table_checksum[0] &&
+                  strcmp(tsum, store.table_checksum) == 0;
+  if (same)
+    tp_store_status.unchanged_checks++;
+  g_mutex_unlock(&store.lock);
+  return same;
+}
+
 /* One refresh.  Publishes a new snapshot only if the content changed, or
- * nothing was published.  Returns TRUE if the table was read. */
+ * nothing was published.  Returns TRUE if the table was read.  The CHECKSUM
+ * is taken before the read: if the table changes in between, the recorded
+ * checksum is older than the content, and the next check reads again
+ * (never the other way round). */
 static gboolean refresh(MYSQL *m)
 {
   char sum[65];
@@ -252,6 +292,7 @@ static gpointer refresher_main(gpointer unused)
   MYSQL *m = NULL;
   gboolean schema_done = FALSE;
   gint64 next_periodic = 0;
+  unsigned periods = 0;
   while (!stop)
   {
     if (!m && (m = connect_local()) && !schema_done)
@@ -269,15 +310,11 @@ static gpointer refresher_main(gpointer unused)
 
     if (m)
     {
-      gboolean full = serving != store.completed || settling || never_loaded;
-      if (!full && periodic_due)
-      {
-        char tsum[64] = "";
-        g_mutex_lock(&store.lock);
-        g_autofree char *known = g_strdup(store.table_checksum);
-        g_mutex_unlock(&store.lock);
-        full = !table_checksum(m, tsum, sizeof tsum) || strcmp(tsum, known) != 0;
-      }
+      /* A session that wrote the table waits for this: always read. */
+      gboolean full = serving != store.completed || never_loaded ||
+                      (periodic_due && periods % TP_FULL_READ_PERIODS == 0);
+      if (!full && (settling || periodic_due))
+        full = !table_unchanged(m);
       if (full && !refresh(m) && mysql_errno(m) >= 2000)
       {
         mysql_close(m);   /* client-side error: reconnect next round */
@@ -285,15 +322,18 @@ static gpointer refresher_main(gpointer unused)
       }
     }
     if (periodic_due)
+    {
+      periods++;
       next_periodic = g_get_monotonic_time() +
                       (gint64) MAX(tp_opt_refresh_interval, 1) * G_USEC_PER_SEC;
+    }
 
     g_mutex_lock(&store.lock);
     store.completed = serving;
     g_cond_broadcast(&store.cond);
     gint64 wake = next_periodic;
     if (store.settle_until > g_get_monotonic_time())
-      wake = MIN(wake, g_get_monotonic_time() + TP_SETTLE_STEP_USEC);
+      wake = MIN(wake, g_get_monotonic_time() + settle_step());
     if (!m || store.current == NULL)
       wake = MIN(wake, g_get_monotonic_time() + 200 * 1000);
     /* A poke (settle_until moved) wakes us as well as a request. */

@@ -15,6 +15,7 @@ typedef struct tp_store_stats {
   unsigned long long rules_loaded, rules_invalid;
   unsigned long long refreshes, refresh_failures;
   unsigned long long last_refresh;    /* Unix seconds */
+  unsigned long long unchanged_checks; /* CHECKSUM TABLE said unchanged: no read */
 } tp_store_stats;
 extern tp_store_stats tp_store_status;   /* read by status variables */
 extern unsigned int tp_opt_refresh_interval;

@@ -349,8 +349,9 @@ static void tel_failure(tp_reload_origin origin, long long t, const GError *err)
   g_mutex_unlock(&tel_lock);
 }
 
-/* Reads the facts of a context we hold a reference on, under the read lock
- * (the server may be instrumenting it meanwhile). */
+/* Reads the facts of a context we hold a reference on.  The read lock
+ * orders this after any publication in progress (the server's rule for
+ * reading what it publishes). */
 static void info_from_ctx(SSL_CTX *ctx, tp_tls_context_info *info)
 {
   memset(info, 0, sizeof *info);
@@ -413,15 +414,15 @@ void tp_tls_context_expiry_check(void)
 /*
  * Makes `ctx` the server's acceptor context.  `ctx` is the caller's
  * reference; on success it becomes cur_ctx (the previous cur_ctx reference
- * is dropped), on failure it stays the caller's.  Instruments the context
- * first (never publish an unobserved context) and allocates the server's
- * holder outside the lock; the write lock covers only the swap.
+ * is dropped), on failure it stays the caller's.  Allocates the server's
+ * holder outside the lock; the write lock covers only the swap.  (Nothing
+ * to instrument: handshakes are observed through their SSL objects,
+ * tls_facts.h.)
  * Caller holds reload_lock.
  */
 static gboolean publish_locked(SSL_CTX *ctx, GError **error)
 {
   g_return_val_if_fail(ctx != NULL, FALSE);   /* never publish NULL */
-  tp_tls_instrument_ctx(ctx);
   tp_server_acceptor *holder = tp_server_acceptor_alloc(error);
   if (!holder)
     return FALSE;

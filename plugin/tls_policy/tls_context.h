@@ -7,9 +7,8 @@
  *
  * Reload model (HAProxy ssl_ckch, PostgreSQL be_tls_init): build a complete
  * new SSL_CTX from the effective configuration and validate it
- * (tp_tls_context_build), instrument it (tp_tls_instrument_ctx), allocate
- * the server's holder, and only then take LOCK_ssl_refresh for writing to
- * swap one pointer.  Any failure before the swap changes nothing: the
+ * (tp_tls_context_build), allocate the server's holder, and only then take
+ * LOCK_ssl_refresh for writing to swap one pointer.  Any failure before the swap changes nothing: the
  * running context keeps serving, and the failure is counted, logged and
  * kept in Tls_policy_tls_last_reload_error.  Established sessions hold
  * their own SSL_CTX reference.

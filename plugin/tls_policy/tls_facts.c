@@ -13,8 +13,8 @@
 typedef struct tp_conn_record {
   uint64_t conn_id;         /* hash key (points into the record) */
   tp_tls_facts *facts;      /* owned reference or NULL */
-  uint64_t pre_serial;      /* context serial before the handshake */
   gboolean begun;           /* tp_conn_begin ran for this connection */
+  gboolean ssl_created;     /* a server-side SSL was created for it */
   gboolean resolved;
   tp_tls_state tls_state;   /* valid once resolved */
   char *user, *host, *rule; /* admission, for views */
@@ -27,13 +27,14 @@ typedef struct tp_shard {
 } tp_shard;
 
 /* Statics survive UNINSTALL/INSTALL (the library is pinned), so start and
- * stop reset them explicitly.  `active` gates the callback, which may still
- * run from contexts created before the last UNINSTALL. */
+ * stop reset them explicitly.  `active` gates both OpenSSL callbacks: the
+ * SSL ex_data index (and so on_ssl_new) stays registered for the life of
+ * the process, and SSL objects of connections that outlive an UNINSTALL
+ * keep tp_info_callback. */
 static tp_shard shards[TP_SHARDS];
 static gint active;
-static int ctx_serial_index = -1;
-static GMutex serial_lock;   /* protects next_serial and ctx_serial_index */
-static uint64_t next_serial = 1;
+static int ssl_index = -1;   /* registered once; written under index_lock */
+static GMutex index_lock;
 
 static tp_shard *shard_of(uint64_t id) { return &shards[id % TP_SHARDS]; }
 
@@ -78,13 +79,6 @@ static tp_conn_record *record_get_or_add(tp_shard *s, uint64_t id)
   return r;
 }
 
-static uint64_t ctx_serial(SSL_CTX *ctx)
-{
-  if (!ctx || ctx_serial_index < 0)
-    return 0;
-  return (uint64_t) (uintptr_t) SSL_CTX_get_ex_data(ctx, ctx_serial_index);
-}
-
 static tp_tls_facts *capture(const SSL *ssl)
 {
   tp_tls_facts *f = g_atomic_rc_box_new0(tp_tls_facts);
@@ -94,16 +88,19 @@ static tp_tls_facts *capture(const SSL *ssl)
   g_strlcpy(f->cipher, cipher ? cipher : "", sizeof f->cipher);
   f->verify_result = SSL_get_verify_result(ssl);
   f->peer_cert = SSL_get1_peer_certificate(ssl);
-  f->ctx_serial = ctx_serial(SSL_get_SSL_CTX(ssl));
   f->captured_at = g_get_real_time() / G_USEC_PER_SEC;
   return f;
 }
 
 /* Runs inside OpenSSL, on the thread doing the server's sslaccept(), with
- * LOCK_ssl_refresh held for reading by the server. */
+ * LOCK_ssl_refresh held for reading by the server.  Facts are taken only
+ * until the connection is resolved: the login was decided on those, and a
+ * later handshake (renegotiation) must not change what views and rechecks
+ * report as the admitted identity. */
 static void tp_info_callback(const SSL *ssl, int where, int ret)
 {
-  if (!(where & SSL_CB_HANDSHAKE_DONE) || !g_atomic_int_get(&active))
+  if (!(where & SSL_CB_HANDSHAKE_DONE) || !g_atomic_int_get(&active) ||
+      !SSL_is_server((SSL *) ssl))
     return;
   MYSQL_THD thd = tp_server_current_thd();
   if (!thd)
@@ -115,22 +112,76 @@ static void tp_info_callback(const SSL *ssl, int where, int ret)
   if (s->table && g_atomic_int_get(&active))
   {
     tp_conn_record *r = record_get_or_add(s, id);
-    if (r->facts)
-      tp_tls_facts_unref(r->facts);
-    r->facts = f;
-    f = NULL;
+    if (!r->resolved)
+    {
+      if (r->facts)
+        tp_tls_facts_unref(r->facts);
+      r->facts = f;
+      f = NULL;
+    }
   }
   g_mutex_unlock(&s->lock);
   tp_tls_facts_unref(f);
 }
 
-void tp_tls_facts_start(void)
+/*
+ * Called by OpenSSL inside SSL_new() for every SSL object of the process
+ * (the "new" function of our SSL ex_data index), before the object is
+ * used.  This is how handshakes are observed (hazard H3): not by
+ * instrumenting the acceptor SSL_CTX, which FLUSH SSL or a reload can
+ * replace between a connection's greeting and its handshake, but by the
+ * SSL object every handshake needs, created by the server's sslaccept() on
+ * the thread that runs the login, whatever context it came from.
+ *
+ * A server-side SSL created while a THD is current marks that connection
+ * as "TLS started" and gets our info callback.  The mark is what makes
+ * "no facts" mean "plain" (tp_conn_resolve): a connection that began
+ * before its greeting and never had an SSL object created for it cannot
+ * have done a TLS handshake.  SSL_is_server() is true at this point for
+ * TLS_server_method() and TLS_method() contexts (a TLS_method client is
+ * marked too: that errs towards tls_unknown, never towards "plain").
+ */
+static void on_ssl_new(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
+                       long argl, void *argp)
 {
-  g_mutex_lock(&serial_lock);
-  if (ctx_serial_index < 0)
-    ctx_serial_index = SSL_CTX_get_ex_new_index(0, (void *) "tls_policy serial",
-                                                NULL, NULL, NULL);
-  g_mutex_unlock(&serial_lock);
+  SSL *ssl = parent;
+  if (!ssl || !g_atomic_int_get(&active) || !SSL_is_server(ssl))
+    return;
+  MYSQL_THD thd = tp_server_current_thd();
+  if (!thd)
+    return;
+  SSL_set_info_callback(ssl, tp_info_callback);
+  uint64_t id = thd_get_thread_id(thd);
+  tp_shard *s = shard_of(id);
+  g_mutex_lock(&s->lock);
+  if (s->table)
+  {
+    tp_conn_record *r = g_hash_table_lookup(s->table, &id);
+    if (r && !r->resolved)
+      r->ssl_created = TRUE;
+  }
+  g_mutex_unlock(&s->lock);
+}
+
+gboolean tp_tls_facts_start(GError **error)
+{
+  /* Registered once per process and never freed: freeing an index leaves a
+   * dummy slot behind in OpenSSL, so an index per INSTALL would make every
+   * SSL_new() slower over many install cycles.  The library is pinned, so
+   * the function stays valid; `active` turns it into a no-op. */
+  g_mutex_lock(&index_lock);
+  if (ssl_index < 0)
+    ssl_index = SSL_get_ex_new_index(0, (void *) "tls_policy handshake observer",
+                                     on_ssl_new, NULL, NULL);
+  int index = ssl_index;
+  g_mutex_unlock(&index_lock);
+  if (index < 0)
+  {
+    g_set_error(error, g_quark_from_static_string("tp-tls-facts"), 1,
+                "OpenSSL refused an SSL ex_data index: TLS handshakes could "
+                "not be observed");
+    return FALSE;
+  }
   for (int i = 0; i < TP_SHARDS; i++)
   {
     g_mutex_lock(&shards[i].lock);
@@ -140,19 +191,12 @@ void tp_tls_facts_start(void)
     g_mutex_unlock(&shards[i].lock);
   }
   g_atomic_int_set(&active, 1);
+  return TRUE;
 }
 
 void tp_tls_facts_stop(void)
 {
   g_atomic_int_set(&active, 0);
-  tp_server_ssl_wrlock();
-  SSL_CTX *ctx = tp_server_acceptor_ctx_locked();
-  if (ctx && SSL_CTX_get_info_callback(ctx) == tp_info_callback)
-  {
-    SSL_CTX_set_info_callback(ctx, NULL);
-    SSL_CTX_set_ex_data(ctx, ctx_serial_index, NULL);
-  }
-  tp_server_ssl_unlock();
   for (int i = 0; i < TP_SHARDS; i++)
   {
     g_mutex_lock(&shards[i].lock);
@@ -164,56 +208,15 @@ void tp_tls_facts_stop(void)
   }
 }
 
-void tp_tls_instrument_ctx(SSL_CTX *ctx)
-{
-  if (!ctx || ctx_serial(ctx) != 0)
-    return;
-  g_mutex_lock(&serial_lock);
-  uint64_t serial = next_serial++;
-  g_mutex_unlock(&serial_lock);
-  SSL_CTX_set_ex_data(ctx, ctx_serial_index, (void *) (uintptr_t) serial);
-  SSL_CTX_set_info_callback(ctx, tp_info_callback);
-}
-
-uint64_t tp_tls_current_serial(void)
-{
-  tp_server_ssl_rdlock();
-  uint64_t serial = ctx_serial(tp_server_acceptor_ctx_locked());
-  tp_server_ssl_unlock();
-  return serial;
-}
-
-uint64_t tp_tls_instrument_current(void)
-{
-  tp_server_ssl_rdlock();
-  SSL_CTX *ctx = tp_server_acceptor_ctx_locked();
-  uint64_t serial = ctx_serial(ctx);
-  tp_server_ssl_unlock();
-  if (!ctx || serial != 0)
-    return serial;
-  /* A context we have not seen (server start, FLUSH SSL): instrument it
-   * under the write lock, so no handshake runs on it meanwhile and ex_data
-   * is never written while another thread reads it. */
-  tp_server_ssl_wrlock();
-  ctx = tp_server_acceptor_ctx_locked();
-  tp_tls_instrument_ctx(ctx);
-  serial = ctx_serial(ctx);
-  tp_server_ssl_unlock();
-  return serial;
-}
-
-void tp_conn_begin(uint64_t conn_id, uint64_t pre_serial)
+void tp_conn_begin(uint64_t conn_id)
 {
   tp_shard *s = shard_of(conn_id);
   g_mutex_lock(&s->lock);
   if (s->table)
   {
     tp_conn_record *r = record_get_or_add(s, conn_id);
-    if (!r->begun && !r->resolved)
-    {
+    if (!r->resolved)
       r->begun = TRUE;
-      r->pre_serial = pre_serial;
-    }
   }
   g_mutex_unlock(&s->lock);
 }
@@ -222,9 +225,6 @@ void tp_conn_resolve(uint64_t conn_id, tp_conn_state *out)
 {
   memset(out, 0, sizeof *out);
   out->tls_state = TP_TLS_UNKNOWN;
-  /* Read the serial before taking the shard lock: lock order is never
-   * shard -> LOCK_ssl_refresh. */
-  uint64_t post_serial = tp_tls_current_serial();
   tp_shard *s = shard_of(conn_id);
   g_mutex_lock(&s->lock);
   if (!s->table)
@@ -238,11 +238,13 @@ void tp_conn_resolve(uint64_t conn_id, tp_conn_state *out)
     out->first_login = TRUE;
     if (r->facts)
       r->tls_state = TP_TLS_YES;
-    else if (r->begun && r->pre_serial == post_serial)
-      /* The same instrumented context (or none at all) was in place from
-       * before the greeting until now: a handshake would have been seen. */
+    else if (r->begun && !r->ssl_created)
+      /* Observed from before the greeting until now and no SSL object was
+       * created for the connection: no handshake can have happened. */
       r->tls_state = TP_TLS_NO;
     else
+      /* Not observed from the start (the login straddled INSTALL), or an
+       * SSL object without a completed handshake: fail closed. */
       r->tls_state = TP_TLS_UNKNOWN;
     r->resolved = TRUE;
   }

@@ -2,20 +2,24 @@
  * tls_facts.h — capturing TLS facts at the handshake and binding them to the
  * connection id (hazards H1 and H3 of DESIGN-NOTES).
  *
- * The server's acceptor SSL_CTX is "instrumented": it gets our info callback
- * and an ex_data serial that is unique for the life of the process.  At
- * SSL_CB_HANDSHAKE_DONE the callback copies the facts (version, cipher,
- * verify result, a reference on the peer certificate) into a registry keyed
- * by the connection id of the THD running the handshake.
+ * Handshakes are observed through the SSL objects, not the acceptor
+ * SSL_CTX: an SSL ex_data index with a "new" function sees every SSL_new()
+ * of the process.  A server-side SSL created on a thread whose current THD
+ * is a connection being logged in gets our info callback and marks the
+ * connection "TLS started"; at SSL_CB_HANDSHAKE_DONE the callback copies the
+ * facts (version, cipher, verify result, a reference on the peer
+ * certificate) into a registry keyed by the connection id of that THD.
+ * Whichever context the server used (the one before FLUSH SSL, the one
+ * after, one of the plugin's reloads), the SSL object is seen.
  *
- * Whether a connection without captured facts is plain or an unobserved TLS
- * connection is decided from the context serial seen before the handshake
- * (tp_conn_begin) and after authentication (tp_conn_resolve): only if both
- * are the same instrumented context, or both "no context", is the connection
- * known to be plain; otherwise its TLS state is TP_TLS_UNKNOWN (fail closed).
+ * A connection is known to be plain only if it was registered before its
+ * greeting (tp_conn_begin) and no SSL object was created for it until it
+ * was resolved; otherwise, without facts, its TLS state is TP_TLS_UNKNOWN
+ * (fail closed).
  *
  * Threads: every function is thread safe.  The registry is sharded; each
- * shard has its own mutex, held only for hash-table operations.
+ * shard has its own mutex, held only for hash-table operations.  No other
+ * lock is taken while a shard lock is held.
  */
 #ifndef TLS_POLICY_TLS_FACTS_H
 #define TLS_POLICY_TLS_FACTS_H
@@ -25,27 +29,21 @@
 #include <openssl/ssl.h>
 #include "tls_policy/facts.h"
 
-void tp_tls_facts_start(void);
-/* Removes our callback from the current context, drops all records.  Old
- * contexts still referenced by live connections keep the callback; it turns
- * into a no-op (the library stays mapped: RTLD_NODELETE). */
+/* Registers the SSL observer (once per process) and starts recording. */
+gboolean tp_tls_facts_start(GError **error);
+/* Stops observing and drops all records.  SSL objects of connections that
+ * outlive the plugin keep our info callback and OpenSSL keeps calling the
+ * "new" function; both are no-ops then (the library stays mapped:
+ * RTLD_NODELETE). */
 void tp_tls_facts_stop(void);
-
-/* Makes sure the server's current acceptor context is instrumented and
- * returns its serial (0: the server has no TLS context).  May briefly take
- * LOCK_ssl_refresh for writing, the first time a context is seen. */
-uint64_t tp_tls_instrument_current(void);
-/* Instruments a context that is not published yet, or under the write lock. */
-void tp_tls_instrument_ctx(SSL_CTX *ctx);
-/* Serial of the current context, 0 if none or not instrumented. */
-uint64_t tp_tls_current_serial(void);
 
 tp_tls_facts *tp_tls_facts_ref(tp_tls_facts *f);
 void tp_tls_facts_unref(tp_tls_facts *f);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(tp_tls_facts, tp_tls_facts_unref)
 
-/* A new connection's first authentication pass is about to run. */
-void tp_conn_begin(uint64_t conn_id, uint64_t pre_serial);
+/* A new connection's first authentication pass is about to run (before its
+ * greeting, so before any TLS handshake). */
+void tp_conn_begin(uint64_t conn_id);
 
 typedef struct tp_conn_state {
   tp_tls_state tls_state;
