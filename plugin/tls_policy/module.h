@@ -32,4 +32,9 @@ typedef struct tp_module {
   void (*on_statement)(MYSQL_THD thd, const struct mysql_event_general *ev);
 } tp_module;
 
+/* The value of a boolean "do it now" variable in a check callback: ON,
+ * TRUE, YES, 1 / OFF, FALSE, NO, 0 (any case) or the integers 1 / 0.
+ * FALSE for anything else (the caller reports the error).  plugin.c. */
+gboolean tp_sysvar_value_to_bool(struct st_mysql_value *value, gboolean *out);
+
 #endif

@@ -342,6 +342,40 @@ static void tp_notify(MYSQL_THD thd, unsigned int event_class, const void *ev)
   }
 }
 
+/* ---- shared by the modules ------------------------------------------------ */
+
+gboolean tp_sysvar_value_to_bool(struct st_mysql_value *value, gboolean *out)
+{
+  if (value->value_type(value) == MYSQL_VALUE_TYPE_STRING)
+  {
+    char buf[16];
+    int len = sizeof buf;
+    const char *s = value->val_str(value, buf, &len);
+    if (!s)
+      return FALSE;
+    static const char *const on[] = { "ON", "TRUE", "1", "YES" };
+    static const char *const off[] = { "OFF", "FALSE", "0", "NO" };
+    for (guint i = 0; i < G_N_ELEMENTS(on); i++)
+    {
+      if ((size_t) len == strlen(on[i]) && g_ascii_strncasecmp(s, on[i], len) == 0)
+        return *out = TRUE, TRUE;
+      if ((size_t) len == strlen(off[i]) && g_ascii_strncasecmp(s, off[i], len) == 0)
+        return *out = FALSE, TRUE;
+    }
+    return FALSE;
+  }
+  if (value->value_type(value) == MYSQL_VALUE_TYPE_INT)
+  {
+    long long v = 0;
+    value->val_int(value, &v);
+    if (v != 0 && v != 1)
+      return FALSE;
+    *out = v == 1;
+    return TRUE;
+  }
+  return FALSE;
+}
+
 /* ---- init / deinit ------------------------------------------------------- */
 
 /* Keep this library mapped after UNINSTALL SONAME: callbacks left on TLS

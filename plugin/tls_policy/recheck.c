@@ -641,39 +641,12 @@ static void recheck_on_statement(MYSQL_THD thd, const struct mysql_event_general
 
 /* ---- variables and module ------------------------------------------------------- */
 
-static gboolean value_to_bool(struct st_mysql_value *value, gboolean *out)
-{
-  if (value->value_type(value) == MYSQL_VALUE_TYPE_STRING)
-  {
-    char buf[16];
-    int len = sizeof buf;
-    const char *s = value->val_str(value, buf, &len);
-    if (!s)
-      return FALSE;
-    static const char *const on[] = { "ON", "TRUE", "1", "YES" };
-    static const char *const off[] = { "OFF", "FALSE", "0", "NO" };
-    for (guint i = 0; i < G_N_ELEMENTS(on); i++)
-    {
-      if ((size_t) len == strlen(on[i]) && g_ascii_strncasecmp(s, on[i], len) == 0)
-        return *out = TRUE, TRUE;
-      if ((size_t) len == strlen(off[i]) && g_ascii_strncasecmp(s, off[i], len) == 0)
-        return *out = FALSE, TRUE;
-    }
-    return FALSE;
-  }
-  long long v = 0;
-  if (value->val_int(value, &v) || (v != 0 && v != 1))
-    return FALSE;
-  *out = v == 1;
-  return TRUE;
-}
-
 /* The whole re-check runs here (never in the update callback: H4). */
 static int check_recheck_now(MYSQL_THD thd, struct st_mysql_sys_var *var,
                              void *save, struct st_mysql_value *value)
 {
   gboolean on = FALSE;
-  if (!value_to_bool(value, &on))
+  if (!tp_sysvar_value_to_bool(value, &on))
     return 1;   /* ER_WRONG_VALUE_FOR_VAR */
   *(char *) save = 0;   /* always reads OFF */
   if (!on)

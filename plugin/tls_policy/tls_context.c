@@ -762,38 +762,6 @@ static void update_passphrase(MYSQL_THD thd, struct st_mysql_sys_var *var,
   g_mutex_unlock(&cfg_lock);
 }
 
-static gboolean value_to_bool(struct st_mysql_value *value, gboolean *out)
-{
-  if (value->value_type(value) == MYSQL_VALUE_TYPE_STRING)
-  {
-    char buf[16];
-    int len = sizeof buf;
-    const char *s = value->val_str(value, buf, &len);
-    if (!s)
-      return FALSE;
-    static const char *const on[] = { "ON", "TRUE", "1", "YES" };
-    static const char *const off[] = { "OFF", "FALSE", "0", "NO" };
-    for (guint i = 0; i < G_N_ELEMENTS(on); i++)
-    {
-      if ((size_t) len == strlen(on[i]) && g_ascii_strncasecmp(s, on[i], len) == 0)
-        return *out = TRUE, TRUE;
-      if ((size_t) len == strlen(off[i]) && g_ascii_strncasecmp(s, off[i], len) == 0)
-        return *out = FALSE, TRUE;
-    }
-    return FALSE;
-  }
-  if (value->value_type(value) == MYSQL_VALUE_TYPE_INT)
-  {
-    long long v = 0;
-    value->val_int(value, &v);
-    if (v != 0 && v != 1)
-      return FALSE;
-    *out = v == 1;
-    return TRUE;
-  }
-  return FALSE;
-}
-
 /*
  * SET GLOBAL tls_policy_reload_tls_now = ON: the whole reload runs here, in
  * the check callback, where no server lock is held, so that a failure fails
@@ -803,7 +771,7 @@ static int check_reload_now(MYSQL_THD thd, struct st_mysql_sys_var *var, void *s
                             struct st_mysql_value *value)
 {
   gboolean on = FALSE;
-  if (!value_to_bool(value, &on))
+  if (!tp_sysvar_value_to_bool(value, &on))
     return 1;   /* the server reports ER_WRONG_VALUE_FOR_VAR */
   *(char *) save = 0;   /* the variable always reads OFF */
   if (!on)
