@@ -29,7 +29,11 @@ certs=$build/mtr-certs
 bash "$src/mysql-test/tls_policy/make_certs.sh" "$certs" >/dev/null
 cat "$certs/ca1.pem" "$certs/ca2.pem" "$mtr_home/std_data/cacert.pem" > "$certs/ca-server.pem"
 
-plugins=$build/mtr-plugins
+# One plugin dir per var dir: runs with different var dirs (the normal,
+# valgrind and ASan lanes) may run at the same time.
+vardir=${TP_MTR_VARDIR:-$build/mtr-var}
+case $vardir in /*) ;; *) vardir=$PWD/$vardir ;; esac
+plugins=$vardir.plugins
 rm -rf "$plugins"; mkdir -p "$plugins"
 for f in /usr/lib/mysql/plugin/*; do ln -s "$f" "$plugins/"; done
 ln -sf "$so" "$plugins/tls_policy.so"
@@ -40,7 +44,6 @@ ln -s "$src/mysql-test/tls_policy" "$link/tls_policy"
 
 export TP_CERTS=$certs TP_PLUGIN_DIR=$plugins TP_SRC_DIR=$src TP_BUILD_DIR=$build
 export TP_STD_DATA=$mtr_home/std_data
-vardir=${TP_MTR_VARDIR:-$build/mtr-var}
 cd "$mtr_home"
 exec perl mysql-test-run.pl --vardir="$vardir" --suite="$link/tls_policy" \
   --parallel="${TP_MTR_PARALLEL:-2}" --force --max-test-fail=0 --retry=0 \

@@ -76,10 +76,12 @@ typedef struct sql_job {
 static void sql_job_free(gpointer p)
 {
   sql_job *j = p;
-  g_strfreev(j->statements);
+  /* errors[] has one slot per statement: count them before freeing those. */
+  guint n = j->statements ? g_strv_length(j->statements) : 0;
   if (j->errors)
-    for (guint i = 0; j->statements && i < g_strv_length(j->statements); i++)
+    for (guint i = 0; i < n; i++)
       g_free(j->errors[i]);
+  g_strfreev(j->statements);
   g_free(j->errors);
   g_free(j->errnos);
 }

@@ -1077,6 +1077,20 @@ static void tc_stop(void)
   g_mutex_lock(&reload_lock);
   release_locked();
   g_mutex_unlock(&reload_lock);
+  /* The library stays mapped after UNINSTALL, and the server does not
+   * reset a string variable without a default at the next INSTALL
+   * (my_getopt keeps the old pointer): forget the settings, so that a new
+   * instance starts from its options and defaults, not from what was SET
+   * at runtime in the old one. */
+  g_mutex_lock(&cfg_lock);
+  for (int i = 0; i < S__COUNT; i++)
+  {
+    setting_buf[i][0] = 0;
+    opt_setting[i] = NULL;
+  }
+  OPENSSL_cleanse(passphrase_buf, sizeof passphrase_buf);
+  opt_passphrase_shown = NULL;
+  g_mutex_unlock(&cfg_lock);
 }
 
 const tp_module tp_module_tls_context = {
