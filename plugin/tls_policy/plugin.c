@@ -238,32 +238,43 @@ static gint plugin_running;
 
 /* Sessions that wrote mysql.tls_policy: after each of their statements the
  * policy is re-read before the statement's end is acknowledged to the
- * plugin, so that the next login sees the committed change.  Cleared at
- * COMMIT/ROLLBACK and disconnect.  touched_lock protects touched. */
+ * plugin, so that the next login sees the committed change.  The mark
+ * keeps the policy generation of the session's first write event; it goes
+ * once a published generation is newer than that (the change was read:
+ * by this session's re-read or by the settle loop that the write event
+ * started, whichever came first), at COMMIT/ROLLBACK and at disconnect.
+ * touched_lock protects touched. */
 static GMutex touched_lock;
-static GHashTable *touched;   /* conn id (guint64*) set */
+static GHashTable *touched;   /* conn id (guint64*) -> generation (guint64*) */
 
-static void touched_set(guint64 id, gboolean on)
+static void touched_mark(guint64 id, guint64 generation)
 {
   g_mutex_lock(&touched_lock);
-  if (!touched && on)
-    touched = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
-  if (touched)
-  {
-    if (on)
-      g_hash_table_add(touched, g_memdup2(&id, sizeof id));
-    else
-      g_hash_table_remove(touched, &id);
-  }
+  if (!touched)
+    touched = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+  if (!g_hash_table_contains(touched, &id))   /* keep the first write's */
+    g_hash_table_insert(touched, g_memdup2(&id, sizeof id),
+                        g_memdup2(&generation, sizeof generation));
   g_mutex_unlock(&touched_lock);
 }
 
-static gboolean touched_get(guint64 id)
+static void touched_unmark(guint64 id)
 {
   g_mutex_lock(&touched_lock);
-  gboolean on = touched && g_hash_table_contains(touched, &id);
+  if (touched)
+    g_hash_table_remove(touched, &id);
   g_mutex_unlock(&touched_lock);
-  return on;
+}
+
+/* TRUE if the session is marked; *generation: the generation at its mark. */
+static gboolean touched_get(guint64 id, guint64 *generation)
+{
+  g_mutex_lock(&touched_lock);
+  guint64 *g = touched ? g_hash_table_lookup(touched, &id) : NULL;
+  if (g)
+    *generation = *g;
+  g_mutex_unlock(&touched_lock);
+  return g != NULL;
 }
 
 static void touched_clear_all(void)
@@ -291,7 +302,7 @@ static void tp_notify(MYSQL_THD thd, unsigned int event_class, const void *ev)
         (c->event_subclass == MYSQL_AUDIT_CONNECTION_CONNECT && c->status != 0))
     {
       tp_conn_forget(c->thread_id);
-      touched_set(c->thread_id, FALSE);
+      touched_unmark(c->thread_id);
     }
   }
   else if (event_class == MYSQL_AUDIT_TABLE_CLASS)
@@ -306,7 +317,7 @@ static void tp_notify(MYSQL_THD thd, unsigned int event_class, const void *ev)
          t->new_table.str && lex_eq(t->new_table.str, t->new_table.length, "tls_policy")))
     {
       if (thd)
-        touched_set(t->thread_id, TRUE);
+        touched_mark(t->thread_id, tp_store_status.generation);
       tp_policy_store_poke();
     }
   }
@@ -320,17 +331,20 @@ static void tp_notify(MYSQL_THD thd, unsigned int event_class, const void *ev)
     while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r' || *q == '('))
       q++;
     size_t n = end - q;
-    if (touched_get(g->general_thread_id))
+    guint64 marked_at;
+    if (touched_get(g->general_thread_id, &marked_at))
     {
       /* The mark stays while the change may still be uncommitted; it goes
-       * once a re-read saw new content (an autocommit write), or at the end
-       * of the transaction. */
-      unsigned long long before = tp_store_status.generation;
+       * once a generation newer than the one at the first write is
+       * published (an autocommit write has been read), or at the end of
+       * the transaction.  (A transaction whose table another session
+       * changes meanwhile loses its mark early; its COMMIT is then seen by
+       * the settle loop or the periodic check, not synchronously.) */
       tp_policy_store_refresh_wait(5 * G_USEC_PER_SEC);
-      if (tp_store_status.generation != before ||
+      if (tp_store_status.generation > marked_at ||
           (n >= 6 && g_ascii_strncasecmp(q, "COMMIT", 6) == 0) ||
           (n >= 8 && g_ascii_strncasecmp(q, "ROLLBACK", 8) == 0))
-        touched_set(g->general_thread_id, FALSE);
+        touched_unmark(g->general_thread_id);
     }
     for (guint i = 0; i < n_modules; i++)
       if (modules[i]->on_statement)
