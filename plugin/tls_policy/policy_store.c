@@ -21,7 +21,7 @@
  *    TABLE is a 32-bit sum of row CRCs: a change it misses by collision is
  *    read within that bound (10 minutes at the default interval).
  * CHECKSUM TABLE scans the table without parsing it (at 100,000 rows it
- * takes a few tens of milliseconds where a read and parse takes a second),
+ * takes about 0.1 s where a read and parse takes a second),
  * so the repeated settle checks cost little; they are spaced by at least
  * twice the last CHECKSUM's duration.
  * A table that cannot be read unpublishes the snapshot: logins fail closed
