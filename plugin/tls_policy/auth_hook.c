@@ -4,10 +4,22 @@
  * Where handlers come from:
  *  - built-in mysql_native_password / mysql_old_password: the exported
  *    declarations (server_abi.c);
+ *  - built-in unix_socket, which mariadbd does not export: looked up by
+ *    name in the server's plugin registry (server_abi.c); if that fails it
+ *    is listed in Tls_policy_uncovered_auth_plugins;
  *  - dynamically loaded plugins (ed25519, PAM, GSSAPI, ... and any installed
  *    after tls_policy): the `_maria_plugin_declarations_` (or MySQL-style
  *    `_mysql_plugin_declarations_`) symbol of every loaded shared object,
- *    rescanned whenever dl_iterate_phdr's adds/subs counters move.
+ *    rescanned whenever dl_iterate_phdr's adds/subs counters move.  The
+ *    counters are compared on entry to every trampoline (a new connection's
+ *    first pass, an auth switch, COM_CHANGE_USER) and after any statement
+ *    that wrote mysql.plugin (plugin.c), so a handler loaded by INSTALL is
+ *    wrapped before the next login that could use it, whatever the text of
+ *    the statement that loaded it.
+ *
+ * Every handler runs the same policy, so an account with several methods
+ * (IDENTIFIED VIA a OR b) gets the same decision from each: a login the
+ * policy refuses with one method is refused with the next as well.
  *
  * A trampoline cannot tell from its arguments which handler it replaced, so
  * each wrapped handler gets its own slot and trampoline.  Slots are static
@@ -45,6 +57,10 @@ typedef struct tp_auth_slot {
   gboolean wrapped;           /* our trampoline is in place now */
 } tp_auth_slot;
 
+/* Built-in handlers that mariadbd does not export, found by name in the
+ * server's plugin registry. */
+static const char *const registry_builtins[] = { "unix_socket" };
+
 static GMutex hook_lock;
 static tp_auth_slot slots[TP_AUTH_SLOTS];
 static GPtrArray *uncovered;        /* char*, protected by hook_lock */
@@ -76,21 +92,29 @@ static int trampoline_call(int i, MYSQL_PLUGIN_VIO *vio,
   if (!g_atomic_int_get(&installed) || !info || !info->thd)
     return original(vio, info);
 
+  /* Pick up handlers loaded since the last look (cheap when nothing
+   * changed), before this login can switch to one of them. */
+  tp_auth_hook_refresh();
   if (slot->first_pass)
   {
     /* Before the greeting (and so before any TLS handshake) of a new
-     * connection: pick up newly loaded plugins, and register the connection
-     * so that its handshake, or the absence of one, is observed (H3). */
-    tp_auth_hook_refresh();
+     * connection: register it so that its handshake, or the absence of
+     * one, is observed (H3). */
     tp_conn_begin(thd_get_thread_id(info->thd));
   }
 
   int rc = original(vio, info);
-  if (rc != CR_OK && rc != CR_OK_HANDSHAKE_COMPLETE)
-    return rc;   /* failed, or restart with the account's own plugin */
   if (!g_atomic_int_get(&installed))
     return rc;
-  return tp_decide_login(vio, info, slot->name, FALSE) ? rc : CR_ERROR;
+  if (rc == CR_OK || rc == CR_OK_HANDSHAKE_COMPLETE)
+    return tp_decide_login(vio, info, slot->name, FALSE) ? rc : CR_ERROR;
+  /* Credentials refused.  The policy's counters move the same way as if
+   * they had been accepted, so that they do not tell an observer whether a
+   * password was right (docs/security-model.md).  A restart with the
+   * account's own plugin (no user name yet) is not a refusal. */
+  if ((rc == CR_ERROR || rc == CR_AUTH_USER_CREDENTIALS) && info->user_name)
+    tp_count_refused_login(vio, info);
+  return rc;
 }
 
 /* ---- address checks ---------------------------------------------------- */
@@ -162,6 +186,16 @@ static void note_uncovered(const char *name, const char *why)
       return;
   g_ptr_array_add(uncovered, g_strdup(name));
   tp_log_note("authentication plugin %s is not covered: %s", name, why);
+}
+
+static void uncovered_drop(const char *name)
+{
+  for (guint k = 0; k < uncovered->len; k++)
+    if (strcmp(g_ptr_array_index(uncovered, k), name) == 0)
+    {
+      g_ptr_array_remove_index(uncovered, k);
+      return;
+    }
 }
 
 static int slot_of_trampoline(auth_fn fn)
@@ -283,6 +317,19 @@ static void rescan_locked(void)
     if (p->type == MYSQL_AUTHENTICATION_PLUGIN)
       wrap_one(p->info, p->name, NULL, TRUE);
 
+  /* A built-in that is registered is found at the first scan (every
+   * plugin is registered before any is initialised); one disabled at
+   * startup (--unix-socket=OFF) authenticates nobody. */
+  for (guint k = 0; k < G_N_ELEMENTS(registry_builtins); k++)
+  {
+    const char *name = registry_builtins[k];
+    struct st_maria_plugin *decl = tp_server_builtin_auth_by_name(name);
+    if (decl && wrap_one(decl->info, name, NULL, FALSE))
+      uncovered_drop(name);
+    else
+      note_uncovered(name, "not active in this server, or its declaration is not reachable");
+  }
+
   Dl_info self;
   const char *self_path = dladdr((void *) trampoline_call, &self) ? self.dli_fname : "";
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
@@ -301,9 +348,6 @@ gboolean tp_auth_hook_install(GError **error)
   if (!uncovered)
     uncovered = g_ptr_array_new_with_free_func(g_free);
   g_ptr_array_set_size(uncovered, 0);
-  /* The built-in unix_socket declaration is not exported: logins it
-   * authenticates cannot be checked (docs/security-model.md). */
-  g_ptr_array_add(uncovered, g_strdup("unix_socket"));
   rescan_locked();
   gboolean ok = FALSE;
   for (int i = 0; i < TP_AUTH_SLOTS; i++)

@@ -1,16 +1,21 @@
 /*
  * login_check.c — turns one authenticated login into a decision.
  *
- * Called by the auth_hook trampolines after the original handler returned
- * success, on the connection's own thread, before the OK packet.  Gathers
- * the facts (transport, peer address, TLS state bound to the connection id),
- * takes the current policy snapshot, calls tp_decide() and reports.  Runs no
- * SQL and waits for nothing but short mutexes.
+ * Called by the auth_hook trampolines after the original handler returned,
+ * on the connection's own thread, before the OK packet.  Gathers the facts
+ * (transport, the client address the server authenticated, TLS state bound
+ * to the connection id), takes the current policy snapshot, calls
+ * tp_decide() and reports.  Runs no SQL and waits for nothing but short
+ * mutexes.
+ *
+ * The client address is the server's own (thd_client_ip): behind a proxy
+ * that sends the PROXY protocol header it is the client's address from the
+ * header, which is also what the server matches the account's Host with.
+ * A connection that arrives over the unix socket with such a header comes
+ * from the network through a local proxy: it is decided as a TCP
+ * connection from that address (not secure transport, never break-glass).
  */
 #include <string.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <mysql/plugin.h>
 #include <mysql/plugin_auth.h>
 #include "tls_policy/decision.h"
@@ -18,88 +23,105 @@
 #include "decision_glue.h"
 #include "policy_store.h"
 #include "report.h"
+#include "server_abi.h"
 #include "tls_facts.h"
 
-/* Numeric peer address of a TCP socket; IPv4-mapped IPv6 shown as IPv4,
- * as the server does. */
-static gboolean peer_ip(int fd, char *buf, size_t len)
+/* One login's facts.  Borrows from info; owns user, st and snap. */
+typedef struct login_facts {
+  uint64_t conn_id;
+  tp_conn_state st;
+  char *user;
+  tp_login login;
+  tp_policy_snapshot *snap;
+} login_facts;
+
+static void login_facts_gather(login_facts *f, MYSQL_PLUGIN_VIO *vio,
+                               MYSQL_SERVER_AUTH_INFO *info)
 {
-  struct sockaddr_storage ss;
-  socklen_t sl = sizeof ss;
-  if (getpeername(fd, (struct sockaddr *) &ss, &sl) != 0)
-    return FALSE;
-  if (ss.ss_family == AF_INET)
-    return inet_ntop(AF_INET, &((struct sockaddr_in *) &ss)->sin_addr, buf, len) != NULL;
-  if (ss.ss_family == AF_INET6)
-  {
-    struct in6_addr *a = &((struct sockaddr_in6 *) &ss)->sin6_addr;
-    if (IN6_IS_ADDR_V4MAPPED(a))
-      return inet_ntop(AF_INET, &a->s6_addr[12], buf, len) != NULL;
-    return inet_ntop(AF_INET6, a, buf, len) != NULL;
-  }
-  return FALSE;
+  memset(f, 0, sizeof *f);
+  f->conn_id = thd_get_thread_id(info->thd);
+  tp_conn_resolve(f->conn_id, &f->st);
+
+  MYSQL_PLUGIN_VIO_INFO vi;
+  memset(&vi, 0, sizeof vi);
+  vio->info(vio, &vi);
+  const char *ip = tp_server_client_ip(info->thd);
+  tp_transport transport = TP_TRANSPORT_UNKNOWN;
+  if (vi.protocol == MYSQL_VIO_TCP)
+    transport = TP_TRANSPORT_TCP;
+  else if (vi.protocol == MYSQL_VIO_SOCKET)
+    transport = ip && *ip ? TP_TRANSPORT_TCP : TP_TRANSPORT_SOCKET;
+
+  /* The server's host_or_ip: the resolved name, else the address. */
+  const char *host = tp_server_client_host(info->thd);
+  if (!host || !*host)
+    host = ip && *ip ? ip : info->host_or_ip ? info->host_or_ip : "";
+  f->user = g_strndup(info->user_name ? info->user_name : "",
+                      info->user_name ? info->user_name_length : 0);
+  f->login = (tp_login) {
+    .user = f->user,
+    .host = host,
+    .ip = transport == TP_TRANSPORT_TCP && ip && *ip ? ip : NULL,
+    .transport = transport,
+    .tls_state = f->st.tls_state,
+    .tls = f->st.tls_state == TP_TLS_YES ? f->st.facts : NULL,
+    .now = time(NULL),
+  };
+  if (f->login.tls_state == TP_TLS_YES && !f->login.tls)
+    f->login.tls_state = TP_TLS_UNKNOWN;
+  f->snap = tp_policy_store_acquire();
+}
+
+static void login_facts_clear(login_facts *f)
+{
+  if (f->snap)
+    tp_policy_snapshot_unref(f->snap);
+  tp_conn_state_clear(&f->st);
+  g_free(f->user);
+}
+
+static void decide(const login_facts *f, gboolean identity_required,
+                   tp_verdict *v)
+{
+  tp_decide_input in = {
+    .login = &f->login,
+    .require_secure_transport = tp_opt_require_secure_transport != 0,
+    .report_mode = tp_opt_mode == TP_MODE_REPORT,
+    .policy_loaded = f->snap != NULL,
+    .policy = f->snap,
+    .break_glass_eligible = f->login.transport == TP_TRANSPORT_SOCKET &&
+                            tp_config_is_break_glass_user(f->user),
+    .identity_required = identity_required,
+  };
+  tp_verdict_init(v);
+  tp_decide(&in, v);
 }
 
 gboolean tp_decide_login(MYSQL_PLUGIN_VIO *vio, MYSQL_SERVER_AUTH_INFO *info,
                          const char *auth_plugin, gboolean identity_required)
 {
-  uint64_t conn_id = thd_get_thread_id(info->thd);
-  tp_conn_state st;
-  tp_conn_resolve(conn_id, &st);
-
-  MYSQL_PLUGIN_VIO_INFO vi;
-  memset(&vi, 0, sizeof vi);
-  vio->info(vio, &vi);
-  char ip[INET6_ADDRSTRLEN] = "";
-  tp_transport transport = TP_TRANSPORT_UNKNOWN;
-  if (vi.protocol == MYSQL_VIO_TCP)
-  {
-    transport = TP_TRANSPORT_TCP;
-    if (!peer_ip(vi.socket, ip, sizeof ip))
-      ip[0] = 0;
-  }
-  else if (vi.protocol == MYSQL_VIO_SOCKET)
-    transport = TP_TRANSPORT_SOCKET;
-
-  g_autofree char *user = g_strndup(info->user_name ? info->user_name : "",
-                                    info->user_name ? info->user_name_length : 0);
-  const char *host = info->host_or_ip ? info->host_or_ip : "";
-
-  tp_login login = {
-    .user = user,
-    .host = host,
-    .ip = ip[0] ? ip : NULL,
-    .transport = transport,
-    .tls_state = st.tls_state,
-    .tls = st.tls_state == TP_TLS_YES ? st.facts : NULL,
-    .now = time(NULL),
-  };
-  if (login.tls_state == TP_TLS_YES && !login.tls)
-    login.tls_state = TP_TLS_UNKNOWN;
-
-  tp_policy_snapshot *snap = tp_policy_store_acquire();
-  tp_decide_input in = {
-    .login = &login,
-    .require_secure_transport = tp_opt_require_secure_transport != 0,
-    .report_mode = tp_opt_mode == TP_MODE_REPORT,
-    .policy_loaded = snap != NULL,
-    .policy = snap,
-    .break_glass_eligible = transport == TP_TRANSPORT_SOCKET &&
-                            tp_config_is_break_glass_user(user),
-    .identity_required = identity_required,
-  };
+  login_facts f;
+  login_facts_gather(&f, vio, info);
   tp_verdict v;
-  tp_verdict_init(&v);
-  tp_decide(&in, &v);
-  tp_report_decision(&login, auth_plugin, &v);
+  decide(&f, identity_required, &v);
+  tp_report_decision(&f.login, auth_plugin, &v);
   gboolean admit = v.admit;
   if (admit)
-    tp_conn_set_admission(conn_id, user, host, transport,
+    tp_conn_set_admission(f.conn_id, f.user, f.login.host, f.login.transport,
                           v.reason == TP_REASON_OK ? v.rule
                           : v.report_only ? "report-mode" : "break-glass");
   tp_verdict_clear(&v);
-  if (snap)
-    tp_policy_snapshot_unref(snap);
-  tp_conn_state_clear(&st);
+  login_facts_clear(&f);
   return admit;
+}
+
+void tp_count_refused_login(MYSQL_PLUGIN_VIO *vio, MYSQL_SERVER_AUTH_INFO *info)
+{
+  login_facts f;
+  login_facts_gather(&f, vio, info);
+  tp_verdict v;
+  decide(&f, FALSE, &v);
+  tp_report_refused_credentials(&v);
+  tp_verdict_clear(&v);
+  login_facts_clear(&f);
 }

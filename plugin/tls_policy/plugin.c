@@ -291,6 +291,19 @@ static gboolean lex_eq(const char *a, size_t alen, const char *b)
   return alen == strlen(b) && g_ascii_strncasecmp(a, b, alen) == 0;
 }
 
+/* Set by a write to mysql.plugin, taken by the next statement end. */
+static gint plugin_table_written;
+
+/* Is the TABLE event about mysql.<name> (also as the target of a RENAME)? */
+static gboolean is_table(const struct mysql_event_table *t, const char *name)
+{
+  return (t->database.str && lex_eq(t->database.str, t->database.length, "mysql") &&
+          t->table.str && lex_eq(t->table.str, t->table.length, name)) ||
+         (t->new_database.str &&
+          lex_eq(t->new_database.str, t->new_database.length, "mysql") &&
+          t->new_table.str && lex_eq(t->new_table.str, t->new_table.length, name));
+}
+
 static void tp_notify(MYSQL_THD thd, unsigned int event_class, const void *ev)
 {
   if (!g_atomic_int_get(&plugin_running))
@@ -304,17 +317,24 @@ static void tp_notify(MYSQL_THD thd, unsigned int event_class, const void *ev)
       tp_conn_forget(c->thread_id);
       touched_unmark(c->thread_id);
     }
+    else if (c->event_subclass == MYSQL_AUDIT_CONNECTION_CONNECT ||
+             c->event_subclass == MYSQL_AUDIT_CONNECTION_CHANGE_USER)
+      tp_conn_admission_settle(c->thread_id, c->status == 0);
   }
   else if (event_class == MYSQL_AUDIT_TABLE_CLASS)
   {
     const struct mysql_event_table *t = ev;
     if (t->event_subclass == MYSQL_AUDIT_TABLE_LOCK && t->read_only)
       return;
-    if ((t->database.str && lex_eq(t->database.str, t->database.length, "mysql") &&
-         t->table.str && lex_eq(t->table.str, t->table.length, "tls_policy")) ||
-        (t->new_database.str &&
-         lex_eq(t->new_database.str, t->new_database.length, "mysql") &&
-         t->new_table.str && lex_eq(t->new_table.str, t->new_table.length, "tls_policy")))
+    if (is_table(t, "plugin"))
+    {
+      /* INSTALL/UNINSTALL (whatever the statement's text) write
+       * mysql.plugin before they load or unload a library: look for
+       * authentication handlers once the statement has run. */
+      g_atomic_int_set(&plugin_table_written, 1);
+      return;
+    }
+    if (is_table(t, "tls_policy"))
     {
       if (thd)
         touched_mark(t->thread_id, tp_store_status.generation);
@@ -346,13 +366,11 @@ static void tp_notify(MYSQL_THD thd, unsigned int event_class, const void *ev)
           (n >= 8 && g_ascii_strncasecmp(q, "ROLLBACK", 8) == 0))
         touched_unmark(g->general_thread_id);
     }
+    if (g_atomic_int_compare_and_exchange(&plugin_table_written, 1, 0))
+      tp_auth_hook_refresh();   /* a library may have been loaded */
     for (guint i = 0; i < n_modules; i++)
       if (modules[i]->on_statement)
         modules[i]->on_statement(thd, g);
-    if (g->general_error_code)
-      return;
-    if (n >= 7 && g_ascii_strncasecmp(q, "INSTALL", 7) == 0)
-      tp_auth_hook_refresh();   /* a new authentication plugin may be loaded */
   }
 }
 

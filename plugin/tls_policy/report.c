@@ -133,3 +133,25 @@ void tp_report_decision(const tp_login *login, const char *auth_plugin,
   else
     tp_log_warning("%s", line->str);
 }
+
+void tp_report_refused_credentials(const tp_verdict *v)
+{
+  /* Only what a refusal by the policy moves: the admission side (admitted,
+   * break-glass) moves only for logins that really get in. */
+  tp_count(&tp_stats.logins_checked);
+  if (v->report_rows_failed)
+    __atomic_add_fetch(&tp_stats.report_rows_failed, v->report_rows_failed,
+                       __ATOMIC_RELAXED);
+  if (v->reason == TP_REASON_OK || v->break_glass)
+    return;
+  if (v->report_only)
+  {
+    tp_count(&tp_stats.logins_would_deny);
+    tp_count(&tp_stats.would_deny[v->reason]);
+  }
+  else
+  {
+    tp_count(&tp_stats.logins_denied);
+    tp_count(&tp_stats.denied[v->reason]);
+  }
+}

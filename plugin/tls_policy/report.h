@@ -40,4 +40,11 @@ void tp_log_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 void tp_report_decision(const tp_login *login, const char *auth_plugin,
                         const tp_verdict *v);
 
+/* Counts the verdict for a login whose credentials the authentication
+ * handler refused, exactly as tp_report_decision() would count the same
+ * verdict for accepted credentials on the refusal side (checked, denied,
+ * would-deny, REPORT rows), so that no status variable moves differently
+ * for a right and a wrong password.  Writes no log line. */
+void tp_report_refused_credentials(const tp_verdict *v);
+
 #endif

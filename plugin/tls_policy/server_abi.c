@@ -112,6 +112,8 @@ static gboolean check_builtin_auth(struct st_maria_plugin *decl, GError **error)
   return TRUE;
 }
 
+static gboolean login_context_load(GError **error);
+
 gboolean tp_server_abi_load(GError **error)
 {
   void *p;
@@ -201,6 +203,8 @@ gboolean tp_server_abi_load(GError **error)
                 "expected");
     return FALSE;
   }
+  if (!login_context_load(error))
+    return FALSE;
   abi.loaded = TRUE;
   return TRUE;
 }
@@ -301,4 +305,93 @@ void tp_server_ssl_options_get(tp_server_ssl_options *out)
   out->cipher = *abi.opt_ssl_cipher;
   out->tls_version_mask = *abi.tls_version;
   out->use_ssl = *abi.opt_use_ssl;
+}
+
+/* ---- the login's client address and the plugin registry ------------------ */
+
+/* extern "C" const char *thd_client_ip(MYSQL_THD) (sql/sql_class.cc, 10.11
+ * and 11.8): the address the server authenticates the account with, taken
+ * from the PROXY protocol header when there is one; NULL for a local
+ * connection.  MariaDB's server_audit plugin calls it the same way. */
+typedef const char *(*client_ip_fn)(MYSQL_THD);
+/* extern "C" const char *thd_client_host(MYSQL_THD): the host name the
+ * server resolved for it ("localhost" for the unix socket), NULL when it
+ * did not resolve one (skip_name_resolve). */
+
+/* C++ (sql/sql_plugin.cc, 10.11 and 11.8):
+ *   plugin_ref plugin_lock_by_name(THD *, const LEX_CSTRING *, int type);
+ *   void plugin_unlock(THD *, plugin_ref);
+ * In a release build (DBUG_OFF, as Debian builds the server) plugin_ref is
+ * struct st_plugin_int *, which begins with { LEX_CSTRING name;
+ * struct st_maria_plugin *plugin; } (sql/sql_plugin.h).  Only that head is
+ * read, and only after the name in it and the name in the declaration it
+ * points to both matched: another layout fails the check, it is not
+ * dereferenced further. */
+typedef void *(*plugin_lock_by_name_fn)(MYSQL_THD, const MYSQL_CONST_LEX_STRING *, int);
+typedef void (*plugin_unlock_fn)(MYSQL_THD, void *);
+struct st_plugin_int_head {
+  MYSQL_CONST_LEX_STRING name;
+  struct st_maria_plugin *plugin;
+};
+
+static struct {
+  client_ip_fn client_ip, client_host;
+  plugin_lock_by_name_fn lock_by_name;   /* optional */
+  plugin_unlock_fn unlock;               /* optional */
+} login_abi;
+
+static gboolean login_context_load(GError **error)
+{
+  void *p;
+  if (!resolve(&p, "thd_client_ip", error))
+    return FALSE;
+  login_abi.client_ip = (client_ip_fn) p;
+  if (!resolve(&p, "thd_client_host", error))
+    return FALSE;
+  login_abi.client_host = (client_ip_fn) p;
+  /* Optional: without them the built-in unix_socket plugin stays uncovered
+   * (and is listed so). */
+  login_abi.lock_by_name = (plugin_lock_by_name_fn) dlsym(
+      RTLD_DEFAULT, "_Z19plugin_lock_by_nameP3THDPK25st_mysql_const_lex_stringi");
+  login_abi.unlock = (plugin_unlock_fn) dlsym(
+      RTLD_DEFAULT, "_Z13plugin_unlockP3THDP13st_plugin_int");
+  return TRUE;
+}
+
+const char *tp_server_client_ip(MYSQL_THD thd)
+{
+  return thd && login_abi.client_ip ? login_abi.client_ip(thd) : NULL;
+}
+
+const char *tp_server_client_host(MYSQL_THD thd)
+{
+  return thd && login_abi.client_host ? login_abi.client_host(thd) : NULL;
+}
+
+struct st_maria_plugin *tp_server_builtin_auth_by_name(const char *name)
+{
+  if (!login_abi.lock_by_name || !login_abi.unlock)
+    return NULL;
+  MYSQL_CONST_LEX_STRING n = { name, strlen(name) };
+  struct st_plugin_int_head *pi =
+      login_abi.lock_by_name(NULL, &n, MYSQL_AUTHENTICATION_PLUGIN);
+  if (!pi)
+    return NULL;
+  struct st_maria_plugin *decl = NULL;
+  if (pi->name.str && pi->name.length == n.length &&
+      memcmp(pi->name.str, name, n.length) == 0 && pi->plugin &&
+      pi->plugin->type == MYSQL_AUTHENTICATION_PLUGIN && pi->plugin->name &&
+      strcmp(pi->plugin->name, name) == 0 && pi->plugin->info)
+    decl = pi->plugin;
+  login_abi.unlock(NULL, pi);
+  if (!decl)
+    return NULL;
+  /* Built into mariadbd itself (its declaration lives as long as the
+   * process), not a loaded library that could go away. */
+  Dl_info in_server, in_decl;
+  if (!dladdr((void *) abi.server_version, &in_server) ||
+      !dladdr((void *) decl, &in_decl) || !in_server.dli_fbase ||
+      in_server.dli_fbase != in_decl.dli_fbase)
+    return NULL;
+  return decl;
 }

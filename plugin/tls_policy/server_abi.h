@@ -73,6 +73,21 @@ void tp_server_acceptor_discard(tp_server_acceptor *holder);
  * the write lock.  Cannot fail. */
 void tp_server_acceptor_publish_locked(tp_server_acceptor *holder, SSL_CTX *ctx);
 
+/* The client address the server authenticated the login with (from the
+ * PROXY protocol header if there was one), NULL for a local connection. */
+const char *tp_server_client_ip(MYSQL_THD thd);
+/* The host name the server resolved for that address ("localhost" for a
+ * local connection), NULL if it resolved none (skip_name_resolve).  Unlike
+ * MYSQL_SERVER_AUTH_INFO.host_or_ip, which the server sets before it reads
+ * a PROXY header, both are current once the client's reply was read. */
+const char *tp_server_client_host(MYSQL_THD thd);
+
+/* The declaration of a built-in authentication plugin that mariadbd does
+ * not export (unix_socket), found by name in the server's plugin registry;
+ * NULL if it cannot be found safely.  Takes LOCK_plugin briefly: never call
+ * it while the server holds that lock. */
+struct st_maria_plugin *tp_server_builtin_auth_by_name(const char *name);
+
 /* The server's ssl_* option values (may be NULL). */
 typedef struct tp_server_ssl_options {
   const char *cert, *key, *ca, *capath, *crl, *crlpath, *cipher;

@@ -17,8 +17,13 @@ typedef struct tp_conn_record {
   gboolean ssl_created;     /* a server-side SSL was created for it */
   gboolean resolved;
   tp_tls_state tls_state;   /* valid once resolved */
-  char *user, *host, *rule; /* admission, for views */
+  char *user, *host, *rule; /* admission the server accepted, for views */
   tp_transport transport;
+  /* Admission decided by the plugin, not yet accepted by the server (it
+   * may still refuse the login after the handler returned, e.g. a
+   * COM_CHANGE_USER without access to the database asked for). */
+  char *pending_user, *pending_host, *pending_rule;
+  tp_transport pending_transport;
 } tp_conn_record;
 
 typedef struct tp_shard {
@@ -46,6 +51,9 @@ static void record_free(gpointer p)
   g_free(r->user);
   g_free(r->host);
   g_free(r->rule);
+  g_free(r->pending_user);
+  g_free(r->pending_host);
+  g_free(r->pending_rule);
   g_free(r);
 }
 
@@ -270,13 +278,40 @@ void tp_conn_set_admission(uint64_t conn_id, const char *user,
   tp_conn_record *r = s->table ? g_hash_table_lookup(s->table, &conn_id) : NULL;
   if (r)
   {
-    g_free(r->user);
-    g_free(r->host);
-    g_free(r->rule);
-    r->user = g_strdup(user);
-    r->host = g_strdup(host);
-    r->rule = g_strdup(rule);
-    r->transport = transport;
+    g_free(r->pending_user);
+    g_free(r->pending_host);
+    g_free(r->pending_rule);
+    r->pending_user = g_strdup(user);
+    r->pending_host = g_strdup(host);
+    r->pending_rule = g_strdup(rule);
+    r->pending_transport = transport;
+  }
+  g_mutex_unlock(&s->lock);
+}
+
+void tp_conn_admission_settle(uint64_t conn_id, gboolean accepted)
+{
+  tp_shard *s = shard_of(conn_id);
+  g_mutex_lock(&s->lock);
+  tp_conn_record *r = s->table ? g_hash_table_lookup(s->table, &conn_id) : NULL;
+  if (r && r->pending_user)
+  {
+    if (accepted)
+    {
+      g_free(r->user);
+      g_free(r->host);
+      g_free(r->rule);
+      r->user = g_steal_pointer(&r->pending_user);
+      r->host = g_steal_pointer(&r->pending_host);
+      r->rule = g_steal_pointer(&r->pending_rule);
+      r->transport = r->pending_transport;
+    }
+    else
+    {
+      g_clear_pointer(&r->pending_user, g_free);
+      g_clear_pointer(&r->pending_host, g_free);
+      g_clear_pointer(&r->pending_rule, g_free);
+    }
   }
   g_mutex_unlock(&s->lock);
 }

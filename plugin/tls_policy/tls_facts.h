@@ -55,10 +55,16 @@ typedef struct tp_conn_state {
 void tp_conn_resolve(uint64_t conn_id, tp_conn_state *out);
 void tp_conn_state_clear(tp_conn_state *s);
 
-/* Records who was admitted and by which rule, for the connection views. */
+/* Records who the plugin admitted and by which rule.  The record stays
+ * pending until tp_conn_admission_settle(): views and re-checks see the
+ * session's identity only once the server accepted the login. */
 void tp_conn_set_admission(uint64_t conn_id, const char *user,
                            const char *host, tp_transport transport,
                            const char *rule);
+/* The server finished the login (audit CONNECT or CHANGE_USER): accepted,
+ * the pending admission becomes the session's identity; refused, it is
+ * dropped and the session keeps the identity it had. */
+void tp_conn_admission_settle(uint64_t conn_id, gboolean accepted);
 void tp_conn_forget(uint64_t conn_id);
 guint tp_conn_tracked(void);
 
