@@ -40,7 +40,7 @@
 #include <mysql/plugin_auth.h>
 #include "server_abi.h"
 #include "tls_facts.h"
-#include "decision_glue.h"
+#include "login_check.h"
 #include "report.h"
 #include "auth_hook.h"
 

@@ -240,6 +240,7 @@ static void conn_copy_clear(gpointer p)
   g_free(c->user);
   g_free(c->host);
   g_free(c->rule);
+  g_free(c->ip);
 }
 
 /* Runs under a registry shard lock: copies only. */
@@ -255,7 +256,9 @@ static void collect_cb(const tp_conn_view *v, void *data)
     .user = g_strdup(v->user),
     .host = g_strdup(v->host ? v->host : ""),
     .rule = g_strdup(v->rule ? v->rule : ""),
+    .ip = g_strdup(v->ip),
     .transport = v->transport,
+    .identity_required = v->identity_required,
   };
   g_array_append_val((GArray *) data, c);
 }

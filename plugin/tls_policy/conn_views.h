@@ -53,7 +53,9 @@ typedef struct tp_conn_copy {
   tp_tls_state tls_state;
   tp_tls_facts *facts;      /* own reference, NULL unless TLS */
   char *user, *host, *rule; /* never NULL */
+  char *ip;                 /* client address, NULL for the socket */
   tp_transport transport;
+  gboolean identity_required; /* a tls_cert session */
 } tp_conn_copy;
 
 /* The admitted connections (those with a recorded admission), ordered by

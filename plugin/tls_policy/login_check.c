@@ -20,7 +20,7 @@
 #include <mysql/plugin_auth.h>
 #include "tls_policy/decision.h"
 #include "config.h"
-#include "decision_glue.h"
+#include "login_check.h"
 #include "policy_store.h"
 #include "report.h"
 #include "server_abi.h"
@@ -80,17 +80,19 @@ static void login_facts_clear(login_facts *f)
   g_free(f->user);
 }
 
-static void decide(const login_facts *f, gboolean identity_required,
-                   tp_verdict *v)
+void tp_login_decide(const tp_login *login, const tp_policy_snapshot *snap,
+                     gboolean identity_required, gboolean report_mode_applies,
+                     tp_verdict *v)
 {
   tp_decide_input in = {
-    .login = &f->login,
+    .login = login,
     .require_secure_transport = tp_opt_require_secure_transport != 0,
-    .report_mode = tp_opt_mode == TP_MODE_REPORT,
-    .policy_loaded = f->snap != NULL,
-    .policy = f->snap,
-    .break_glass_eligible = f->login.transport == TP_TRANSPORT_SOCKET &&
-                            tp_config_is_break_glass_user(f->user),
+    .report_mode = report_mode_applies && tp_opt_mode == TP_MODE_REPORT,
+    .policy_loaded = snap != NULL,
+    .policy = snap,
+    .break_glass_eligible = !identity_required &&
+                            login->transport == TP_TRANSPORT_SOCKET &&
+                            tp_config_is_break_glass_user(login->user),
     .identity_required = identity_required,
   };
   tp_verdict_init(v);
@@ -103,13 +105,22 @@ gboolean tp_decide_login(MYSQL_PLUGIN_VIO *vio, MYSQL_SERVER_AUTH_INFO *info,
   login_facts f;
   login_facts_gather(&f, vio, info);
   tp_verdict v;
-  decide(&f, identity_required, &v);
+  tp_login_decide(&f.login, f.snap, identity_required, TRUE, &v);
   tp_report_decision(&f.login, auth_plugin, &v);
   gboolean admit = v.admit;
   if (admit)
-    tp_conn_set_admission(f.conn_id, f.user, f.login.host, f.login.transport,
-                          v.reason == TP_REASON_OK ? v.rule
-                          : v.report_only ? "report-mode" : "break-glass");
+  {
+    tp_admission a = {
+      .user = f.user,
+      .host = f.login.host,
+      .ip = f.login.ip,
+      .transport = f.login.transport,
+      .rule = v.reason == TP_REASON_OK ? v.rule
+              : v.report_only ? "report-mode" : "break-glass",
+      .identity_required = identity_required,
+    };
+    tp_conn_set_admission(f.conn_id, &a);
+  }
   tp_verdict_clear(&v);
   login_facts_clear(&f);
   return admit;
@@ -120,7 +131,7 @@ void tp_count_refused_login(MYSQL_PLUGIN_VIO *vio, MYSQL_SERVER_AUTH_INFO *info)
   login_facts f;
   login_facts_gather(&f, vio, info);
   tp_verdict v;
-  decide(&f, FALSE, &v);
+  tp_login_decide(&f.login, f.snap, FALSE, TRUE, &v);
   tp_report_refused_credentials(&v);
   tp_verdict_clear(&v);
   login_facts_clear(&f);

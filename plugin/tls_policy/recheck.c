@@ -32,7 +32,6 @@
  */
 #include <string.h>
 #include <time.h>
-#include <arpa/inet.h>
 #include <mysql/plugin.h>
 #include <mysql/plugin_audit.h>
 #include <mysql/service_sql.h>
@@ -48,7 +47,7 @@
 #include "recheck.h"
 #include "report.h"
 #include "server_abi.h"
-#include "tls_cert_auth.h"
+#include "login_check.h"
 #include "tls_facts.h"
 #include "views.h"
 
@@ -146,25 +145,10 @@ static void run_job(MYSQL **m, sql_job *job)
   }
 }
 
-static gboolean session_alive(uint64_t conn_id, void *data)
-{
-  return g_hash_table_contains(data, &conn_id);
-}
-
-/* Once a second: certificates into the expiry memory; once a minute:
- * forget tls_cert sessions that are gone (connection ids are never reused
- * while the server runs, so a stale entry only costs memory). */
+/* Once a second: certificates into the expiry memory. */
 static void housekeeping(void)
 {
-  static guint tick;
   tp_conn_views_sweep();
-  if (++tick % 60 != 0)
-    return;
-  g_autoptr(GArray) conns = tp_conn_views_collect();
-  g_autoptr(GHashTable) ids = g_hash_table_new(g_int64_hash, g_int64_equal);
-  for (guint i = 0; i < conns->len; i++)
-    g_hash_table_add(ids, &g_array_index(conns, tp_conn_copy, i).conn_id);
-  tp_tls_cert_sessions_retain(session_alive, ids);
 }
 
 static gpointer thread_main(gpointer unused)
@@ -340,15 +324,10 @@ static tp_reason evaluate(const tp_conn_copy *c, const tp_policy_snapshot *snap,
                           SSL_CTX *crl_ctx, time_t now, char rule[48],
                           GString *detail)
 {
-  char ip[INET6_ADDRSTRLEN] = "";
-  unsigned char addr[16];
-  if (c->transport == TP_TRANSPORT_TCP &&
-      (inet_pton(AF_INET, c->host, addr) == 1 || inet_pton(AF_INET6, c->host, addr) == 1))
-    g_strlcpy(ip, c->host, sizeof ip);
   tp_login login = {
     .user = c->user,
     .host = c->host,
-    .ip = ip[0] ? ip : NULL,
+    .ip = c->ip,
     .transport = c->transport,
     .tls_state = c->tls_state,
     .tls = c->tls_state == TP_TLS_YES ? c->facts : NULL,
@@ -356,20 +335,8 @@ static tp_reason evaluate(const tp_conn_copy *c, const tp_policy_snapshot *snap,
   };
   if (login.tls_state == TP_TLS_YES && !login.tls)
     login.tls_state = TP_TLS_UNKNOWN;
-  gboolean identity = tp_tls_cert_is_session(c->conn_id, c->user);
-  tp_decide_input in = {
-    .login = &login,
-    .require_secure_transport = tp_opt_require_secure_transport != 0,
-    .report_mode = FALSE,
-    .policy_loaded = snap != NULL,
-    .policy = snap,
-    .break_glass_eligible = !identity && c->transport == TP_TRANSPORT_SOCKET &&
-                            tp_config_is_break_glass_user(c->user),
-    .identity_required = identity,
-  };
   tp_verdict v;
-  tp_verdict_init(&v);
-  tp_decide(&in, &v);
+  tp_login_decide(&login, snap, c->identity_required, FALSE, &v);
   tp_reason reason = v.admit ? TP_REASON_OK : v.reason;
   if (!v.admit)
   {

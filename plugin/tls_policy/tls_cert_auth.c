@@ -27,15 +27,16 @@
  * declarations and every loaded library except its own, and tls_cert is
  * declared in this library.
  *
- * Threads: the handler runs on the connection's thread; sessions_lock
- * protects `sessions`.
+ * The admission it records (tls_facts.c) marks the session as a tls_cert
+ * one, so that a re-check of it requires an identity rule as well.
+ *
+ * Threads: the handler runs on the connection's thread; it keeps no state
+ * of its own but the counters (atomic).
  */
 #include <string.h>
 #include <mysql/plugin.h>
 #include <mysql/plugin_auth.h>
-#include "tls_policy/text_clean.h"
-#include "decision_glue.h"
-#include "conn_views.h"
+#include "login_check.h"
 #include "module.h"
 #include "report.h"
 #include "tls_cert_auth.h"
@@ -45,49 +46,6 @@ static gint running;
 static struct {
   unsigned long long logins, admitted, denied;
 } tc_stats;
-
-/* tls_cert sessions: conn id (guint64*) -> user (char*). */
-static GMutex sessions_lock;
-static GHashTable *sessions;
-
-static void sessions_set(uint64_t conn_id, const char *user)
-{
-  g_mutex_lock(&sessions_lock);
-  if (sessions)
-  {
-    if (user)
-      g_hash_table_replace(sessions, g_memdup2(&conn_id, sizeof conn_id),
-                           g_strdup(user));
-    else
-      g_hash_table_remove(sessions, &conn_id);
-  }
-  g_mutex_unlock(&sessions_lock);
-}
-
-gboolean tp_tls_cert_is_session(uint64_t conn_id, const char *user)
-{
-  g_mutex_lock(&sessions_lock);
-  const char *u = sessions ? g_hash_table_lookup(sessions, &conn_id) : NULL;
-  gboolean yes = u && user && strcmp(u, user) == 0;
-  g_mutex_unlock(&sessions_lock);
-  return yes;
-}
-
-void tp_tls_cert_sessions_retain(gboolean (*alive)(uint64_t conn_id, void *data),
-                                 void *data)
-{
-  g_mutex_lock(&sessions_lock);
-  if (sessions)
-  {
-    GHashTableIter it;
-    gpointer key;
-    g_hash_table_iter_init(&it, sessions);
-    while (g_hash_table_iter_next(&it, &key, NULL))
-      if (!alive(*(guint64 *) key, data))
-        g_hash_table_iter_remove(&it);
-  }
-  g_mutex_unlock(&sessions_lock);
-}
 
 static int tls_cert_authenticate(MYSQL_PLUGIN_VIO *vio,
                                  MYSQL_SERVER_AUTH_INFO *info)
@@ -108,17 +66,13 @@ static int tls_cert_authenticate(MYSQL_PLUGIN_VIO *vio,
                    "running (INSTALL SONAME 'tls_policy' installs both)");
     return CR_ERROR;
   }
-  uint64_t conn_id = thd_get_thread_id(info->thd);
-  gboolean admit = tp_decide_login(vio, info, "tls_cert", TRUE);
-  if (!admit)
+  /* The admission records the login as a tls_cert one: its re-checks
+   * require an identity rule too (recheck.c). */
+  if (!tp_decide_login(vio, info, "tls_cert", TRUE))
   {
     tp_count(&tc_stats.denied);
-    sessions_set(conn_id, NULL);
     return CR_ERROR;
   }
-  g_autofree char *user = g_strndup(info->user_name ? info->user_name : "",
-                                    info->user_name ? info->user_name_length : 0);
-  sessions_set(conn_id, user);
   tp_count(&tc_stats.admitted);
   return CR_OK;
 }
@@ -136,11 +90,6 @@ struct st_mysql_auth tp_tls_cert_auth_descriptor = {
 static gboolean tls_cert_start(GError **error)
 {
   memset(&tc_stats, 0, sizeof tc_stats);
-  g_mutex_lock(&sessions_lock);
-  if (sessions)
-    g_hash_table_destroy(sessions);
-  sessions = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
-  g_mutex_unlock(&sessions_lock);
   g_atomic_int_set(&running, 1);
   return TRUE;
 }
@@ -148,11 +97,6 @@ static gboolean tls_cert_start(GError **error)
 static void tls_cert_stop(void)
 {
   g_atomic_int_set(&running, 0);
-  g_mutex_lock(&sessions_lock);
-  if (sessions)
-    g_hash_table_destroy(sessions);
-  sessions = NULL;
-  g_mutex_unlock(&sessions_lock);
 }
 
 static struct st_mysql_show_var tls_cert_status[] = {

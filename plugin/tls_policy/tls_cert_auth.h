@@ -14,20 +14,9 @@
 #ifndef TLS_POLICY_TLS_CERT_AUTH_H
 #define TLS_POLICY_TLS_CERT_AUTH_H
 
-#include <stdint.h>
-#include <glib.h>
 #include <mysql/plugin_auth.h>
 
 /* The st_mysql_auth descriptor of the tls_cert plugin (plugin.c). */
 extern struct st_mysql_auth tp_tls_cert_auth_descriptor;
-
-/* Was connection `conn_id` admitted by tls_cert as `user` (and not changed
- * to another user since)?  Used by recheck.c: such a session must still be
- * admitted by a row that names its certificate. */
-gboolean tp_tls_cert_is_session(uint64_t conn_id, const char *user);
-
-/* Forgets tls_cert sessions for which alive() returns FALSE. */
-void tp_tls_cert_sessions_retain(gboolean (*alive)(uint64_t conn_id, void *data),
-                                 void *data);
 
 #endif

@@ -17,13 +17,12 @@ typedef struct tp_conn_record {
   gboolean ssl_created;     /* a server-side SSL was created for it */
   gboolean resolved;
   tp_tls_state tls_state;   /* valid once resolved */
-  char *user, *host, *rule; /* admission the server accepted, for views */
-  tp_transport transport;
-  /* Admission decided by the plugin, not yet accepted by the server (it
-   * may still refuse the login after the handler returned, e.g. a
-   * COM_CHANGE_USER without access to the database asked for). */
-  char *pending_user, *pending_host, *pending_rule;
-  tp_transport pending_transport;
+  /* The admission the server accepted (user NULL: none yet), and one the
+   * plugin decided that the server has not accepted yet (it may still
+   * refuse the login after the handler returned, e.g. a COM_CHANGE_USER
+   * without access to the database asked for). */
+  tp_admission admitted, pending;
+  gboolean has_pending;
 } tp_conn_record;
 
 typedef struct tp_shard {
@@ -43,17 +42,36 @@ static GMutex index_lock;
 
 static tp_shard *shard_of(uint64_t id) { return &shards[id % TP_SHARDS]; }
 
+/* The strings of an admission held in a record are owned by it. */
+static void admission_clear(tp_admission *a)
+{
+  g_free((char *) a->user);
+  g_free((char *) a->host);
+  g_free((char *) a->ip);
+  g_free((char *) a->rule);
+  memset(a, 0, sizeof *a);
+}
+
+static void admission_copy(tp_admission *to, const tp_admission *from)
+{
+  admission_clear(to);
+  *to = (tp_admission) {
+    .user = g_strdup(from->user),
+    .host = g_strdup(from->host),
+    .ip = g_strdup(from->ip),
+    .rule = g_strdup(from->rule),
+    .transport = from->transport,
+    .identity_required = from->identity_required,
+  };
+}
+
 static void record_free(gpointer p)
 {
   tp_conn_record *r = p;
   if (r->facts)
     tp_tls_facts_unref(r->facts);
-  g_free(r->user);
-  g_free(r->host);
-  g_free(r->rule);
-  g_free(r->pending_user);
-  g_free(r->pending_host);
-  g_free(r->pending_rule);
+  admission_clear(&r->admitted);
+  admission_clear(&r->pending);
   g_free(r);
 }
 
@@ -269,22 +287,15 @@ void tp_conn_state_clear(tp_conn_state *st)
   st->facts = NULL;
 }
 
-void tp_conn_set_admission(uint64_t conn_id, const char *user,
-                           const char *host, tp_transport transport,
-                           const char *rule)
+void tp_conn_set_admission(uint64_t conn_id, const tp_admission *a)
 {
   tp_shard *s = shard_of(conn_id);
   g_mutex_lock(&s->lock);
   tp_conn_record *r = s->table ? g_hash_table_lookup(s->table, &conn_id) : NULL;
   if (r)
   {
-    g_free(r->pending_user);
-    g_free(r->pending_host);
-    g_free(r->pending_rule);
-    r->pending_user = g_strdup(user);
-    r->pending_host = g_strdup(host);
-    r->pending_rule = g_strdup(rule);
-    r->pending_transport = transport;
+    admission_copy(&r->pending, a);
+    r->has_pending = TRUE;
   }
   g_mutex_unlock(&s->lock);
 }
@@ -294,24 +305,17 @@ void tp_conn_admission_settle(uint64_t conn_id, gboolean accepted)
   tp_shard *s = shard_of(conn_id);
   g_mutex_lock(&s->lock);
   tp_conn_record *r = s->table ? g_hash_table_lookup(s->table, &conn_id) : NULL;
-  if (r && r->pending_user)
+  if (r && r->has_pending)
   {
     if (accepted)
     {
-      g_free(r->user);
-      g_free(r->host);
-      g_free(r->rule);
-      r->user = g_steal_pointer(&r->pending_user);
-      r->host = g_steal_pointer(&r->pending_host);
-      r->rule = g_steal_pointer(&r->pending_rule);
-      r->transport = r->pending_transport;
+      admission_clear(&r->admitted);
+      r->admitted = r->pending;   /* moves the strings */
+      memset(&r->pending, 0, sizeof r->pending);
     }
     else
-    {
-      g_clear_pointer(&r->pending_user, g_free);
-      g_clear_pointer(&r->pending_host, g_free);
-      g_clear_pointer(&r->pending_rule, g_free);
-    }
+      admission_clear(&r->pending);
+    r->has_pending = FALSE;
   }
   g_mutex_unlock(&s->lock);
 }
@@ -353,8 +357,18 @@ void tp_conn_foreach(void (*fn)(const tp_conn_view *v, void *data), void *data)
         tp_conn_record *r = value;
         if (!r->resolved)
           continue;
-        tp_conn_view v = { r->conn_id, r->tls_state, r->facts, r->user,
-                           r->host, r->rule, r->transport };
+        const tp_admission *a = &r->admitted;
+        tp_conn_view v = {
+          .conn_id = r->conn_id,
+          .tls_state = r->tls_state,
+          .facts = r->facts,
+          .user = a->user,
+          .host = a->host,
+          .ip = a->ip,
+          .rule = a->rule,
+          .transport = a->transport,
+          .identity_required = a->identity_required,
+        };
         fn(&v, data);
       }
     }

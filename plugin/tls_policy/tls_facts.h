@@ -55,12 +55,20 @@ typedef struct tp_conn_state {
 void tp_conn_resolve(uint64_t conn_id, tp_conn_state *out);
 void tp_conn_state_clear(tp_conn_state *s);
 
-/* Records who the plugin admitted and by which rule.  The record stays
- * pending until tp_conn_admission_settle(): views and re-checks see the
- * session's identity only once the server accepted the login. */
-void tp_conn_set_admission(uint64_t conn_id, const char *user,
-                           const char *host, tp_transport transport,
-                           const char *rule);
+/* Who the plugin admitted, from where, and by which rule: what the views
+ * show and what a re-check decides again.  Strings are copied. */
+typedef struct tp_admission {
+  const char *user, *host;
+  const char *ip;              /* the client address, NULL for the socket */
+  const char *rule;            /* "row 17", "report-mode", "break-glass" */
+  tp_transport transport;
+  gboolean identity_required;  /* a tls_cert login */
+} tp_admission;
+
+/* Records an admission.  It stays pending until tp_conn_admission_settle():
+ * views and re-checks see the session's identity only once the server
+ * accepted the login. */
+void tp_conn_set_admission(uint64_t conn_id, const tp_admission *a);
 /* The server finished the login (audit CONNECT or CHANGE_USER): accepted,
  * the pending admission becomes the session's identity; refused, it is
  * dropped and the session keeps the identity it had. */
@@ -74,8 +82,9 @@ typedef struct tp_conn_view {
   uint64_t conn_id;
   tp_tls_state tls_state;
   const tp_tls_facts *facts;
-  const char *user, *host, *rule;
+  const char *user, *host, *ip, *rule;   /* user NULL: not admitted (yet) */
   tp_transport transport;
+  gboolean identity_required;
 } tp_conn_view;
 void tp_conn_foreach(void (*fn)(const tp_conn_view *v, void *data), void *data);
 
