@@ -1,6 +1,13 @@
 /*
  * report.c — counting decisions and writing one bounded, cleaned error-log
  * line per denial (user, host, reason, rule, what was seen).
+ *
+ * Every error-log line of the plugin is written by vlog(), which cleans the
+ * whole formatted message (text_clean.h, TP_TEXT_LINE): whatever a caller
+ * passes — row fields, parser messages quoting input, certificate fields,
+ * client-sent names, paths from variables — cannot break the line or put
+ * control characters into the log.  Values shown between quotes are
+ * cleaned as fields by their caller as well (tp_report_decision below).
  */
 #include <stdarg.h>
 #include <string.h>
@@ -20,8 +27,11 @@ G_GNUC_PRINTF(2, 0)
 static void vlog(unsigned long flags, const char *fmt, va_list ap)
 {
   g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+  g_autoptr(GString) line = g_string_sized_new(strlen(msg) + 16);
+  tp_text_append_escaped(line, msg, strlen(msg), TP_LOG_LINE_MAX,
+                         TP_TEXT_LINE);
   my_printf_error(ER_UNKNOWN_ERROR, "tls_policy: %s",
-                  TP_ME_ERROR_LOG_ONLY | flags, msg);
+                  TP_ME_ERROR_LOG_ONLY | flags, line->str);
 }
 
 void tp_log_note(const char *fmt, ...)
