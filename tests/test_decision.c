@@ -314,6 +314,43 @@ static void test_invalid_enforce_account_scope(void)
   g_assert_cmpint(decide(&other, s2, FALSE, FALSE, NULL), ==, TP_REASON_POLICY_INVALID);
 }
 
+/* A row whose User or Host ends in a space is invalid (the server has no
+ * such account once it reads mysql.global_priv; SQL's PAD SPACE shows the
+ * row for 'ts'): an ENFORCE one fails 'ts' (and 'ts ') closed, a REPORT one
+ * reports itself. */
+static void test_trailing_space_rows(void)
+{
+  tp_login ts = plain_tcp, ts_space = plain_tcp, other = plain_tcp;
+  ts.user = "ts";
+  ts_space.user = "ts ";
+  other.user = "other";
+  row_spec user_rows[] = { { "%", "ts ", "X509", TP_ROW_ENFORCE } };
+  g_autoptr(tp_policy_snapshot) s = snapshot(user_rows, 1);
+  g_assert_cmpuint(tp_policy_snapshot_rows_invalid(s), ==, 1);
+  tp_verdict v;
+  decide_full(&ts, s, &v);
+  g_assert_cmpint(v.reason, ==, TP_REASON_POLICY_INVALID);
+  g_assert_false(v.admit);
+  g_assert_nonnull(strstr(v.detail->str, "ends in a space"));
+  tp_verdict_clear(&v);
+  g_assert_cmpint(decide(&ts_space, s, FALSE, FALSE, NULL), ==, TP_REASON_POLICY_INVALID);
+  g_assert_cmpint(decide(&other, s, FALSE, FALSE, NULL), ==, TP_REASON_OK);
+
+  row_spec host_rows[] = { { "% ", "ts", "X509", TP_ROW_ENFORCE },
+                           { "%", "ts", "NONE", TP_ROW_ENFORCE } };
+  g_autoptr(tp_policy_snapshot) s2 = snapshot(host_rows, 2);
+  g_assert_cmpint(decide(&ts, s2, FALSE, FALSE, NULL), ==, TP_REASON_POLICY_INVALID);
+  g_assert_cmpint(decide(&other, s2, FALSE, FALSE, NULL), ==, TP_REASON_OK);
+
+  row_spec report_rows[] = { { "%", "ts ", "X509", TP_ROW_REPORT } };
+  g_autoptr(tp_policy_snapshot) s3 = snapshot(report_rows, 1);
+  decide_full(&ts, s3, &v);
+  g_assert_cmpint(v.reason, ==, TP_REASON_OK);
+  g_assert_true(v.admit);
+  g_assert_cmpint(v.report_reason, ==, TP_REASON_POLICY_INVALID);
+  tp_verdict_clear(&v);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -328,5 +365,6 @@ int main(int argc, char **argv)
   g_test_add_func("/decision/report-rows-never-weaken", test_report_rows_never_weaken);
   g_test_add_func("/decision/invalid-report-row-denies-nobody", test_invalid_report_row_denies_nobody);
   g_test_add_func("/decision/invalid-enforce-account-scope", test_invalid_enforce_account_scope);
+  g_test_add_func("/decision/trailing-space-rows", test_trailing_space_rows);
   return g_test_run();
 }

@@ -275,6 +275,15 @@ tp_policy_snapshot_builder_add(tp_policy_snapshot_builder *b, uint64_t id,
                                        account_error->message);
     row->parse_error_pos = 0;
     account = tp_account_new_fail_closed(host, user);
+    /* A User that ends in spaces names the account the server knows
+     * without them (account_match.h): the row fails that one closed too. */
+    const char *u = user ? user : "";
+    size_t n = strlen(u);
+    while (n > 0 && u[n - 1] == ' ')
+      n--;
+    g_autofree char *stripped = g_strndup(u, n);
+    if (u[n] != '\0')
+      builder_group_row(b, tp_account_new_fail_closed(host, stripped), row);
   } else {
     g_autoptr(GError) parse_error = NULL;
     size_t pos = 0;
