@@ -138,6 +138,11 @@ void tp_report_decision(const tp_login *login, const char *auth_plugin,
     tp_text_append_clean(line, v->detail->str, v->detail->len, TP_LOG_FIELD_MAX);
     g_string_append_c(line, '\'');
   }
+  /* A denied (or would-deny) login names its failing REPORT row too. */
+  if (v->reason != TP_REASON_OK && v->report_rows_failed)
+    g_string_append_printf(line, " report_row=%" G_GUINT64_FORMAT
+                           " report_reason=%s", (guint64) v->report_row_id,
+                           tp_reason_name(v->report_reason));
   if (v->reason == TP_REASON_OK || v->report_only || v->break_glass)
     tp_log_note("%s", line->str);
   else
