@@ -336,6 +336,16 @@ static void test_trailing_space_rows(void)
   g_assert_cmpint(decide(&ts_space, s, FALSE, FALSE, NULL), ==, TP_REASON_POLICY_INVALID);
   g_assert_cmpint(decide(&other, s, FALSE, FALSE, NULL), ==, TP_REASON_OK);
 
+  /* whatever the order of the rows and the other rows of the user */
+  row_spec after[] = { { "%", "ts", "NONE", TP_ROW_ENFORCE },
+                       { "10.0.0.5", "ts", "NONE", TP_ROW_ENFORCE },
+                       { "%", "ts ", "X509", TP_ROW_ENFORCE } };
+  g_autoptr(tp_policy_snapshot) s1 = snapshot(after, 3);
+  g_assert_cmpint(decide(&ts, s1, FALSE, FALSE, NULL), ==, TP_REASON_POLICY_INVALID);
+  tp_login ts_other_host = ts;
+  ts_other_host.host = ts_other_host.ip = "192.0.2.1";
+  g_assert_cmpint(decide(&ts_other_host, s1, FALSE, FALSE, NULL), ==, TP_REASON_POLICY_INVALID);
+
   row_spec host_rows[] = { { "% ", "ts", "X509", TP_ROW_ENFORCE },
                            { "%", "ts", "NONE", TP_ROW_ENFORCE } };
   g_autoptr(tp_policy_snapshot) s2 = snapshot(host_rows, 2);

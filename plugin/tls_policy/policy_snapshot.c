@@ -3,7 +3,8 @@
  * (include/tls_policy/policy_snapshot.h).
  *
  * Rows with the same (Host, User, Mode) — Host compared after the server's
- * normalisation (lower case, '' = '%'), User exactly — form one group; the
+ * normalisation (lower case, '' = '%'), User exactly, fail-closed accounts
+ * apart from valid ones — form one group; the
  * rows of a group are alternatives, kept in Id order.  ENFORCE and REPORT
  * rows never share a group and have an index each, so that REPORT rows
  * cannot change which ENFORCE rows apply: the ENFORCE lookup is the one a
@@ -50,7 +51,8 @@ typedef struct mode_index {
 struct tp_policy_snapshot_builder {
   GPtrArray *rows;         /* owns tp_policy_row, in the order added */
   GPtrArray *groups;       /* owns group */
-  GHashTable *group_index; /* "<mode>:<len>:<user><host>" (owned) -> group */
+  GHashTable *group_index; /* "<mode>:<x|v>:<len>:<user><host>" (owned)
+                            * -> group */
   guint rows_invalid;
 };
 
@@ -220,9 +222,13 @@ builder_group_row(tp_policy_snapshot_builder *b, tp_account *account,
                   tp_policy_row *row)
 {
   const char *user = tp_account_user(account);
-  /* The length prefix keeps ("ab","c") and ("a","bc") apart. */
-  char *key = g_strdup_printf("%d:%zu:%s%s", (int)row->mode, strlen(user),
-                              user, tp_account_host(account));
+  /* The length prefix keeps ("ab","c") and ("a","bc") apart; a
+   * fail-closed account never shares a group with a valid one of the same
+   * text (a User stripped of its trailing spaces may meet a valid row). */
+  char *key = g_strdup_printf(
+      "%d:%c:%zu:%s%s", (int)row->mode,
+      tp_account_host_kind(account) == TP_HOST_INVALID ? 'x' : 'v',
+      strlen(user), user, tp_account_host(account));
   group *g = g_hash_table_lookup(b->group_index, key);
   if (!g) {
     g = g_new0(group, 1);
