@@ -291,6 +291,23 @@ test_host_invalid(void)
   g_autoptr(tp_account) uok = mk_account("%", u->str);
   g_assert_nonnull(uok);
   g_string_free(u, TRUE);
+
+  /* Trailing spaces: the server drops them from stored account names, and
+   * the table's PAD SPACE collation hides them; the row is refused. */
+  assert_invalid("%", "ts ", TP_ACCOUNT_ERROR_TRAILING_SPACE, "ends in a space");
+  assert_invalid("%", " ", TP_ACCOUNT_ERROR_TRAILING_SPACE, "ends in a space");
+  assert_invalid("% ", "ts", TP_ACCOUNT_ERROR_TRAILING_SPACE, "ends in a space");
+  assert_invalid("localhost  ", "ts", TP_ACCOUNT_ERROR_TRAILING_SPACE, "ends in a space");
+  /* leading and inner spaces, and other trailing blanks, are kept as the
+   * server keeps them */
+  g_autoptr(tp_account) lead = mk_account("%", " lead");
+  g_assert_nonnull(lead);
+  g_autoptr(tp_account) inner = mk_account("%", "sp x");
+  g_assert_nonnull(inner);
+  g_autoptr(tp_account) tab = mk_account("%", "ts\t");
+  g_assert_nonnull(tab);
+  g_autoptr(tp_account) lead_host = mk_account("  x", "u");
+  g_assert_nonnull(lead_host);
 }
 
 static void

@@ -179,6 +179,188 @@ static void test_identity_required_never_bypassed(void)
   tp_verdict_clear(&v);
 }
 
+/* One decision with its verdict kept (the caller clears it). */
+static void decide_full(const tp_login *login, const tp_policy_snapshot *s,
+                        tp_verdict *v)
+{
+  tp_decide_input in = { .login = login, .policy_loaded = TRUE, .policy = s };
+  tp_verdict_init(v);
+  tp_decide(&in, v);
+}
+
+/* REPORT rows never change which ENFORCE rows apply: a more specific pair
+ * with only REPORT rows does not hide the account's ENFORCE rows. */
+static void test_report_rows_never_weaken(void)
+{
+  row_spec rows[] = {
+    { "%", "app", "X509", TP_ROW_ENFORCE },
+    { "10.0.0.5", "app", "SUBJECT_DN 'CN=app,O=Acme'", TP_ROW_REPORT },
+  };
+  g_autoptr(tp_policy_snapshot) s = snapshot(rows, G_N_ELEMENTS(rows));
+  tp_verdict v;
+  decide_full(&plain_tcp, s, &v);
+  g_assert_cmpint(v.reason, ==, TP_REASON_NO_TLS);
+  g_assert_false(v.admit);
+  g_assert_cmpstr(v.rule, ==, "row 1");
+  /* the REPORT row is evaluated beside the decision and counted */
+  g_assert_cmpuint(v.report_rows_failed, ==, 1);
+  g_assert_cmpuint(v.report_row_id, ==, 2);
+  g_assert_cmpint(v.report_reason, ==, TP_REASON_NO_TLS);
+  tp_verdict_clear(&v);
+  /* TLS without a certificate: still X509's failure */
+  decide_full(&tls_tcp, s, &v);
+  g_assert_cmpint(v.reason, ==, TP_REASON_NO_CLIENT_CERT);
+  g_assert_false(v.admit);
+  g_assert_cmpuint(v.report_rows_failed, ==, 1);
+  tp_verdict_clear(&v);
+  /* the same decision as with no REPORT row at all */
+  g_autoptr(tp_policy_snapshot) only = snapshot(rows, 1);
+  g_assert_cmpint(decide(&plain_tcp, only, FALSE, FALSE, NULL), ==, TP_REASON_NO_TLS);
+}
+
+/* A REPORT row whose Host does not validate reports itself (for every
+ * host of its user) and denies nobody; it does not hide ENFORCE rows. */
+static void test_invalid_report_row_denies_nobody(void)
+{
+  row_spec rows[] = {
+    { "%", "app", "X509", TP_ROW_ENFORCE },
+    { "10.20.0.0/33", "app", "SUBJECT_DN 'CN=app'", TP_ROW_REPORT },
+    { "%", "other", "SSL", TP_ROW_ENFORCE },
+  };
+  g_autoptr(tp_policy_snapshot) s = snapshot(rows, G_N_ELEMENTS(rows));
+  g_assert_cmpuint(tp_policy_snapshot_rows_invalid(s), ==, 1);
+  tp_verdict v;
+  decide_full(&plain_tcp, s, &v);
+  g_assert_cmpint(v.reason, ==, TP_REASON_NO_TLS);
+  g_assert_false(v.admit);
+  g_assert_cmpuint(v.report_rows_failed, ==, 1);
+  g_assert_cmpuint(v.report_row_id, ==, 2);
+  g_assert_cmpint(v.report_reason, ==, TP_REASON_POLICY_INVALID);
+  tp_verdict_clear(&v);
+
+  /* anonymous: one invalid REPORT row, every account keeps its rows */
+  row_spec anon[] = {
+    { "%", "app", "X509", TP_ROW_ENFORCE },
+    { "10.0.0.1/8", "", "MIN_TLS_VERSION 'TLSv1.3'", TP_ROW_REPORT },
+    { "%", "other", "SSL", TP_ROW_ENFORCE },
+  };
+  g_autoptr(tp_policy_snapshot) s2 = snapshot(anon, G_N_ELEMENTS(anon));
+  decide_full(&plain_tcp, s2, &v);
+  g_assert_cmpint(v.reason, ==, TP_REASON_NO_TLS);
+  g_assert_false(v.admit);
+  g_assert_cmpint(v.report_reason, ==, TP_REASON_POLICY_INVALID);
+  tp_verdict_clear(&v);
+  tp_login other = plain_tcp;
+  other.user = "other";
+  decide_full(&other, s2, &v);
+  g_assert_cmpint(v.reason, ==, TP_REASON_NO_TLS);
+  g_assert_false(v.admit);
+  tp_verdict_clear(&v);
+  /* an account without ENFORCE rows is admitted; the row reports itself */
+  tp_login nobody = plain_tcp;
+  nobody.user = "nobody";
+  decide_full(&nobody, s2, &v);
+  g_assert_cmpint(v.reason, ==, TP_REASON_OK);
+  g_assert_true(v.admit);
+  g_assert_cmpuint(v.report_rows_failed, ==, 1);
+  g_assert_cmpuint(v.report_row_id, ==, 2);
+  tp_verdict_clear(&v);
+
+  /* a REPORT Requirement that does not parse: the same */
+  row_spec bad[] = {
+    { "%", "app", "SSL", TP_ROW_ENFORCE },
+    { "%", "app", "SSL AND", TP_ROW_REPORT },
+  };
+  g_autoptr(tp_policy_snapshot) s3 = snapshot(bad, G_N_ELEMENTS(bad));
+  decide_full(&tls_tcp, s3, &v);
+  g_assert_cmpint(v.reason, ==, TP_REASON_OK);
+  g_assert_true(v.admit);
+  g_assert_cmpint(v.report_reason, ==, TP_REASON_POLICY_INVALID);
+  tp_verdict_clear(&v);
+  decide_full(&plain_tcp, s3, &v);
+  g_assert_cmpint(v.reason, ==, TP_REASON_NO_TLS);
+  tp_verdict_clear(&v);
+}
+
+/* An ENFORCE row whose Host does not validate fails its own user on every
+ * host, whatever that user's other rows say, and no other named user. */
+static void test_invalid_enforce_account_scope(void)
+{
+  row_spec rows[] = {
+    { "10.0.0.1/8", "app", "NONE", TP_ROW_ENFORCE },
+    { "10.0.0.5", "app", "NONE", TP_ROW_ENFORCE },
+    { "%", "other", "NONE", TP_ROW_ENFORCE },
+  };
+  g_autoptr(tp_policy_snapshot) s = snapshot(rows, G_N_ELEMENTS(rows));
+  tp_verdict v;
+  decide_full(&tls_tcp, s, &v);
+  g_assert_cmpint(v.reason, ==, TP_REASON_POLICY_INVALID);
+  g_assert_false(v.admit);
+  g_assert_cmpstr(v.rule, ==, "row 1");
+  tp_verdict_clear(&v);
+  tp_login other = plain_tcp;
+  other.user = "other";
+  g_assert_cmpint(decide(&other, s, FALSE, FALSE, NULL), ==, TP_REASON_OK);
+  other.user = "nobody";
+  g_assert_cmpint(decide(&other, s, FALSE, FALSE, NULL), ==, TP_REASON_OK);
+  /* The anonymous account may apply to any login, and its Host is not
+   * known: such a row fails every login closed (break-glass passes it). */
+  row_spec anon[] = {
+    { "10.0.0.1/8", "", "NONE", TP_ROW_ENFORCE },
+    { "%", "other", "NONE", TP_ROW_ENFORCE },
+  };
+  g_autoptr(tp_policy_snapshot) s2 = snapshot(anon, G_N_ELEMENTS(anon));
+  other.user = "other";
+  g_assert_cmpint(decide(&other, s2, FALSE, FALSE, NULL), ==, TP_REASON_POLICY_INVALID);
+}
+
+/* A row whose User or Host ends in a space is invalid (the server has no
+ * such account once it reads mysql.global_priv; SQL's PAD SPACE shows the
+ * row for 'ts'): an ENFORCE one fails 'ts' (and 'ts ') closed, a REPORT one
+ * reports itself. */
+static void test_trailing_space_rows(void)
+{
+  tp_login ts = plain_tcp, ts_space = plain_tcp, other = plain_tcp;
+  ts.user = "ts";
+  ts_space.user = "ts ";
+  other.user = "other";
+  row_spec user_rows[] = { { "%", "ts ", "X509", TP_ROW_ENFORCE } };
+  g_autoptr(tp_policy_snapshot) s = snapshot(user_rows, 1);
+  g_assert_cmpuint(tp_policy_snapshot_rows_invalid(s), ==, 1);
+  tp_verdict v;
+  decide_full(&ts, s, &v);
+  g_assert_cmpint(v.reason, ==, TP_REASON_POLICY_INVALID);
+  g_assert_false(v.admit);
+  g_assert_nonnull(strstr(v.detail->str, "ends in a space"));
+  tp_verdict_clear(&v);
+  g_assert_cmpint(decide(&ts_space, s, FALSE, FALSE, NULL), ==, TP_REASON_POLICY_INVALID);
+  g_assert_cmpint(decide(&other, s, FALSE, FALSE, NULL), ==, TP_REASON_OK);
+
+  /* whatever the order of the rows and the other rows of the user */
+  row_spec after[] = { { "%", "ts", "NONE", TP_ROW_ENFORCE },
+                       { "10.0.0.5", "ts", "NONE", TP_ROW_ENFORCE },
+                       { "%", "ts ", "X509", TP_ROW_ENFORCE } };
+  g_autoptr(tp_policy_snapshot) s1 = snapshot(after, 3);
+  g_assert_cmpint(decide(&ts, s1, FALSE, FALSE, NULL), ==, TP_REASON_POLICY_INVALID);
+  tp_login ts_other_host = ts;
+  ts_other_host.host = ts_other_host.ip = "192.0.2.1";
+  g_assert_cmpint(decide(&ts_other_host, s1, FALSE, FALSE, NULL), ==, TP_REASON_POLICY_INVALID);
+
+  row_spec host_rows[] = { { "% ", "ts", "X509", TP_ROW_ENFORCE },
+                           { "%", "ts", "NONE", TP_ROW_ENFORCE } };
+  g_autoptr(tp_policy_snapshot) s2 = snapshot(host_rows, 2);
+  g_assert_cmpint(decide(&ts, s2, FALSE, FALSE, NULL), ==, TP_REASON_POLICY_INVALID);
+  g_assert_cmpint(decide(&other, s2, FALSE, FALSE, NULL), ==, TP_REASON_OK);
+
+  row_spec report_rows[] = { { "%", "ts ", "X509", TP_ROW_REPORT } };
+  g_autoptr(tp_policy_snapshot) s3 = snapshot(report_rows, 1);
+  decide_full(&ts, s3, &v);
+  g_assert_cmpint(v.reason, ==, TP_REASON_OK);
+  g_assert_true(v.admit);
+  g_assert_cmpint(v.report_reason, ==, TP_REASON_POLICY_INVALID);
+  tp_verdict_clear(&v);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -190,5 +372,9 @@ int main(int argc, char **argv)
   g_test_add_func("/decision/exempt", test_exempt);
   g_test_add_func("/decision/report", test_report);
   g_test_add_func("/decision/identity-required-never-bypassed", test_identity_required_never_bypassed);
+  g_test_add_func("/decision/report-rows-never-weaken", test_report_rows_never_weaken);
+  g_test_add_func("/decision/invalid-report-row-denies-nobody", test_invalid_report_row_denies_nobody);
+  g_test_add_func("/decision/invalid-enforce-account-scope", test_invalid_enforce_account_scope);
+  g_test_add_func("/decision/trailing-space-rows", test_trailing_space_rows);
   return g_test_run();
 }

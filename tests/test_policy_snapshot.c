@@ -382,6 +382,52 @@ test_builder_abandoned(void)
   g_assert_cmpuint(n, ==, 0);
 }
 
+/* ENFORCE and REPORT rows are grouped and looked up apart. */
+static void
+test_lookup_modes_apart(void)
+{
+  tp_policy_snapshot_builder *b = tp_policy_snapshot_builder_new();
+  add_row(b, 1, "%", "alice", "X509");
+  g_assert_true(tp_policy_snapshot_builder_add(b, 2, "localhost", "alice",
+                                               "SSL", 3, TP_ROW_REPORT,
+                                               NULL, NULL));
+  g_assert_true(tp_policy_snapshot_builder_add(b, 3, "%", "alice", "NONE", 4,
+                                               TP_ROW_REPORT, NULL, NULL));
+  /* an invalid Host: a fail-closed REPORT group, first among REPORT rows */
+  g_assert_false(tp_policy_snapshot_builder_add(b, 4, "10.0.0.1/8", "",
+                                                "SSL", 3, TP_ROW_REPORT,
+                                                NULL, NULL));
+  g_autoptr(tp_policy_snapshot) s = tp_policy_snapshot_builder_finish(b, 1);
+
+  assert_lookup(s, "alice", "localhost", NULL, "1");
+  assert_lookup(s, "bob", "localhost", NULL, "");
+  guint n = 0;
+  const GPtrArray *rows = tp_policy_snapshot_lookup_mode(
+      s, TP_ROW_REPORT, "alice", "localhost", NULL, &n);
+  g_assert_nonnull(rows);
+  g_assert_cmpuint(rows->len, ==, 1);
+  g_assert_cmpuint(((tp_policy_row *)g_ptr_array_index(rows, 0))->id, ==, 4);
+  g_assert_cmpuint(n, ==, 1);
+
+  b = tp_policy_snapshot_builder_new();
+  add_row(b, 1, "%", "alice", "X509");
+  g_assert_true(tp_policy_snapshot_builder_add(b, 2, "localhost", "alice",
+                                               "SSL", 3, TP_ROW_REPORT,
+                                               NULL, NULL));
+  g_assert_true(tp_policy_snapshot_builder_add(b, 3, "%", "alice", "NONE", 4,
+                                               TP_ROW_REPORT, NULL, NULL));
+  g_autoptr(tp_policy_snapshot) s2 = tp_policy_snapshot_builder_finish(b, 2);
+  assert_lookup(s2, "alice", "localhost", NULL, "1");
+  rows = tp_policy_snapshot_lookup_mode(s2, TP_ROW_REPORT, "alice",
+                                        "localhost", NULL, NULL);
+  g_assert_cmpuint(((tp_policy_row *)g_ptr_array_index(rows, 0))->id, ==, 2);
+  rows = tp_policy_snapshot_lookup_mode(s2, TP_ROW_REPORT, "alice",
+                                        "a.example.com", NULL, NULL);
+  g_assert_cmpuint(((tp_policy_row *)g_ptr_array_index(rows, 0))->id, ==, 3);
+  g_assert_null(tp_policy_snapshot_lookup_mode(s2, TP_ROW_REPORT, "bob",
+                                               "localhost", NULL, NULL));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -392,6 +438,7 @@ main(int argc, char **argv)
   g_test_add_func("/snapshot/lookup/alternatives", test_lookup_alternatives);
   g_test_add_func("/snapshot/lookup/equal-order-tie", test_lookup_equal_order_tie);
   g_test_add_func("/snapshot/lookup/cost-independent", test_lookup_cost_independent);
+  g_test_add_func("/snapshot/lookup/modes-apart", test_lookup_modes_apart);
   g_test_add_func("/snapshot/row/invalid-requirement", test_row_invalid_requirement);
   g_test_add_func("/snapshot/row/invalid-host", test_row_invalid_host);
   g_test_add_func("/snapshot/refcount/threads", test_refcount_threads);

@@ -38,6 +38,14 @@
  * refused.  Netmask octets are decimal digits only (the server's str2int()
  * would also skip leading blanks and take a sign).
  *
+ * Trailing spaces: a User or Host that ends in a space is refused.  MariaDB
+ * 10.11 keeps such a name in memory after CREATE USER 'ts '@'% ' but reads
+ * it back from mysql.global_priv (CHAR columns) without the spaces at the
+ * next FLUSH PRIVILEGES or restart, and mysql.tls_policy's PAD SPACE
+ * collations make 'ts ' equal to 'ts' in SQL; no exact comparison can
+ * agree with all three, so such a row is invalid rather than silently
+ * matching nothing.
+ *
  * Fail-closed accounts: a (Host, User) that does not validate can still be
  * represented (tp_account_new_fail_closed()); it matches every host of its
  * user and sorts before every valid account, so that the row it came from
@@ -69,6 +77,7 @@ typedef enum {
   TP_ACCOUNT_ERROR_HOST_ADDRESS,   /* malformed netmask or CIDR host */
   TP_ACCOUNT_ERROR_USER_TOO_LONG,  /* more than 128 characters */
   TP_ACCOUNT_ERROR_USER_CHARACTER, /* not UTF-8 */
+  TP_ACCOUNT_ERROR_TRAILING_SPACE, /* User or Host ends in a space */
 } tp_account_error_code;
 
 typedef enum tp_host_kind {

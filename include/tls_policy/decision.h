@@ -31,7 +31,7 @@ typedef struct tp_verdict {
   const tp_policy_row *row; /* row that admitted or failed, NULL if none */
   char rule[48];          /* "global", "row 17", "none": for logs and views */
   GString *detail;        /* what was seen; raw, clean before logging */
-  guint report_rows_failed; /* REPORT-mode rows of the group that failed */
+  guint report_rows_failed; /* REPORT rows (of the login's REPORT pair) that failed */
   tp_reason report_reason;  /* first such failure */
   uint64_t report_row_id;
 } tp_verdict;

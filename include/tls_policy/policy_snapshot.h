@@ -43,9 +43,11 @@ typedef struct tp_policy_snapshot_builder tp_policy_snapshot_builder;
 
 tp_policy_snapshot_builder *tp_policy_snapshot_builder_new(void);
 /* Copies every string; parses the requirement.  A row that does not parse is
- * kept (it denies its account) with its error.  Returns FALSE only for a Host
- * or User value that cannot be a pattern (error set); such a row is also kept,
- * as an invalid row, so the account fails closed. */
+ * kept with its error: an ENFORCE one denies its account, a REPORT one
+ * reports itself and denies nobody.  Returns FALSE only for a Host or User
+ * value that cannot be a pattern (error set); such a row is also kept, as an
+ * invalid row on a fail-closed account (account_match.h), so an ENFORCE row
+ * fails its account closed. */
 gboolean tp_policy_snapshot_builder_add(tp_policy_snapshot_builder *b,
                                         uint64_t id, const char *host,
                                         const char *user,
@@ -69,29 +71,38 @@ guint tp_policy_snapshot_rows_invalid(const tp_policy_snapshot *s);
 const GPtrArray *tp_policy_snapshot_rows(const tp_policy_snapshot *s);
 
 /*
- * The rows of the most specific (Host, User) pair that matches the login,
+ * ENFORCE and REPORT rows are looked up apart: REPORT rows never change
+ * which ENFORCE rows apply to a login (the ENFORCE lookup gives the answer
+ * a table without REPORT rows would give), and REPORT rows are reported
+ * beside the decision.
+ *
+ * tp_policy_snapshot_lookup_mode(): the rows of `mode` of the most specific
+ * (Host, User) pair that has rows of that mode and matches the login,
  * ordered as the server orders accounts; all rows of that pair are
  * alternatives.  user: as sent; host: host name or IP as the server sees it;
  * ip: numeric address or NULL (unix socket: host is "localhost").
- * Returns NULL when no row matches.  The array belongs to the snapshot.
+ * Returns NULL when no row of that mode matches.  The array belongs to the
+ * snapshot.  *n_examined (when non-NULL) receives the number of groups whose
+ * host pattern was tested: the cost of the lookup, bounded by the groups of
+ * `user` plus those of '' in that mode (tests assert it).
  */
+const GPtrArray *tp_policy_snapshot_lookup_mode(const tp_policy_snapshot *s,
+                                                tp_row_mode mode,
+                                                const char *user,
+                                                const char *host,
+                                                const char *ip,
+                                                guint *n_examined);
+/* The ENFORCE rows: tp_policy_snapshot_lookup_mode(s, TP_ROW_ENFORCE, ...). */
 const GPtrArray *tp_policy_snapshot_lookup(const tp_policy_snapshot *s,
                                            const char *user, const char *host,
                                            const char *ip);
-
-/*
- * Added by account_match work: as tp_policy_snapshot_lookup(), and
- * *n_examined (when non-NULL) receives the number of (Host, User) groups
- * whose host pattern was tested.  That is the cost of the lookup; it is
- * bounded by the groups of `user` plus those of '' (tests assert it).
- */
 const GPtrArray *tp_policy_snapshot_lookup_counted(const tp_policy_snapshot *s,
                                                    const char *user,
                                                    const char *host,
                                                    const char *ip,
                                                    guint *n_examined);
-/* Added with it: the number of snapshots finished and not yet freed, in
- * this process (leak diagnostics; the refcount tests assert it). */
+/* The number of snapshots finished and not yet freed, in this process
+ * (leak diagnostics; the refcount tests assert it). */
 guint tp_policy_snapshot_live_count(void);
 
 G_END_DECLS

@@ -365,11 +365,27 @@ account_alloc(const char *host, const char *user)
 }
 
 static gboolean
+ends_in_space(const char *s)
+{
+  size_t n = strlen(s);
+  return n > 0 && s[n - 1] == ' ';
+}
+
+static gboolean
 validate_user(const char *user, GError **error)
 {
   if (!g_utf8_validate(user, -1, NULL)) {
     g_set_error(error, TP_ACCOUNT_ERROR, TP_ACCOUNT_ERROR_USER_CHARACTER,
                 "User is not valid UTF-8");
+    return FALSE;
+  }
+  /* See account_match.h: the server's account names never end in a space
+   * once read from mysql.global_priv, and the table's PAD SPACE collation
+   * makes 'ts ' look equal to 'ts' in SQL. */
+  if (ends_in_space(user)) {
+    g_set_error(error, TP_ACCOUNT_ERROR, TP_ACCOUNT_ERROR_TRAILING_SPACE,
+                "User '%s' ends in a space; MariaDB strips trailing spaces "
+                "from account names, write the name without them", user);
     return FALSE;
   }
   if (g_utf8_strlen(user, -1) > (glong)TP_ACCOUNT_USER_MAX_CHARS) {
@@ -398,6 +414,12 @@ validate_host(const char *host, GError **error)
   if (strchr(host, '@')) {
     g_set_error(error, TP_ACCOUNT_ERROR, TP_ACCOUNT_ERROR_HOST_CHARACTER,
                 "Host '%s': malformed hostname (illegal symbol: '@')", host);
+    return FALSE;
+  }
+  if (ends_in_space(host)) {
+    g_set_error(error, TP_ACCOUNT_ERROR, TP_ACCOUNT_ERROR_TRAILING_SPACE,
+                "Host '%s' ends in a space; MariaDB strips trailing spaces "
+                "from account hosts, write the host without them", host);
     return FALSE;
   }
   return TRUE;

@@ -4,14 +4,18 @@
  * Every decision starts at deny and becomes admit only when each step
  * passed:
  *   1. the policy snapshot must be loaded (else policy_not_loaded);
- *   2. the applicable rows are those of the most specific (Host, User) pair
- *      (policy_snapshot.c); an ENFORCE row that does not parse fails the
- *      whole account (policy_invalid), whatever the other rows say;
+ *   2. the applicable ENFORCE rows are those of the most specific
+ *      (Host, User) pair that has ENFORCE rows (policy_snapshot.c); REPORT
+ *      rows play no part in choosing them.  An ENFORCE row that does not
+ *      parse fails the whole account (policy_invalid), whatever the other
+ *      rows say;
  *   3. the global secure-transport rule: plain TCP is refused unless an
  *      ENFORCE row of the pair is EXEMPT; TLS state unknown is refused;
  *   4. the ENFORCE rows are alternatives: the first satisfied one admits;
  *      if none is, the first row's failure is the reason;
- *      REPORT rows are evaluated and reported, they never change the outcome;
+ *      beside steps 2-5, the REPORT rows of the most specific pair that has
+ *      REPORT rows are evaluated and counted (an invalid one counts as a
+ *      policy_invalid failure); they never change the outcome;
  *   5. a tls_cert login must be admitted by a row that names an identity;
  *   6. REPORT mode turns a denial into "would deny"; the break-glass account
  *      on the unix socket is let in only past denials caused by plugin state
@@ -44,7 +48,26 @@ static void set_row_rule(tp_verdict *v, const tp_policy_row *row)
              (guint64) row->id);
 }
 
-/* Steps 2-5.  Returns the reason; sets v->row/v->rule. */
+/* REPORT rows: evaluated for the record only; nothing here can deny. */
+static void report_rows(const tp_login *login, const GPtrArray *rows,
+                        tp_verdict *v)
+{
+  for (guint i = 0; rows && i < rows->len; i++)
+  {
+    const tp_policy_row *row = g_ptr_array_index(rows, i);
+    tp_reason r = row->requirement
+                      ? tp_requirement_evaluate(row->requirement, login, NULL)
+                      : TP_REASON_POLICY_INVALID;
+    if (r != TP_REASON_OK && v->report_rows_failed++ == 0)
+    {
+      v->report_reason = r;
+      v->report_row_id = row->id;
+    }
+  }
+}
+
+/* Steps 2-5 on the ENFORCE rows of the login's pair (NULL: none).  Returns
+ * the reason; sets v->row/v->rule. */
 static tp_reason decide_rows(const tp_decide_input *in, const GPtrArray *rows,
                              tp_verdict *v)
 {
@@ -76,22 +99,6 @@ static tp_reason decide_rows(const tp_decide_input *in, const GPtrArray *rows,
       g_strlcpy(v->rule, "global", sizeof v->rule);
       return login->tls_state == TP_TLS_UNKNOWN ? TP_REASON_TLS_UNKNOWN
                                                 : TP_REASON_INSECURE_TRANSPORT;
-    }
-  }
-
-  /* REPORT rows: evaluated for the record only. */
-  for (guint i = 0; rows && i < rows->len; i++)
-  {
-    const tp_policy_row *row = g_ptr_array_index(rows, i);
-    if (row->mode != TP_ROW_REPORT)
-      continue;
-    tp_reason r = row->requirement
-                      ? tp_requirement_evaluate(row->requirement, login, NULL)
-                      : TP_REASON_POLICY_INVALID;
-    if (r != TP_REASON_OK && v->report_rows_failed++ == 0)
-    {
-      v->report_reason = r;
-      v->report_row_id = row->id;
     }
   }
 
@@ -157,11 +164,14 @@ void tp_decide(const tp_decide_input *in, tp_verdict *v)
   }
   else
   {
-    const GPtrArray *rows =
-        in->policy ? tp_policy_snapshot_lookup(in->policy, in->login->user,
-                                               in->login->host, in->login->ip)
-                   : NULL;
+    const tp_login *l = in->login;
+    const GPtrArray *rows = tp_policy_snapshot_lookup_mode(
+        in->policy, TP_ROW_ENFORCE, l->user, l->host, l->ip, NULL);
     reason = decide_rows(in, rows, v);
+    report_rows(l, tp_policy_snapshot_lookup_mode(in->policy, TP_ROW_REPORT,
+                                                  l->user, l->host, l->ip,
+                                                  NULL),
+                v);
   }
   v->reason = reason;
   v->admit = reason == TP_REASON_OK;

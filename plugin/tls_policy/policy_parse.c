@@ -12,6 +12,7 @@
  * quote (bounded) what was found and carry the byte offset.
  */
 #include "policy_internal.h"
+#include "tls_policy/text_clean.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -120,21 +121,12 @@ static gboolean is_word_char(char c)
   return g_ascii_isalnum(c) || c == '_';
 }
 
-/* Appends a bounded, printable rendering of raw input bytes. */
+/* Appends a bounded, printable rendering of raw input bytes, between
+ * quotes (text_clean.h, TP_TEXT_FIELD). */
 static void append_quoted_excerpt(GString *out, const char *s, size_t len)
 {
-  const size_t max = 32;
-
   g_string_append_c(out, '\'');
-  for (size_t i = 0; i < len && i < max; i++) {
-    unsigned char c = (unsigned char) s[i];
-    if (c >= 0x20 && c < 0x7f && c != '\\')
-      g_string_append_c(out, (char) c);
-    else
-      g_string_append_printf(out, "\\x%02X", c);
-  }
-  if (len > max)
-    g_string_append(out, "...");
+  tp_text_append_clean(out, s, len, 32);
   g_string_append_c(out, '\'');
 }
 

@@ -2,17 +2,21 @@
  * policy_snapshot.c — an immutable, indexed generation of mysql.tls_policy
  * (include/tls_policy/policy_snapshot.h).
  *
- * Rows with the same (Host, User) — Host compared after the server's
- * normalisation (lower case, '' = '%'), User exactly — form one group; the
- * rows of a group are alternatives, kept in Id order.  The index is a hash
- * from exact user name to that user's groups in server order
- * (tp_account_compare(), i.e. acl_user_compare()), plus the array of the
- * anonymous user's ('') groups in the same order.  A lookup walks the two
- * arrays merged in that order and returns the first group whose Host
- * matches: the same answer as the server's find_by_username_or_anon(),
- * which takes the user's first match unless an anonymous account sorts
- * strictly before it.  Its cost is the groups of the login's user name and
- * of '', independent of every other user's rows.
+ * Rows with the same (Host, User, Mode) — Host compared after the server's
+ * normalisation (lower case, '' = '%'), User exactly, fail-closed accounts
+ * apart from valid ones — form one group; the
+ * rows of a group are alternatives, kept in Id order.  ENFORCE and REPORT
+ * rows never share a group and have an index each, so that REPORT rows
+ * cannot change which ENFORCE rows apply: the ENFORCE lookup is the one a
+ * table without REPORT rows would give.  An index is a hash from exact user
+ * name to that user's groups in server order (tp_account_compare(), i.e.
+ * acl_user_compare()), plus the array of the anonymous user's ('') groups
+ * in the same order.  A lookup walks the two arrays merged in that order
+ * and returns the first group whose Host matches: the same answer as the
+ * server's find_by_username_or_anon(), which takes the user's first match
+ * unless an anonymous account sorts strictly before it.  Its cost is the
+ * groups of the login's user name and of '', independent of every other
+ * user's rows.
  *
  * Ties the server never sees (two different Host texts with the same order,
  * e.g. "10.0.0.0/8" and "10.0.0.0/255.0.0.0") are broken by the smallest
@@ -32,14 +36,23 @@
 typedef struct group {
   tp_account *account;
   GPtrArray *rows; /* tp_policy_row *, borrowed from the row list; Id order */
+  tp_row_mode mode; /* of every row in the group */
   uint64_t min_id;
   guint seq;       /* order of creation: the last tie-break */
 } group;
 
+/* The groups of one mode, indexed for lookup. */
+typedef struct mode_index {
+  GHashTable *by_user;  /* user name (owned by a group's account) ->
+                         * GPtrArray of group *, server order */
+  GPtrArray *anonymous; /* group * of User '', server order */
+} mode_index;
+
 struct tp_policy_snapshot_builder {
   GPtrArray *rows;         /* owns tp_policy_row, in the order added */
   GPtrArray *groups;       /* owns group */
-  GHashTable *group_index; /* "<len>:<user><host>" (owned) -> group */
+  GHashTable *group_index; /* "<mode>:<x|v>:<len>:<user><host>" (owned)
+                            * -> group */
   guint rows_invalid;
 };
 
@@ -47,9 +60,8 @@ struct tp_policy_snapshot {
   uint64_t generation;
   GPtrArray *rows;      /* owns tp_policy_row, table order */
   GPtrArray *groups;    /* owns group */
-  GHashTable *by_user;  /* user name (owned by a group's account) ->
-                         * GPtrArray of group *, server order */
-  GPtrArray *anonymous; /* group * of User '', server order */
+  mode_index enforce;   /* groups of ENFORCE rows */
+  mode_index report;    /* groups of REPORT rows */
   guint rows_invalid;
 };
 
@@ -106,6 +118,78 @@ row_id_compare(gconstpointer a, gconstpointer b)
   return ra->id < rb->id ? -1 : ra->id > rb->id ? 1 : 0;
 }
 
+/* ---- mode index ----------------------------------------------------------- */
+
+static void
+mode_index_init(mode_index *x)
+{
+  x->anonymous = g_ptr_array_new();
+  x->by_user = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                     (GDestroyNotify)g_ptr_array_unref);
+}
+
+static void
+mode_index_clear(mode_index *x)
+{
+  g_hash_table_unref(x->by_user);
+  g_ptr_array_unref(x->anonymous);
+}
+
+static void
+mode_index_add(mode_index *x, group *g)
+{
+  const char *user = tp_account_user(g->account);
+  if (*user == '\0') {
+    g_ptr_array_add(x->anonymous, g);
+    return;
+  }
+  GPtrArray *list = g_hash_table_lookup(x->by_user, user);
+  if (!list) {
+    list = g_ptr_array_new();
+    g_hash_table_insert(x->by_user, (gpointer)user, list);
+  }
+  g_ptr_array_add(list, g);
+}
+
+static void
+mode_index_sort(mode_index *x)
+{
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, x->by_user);
+  while (g_hash_table_iter_next(&it, NULL, &value))
+    g_ptr_array_sort(value, group_ptr_compare);
+  g_ptr_array_sort(x->anonymous, group_ptr_compare);
+}
+
+/* The first group of `x`, in server order, whose Host accepts the login. */
+static const GPtrArray *
+mode_index_lookup(const mode_index *x, const char *user, const char *host,
+                  const char *ip, guint *n_examined)
+{
+  /* A NULL or empty user name has only the anonymous accounts. */
+  const GPtrArray *named =
+      user && *user ? g_hash_table_lookup(x->by_user, user) : NULL;
+  const GPtrArray *anon = x->anonymous;
+  guint i = 0, j = 0;
+  guint ni = named ? named->len : 0, nj = anon->len;
+
+  while (i < ni || j < nj) {
+    const group *g;
+    /* On a tie the named account wins, as in the server (which cannot
+     * tie here anyway: the user bit of the sort differs). */
+    if (j >= nj || (i < ni && group_compare(g_ptr_array_index(named, i),
+                                            g_ptr_array_index(anon, j)) <= 0))
+      g = g_ptr_array_index(named, i++);
+    else
+      g = g_ptr_array_index(anon, j++);
+    (*n_examined)++;
+    if (tp_account_matches_host(g->account, host, ip))
+      return g->rows;
+  }
+  return NULL;
+}
+
 /* ---- builder -------------------------------------------------------------- */
 
 tp_policy_snapshot_builder *
@@ -138,14 +222,19 @@ builder_group_row(tp_policy_snapshot_builder *b, tp_account *account,
                   tp_policy_row *row)
 {
   const char *user = tp_account_user(account);
-  /* The length prefix keeps ("ab","c") and ("a","bc") apart. */
-  char *key = g_strdup_printf("%zu:%s%s", strlen(user), user,
-                              tp_account_host(account));
+  /* The length prefix keeps ("ab","c") and ("a","bc") apart; a
+   * fail-closed account never shares a group with a valid one of the same
+   * text (a User stripped of its trailing spaces may meet a valid row). */
+  char *key = g_strdup_printf(
+      "%d:%c:%zu:%s%s", (int)row->mode,
+      tp_account_host_kind(account) == TP_HOST_INVALID ? 'x' : 'v',
+      strlen(user), user, tp_account_host(account));
   group *g = g_hash_table_lookup(b->group_index, key);
   if (!g) {
     g = g_new0(group, 1);
     g->account = account;
     g->rows = g_ptr_array_new();
+    g->mode = row->mode;
     g->min_id = row->id;
     g->seq = b->groups->len;
     g_ptr_array_add(b->groups, g);
@@ -192,6 +281,15 @@ tp_policy_snapshot_builder_add(tp_policy_snapshot_builder *b, uint64_t id,
                                        account_error->message);
     row->parse_error_pos = 0;
     account = tp_account_new_fail_closed(host, user);
+    /* A User that ends in spaces names the account the server knows
+     * without them (account_match.h): the row fails that one closed too. */
+    const char *u = user ? user : "";
+    size_t n = strlen(u);
+    while (n > 0 && u[n - 1] == ' ')
+      n--;
+    g_autofree char *stripped = g_strndup(u, n);
+    if (u[n] != '\0')
+      builder_group_row(b, tp_account_new_fail_closed(host, stripped), row);
   } else {
     g_autoptr(GError) parse_error = NULL;
     size_t pos = 0;
@@ -229,34 +327,17 @@ tp_policy_snapshot_builder_finish(tp_policy_snapshot_builder *b,
   s->rows = g_steal_pointer(&b->rows);
   s->groups = g_steal_pointer(&b->groups);
   s->rows_invalid = b->rows_invalid;
-  s->anonymous = g_ptr_array_new();
-  s->by_user = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
-                                     (GDestroyNotify)g_ptr_array_unref);
+  mode_index_init(&s->enforce);
+  mode_index_init(&s->report);
   tp_policy_snapshot_builder_free(b);
 
   for (guint i = 0; i < s->groups->len; i++) {
     group *g = g_ptr_array_index(s->groups, i);
-    const char *user = tp_account_user(g->account);
-
     g_ptr_array_sort(g->rows, row_id_compare);
-    if (*user == '\0') {
-      g_ptr_array_add(s->anonymous, g);
-      continue;
-    }
-    GPtrArray *list = g_hash_table_lookup(s->by_user, user);
-    if (!list) {
-      list = g_ptr_array_new();
-      g_hash_table_insert(s->by_user, (gpointer)user, list);
-    }
-    g_ptr_array_add(list, g);
+    mode_index_add(g->mode == TP_ROW_REPORT ? &s->report : &s->enforce, g);
   }
-
-  GHashTableIter it;
-  gpointer value;
-  g_hash_table_iter_init(&it, s->by_user);
-  while (g_hash_table_iter_next(&it, NULL, &value))
-    g_ptr_array_sort(value, group_ptr_compare);
-  g_ptr_array_sort(s->anonymous, group_ptr_compare);
+  mode_index_sort(&s->enforce);
+  mode_index_sort(&s->report);
   g_atomic_int_inc(&live_snapshots);
   return s;
 }
@@ -268,8 +349,8 @@ snapshot_clear(gpointer p)
 {
   tp_policy_snapshot *s = p;
   /* The index borrows from the groups, the groups from the rows. */
-  g_hash_table_unref(s->by_user);
-  g_ptr_array_unref(s->anonymous);
+  mode_index_clear(&s->enforce);
+  mode_index_clear(&s->report);
   g_ptr_array_unref(s->groups);
   g_ptr_array_unref(s->rows);
   g_atomic_int_add(&live_snapshots, -1);
@@ -320,45 +401,35 @@ tp_policy_snapshot_rows(const tp_policy_snapshot *s)
 }
 
 const GPtrArray *
-tp_policy_snapshot_lookup_counted(const tp_policy_snapshot *s,
-                                  const char *user, const char *host,
-                                  const char *ip, guint *n_examined)
+tp_policy_snapshot_lookup_mode(const tp_policy_snapshot *s, tp_row_mode mode,
+                               const char *user, const char *host,
+                               const char *ip, guint *n_examined)
 {
   const GPtrArray *result = NULL;
   guint examined = 0;
 
-  if (s) {
-    /* A NULL or empty user name has only the anonymous accounts. */
-    const GPtrArray *named =
-        user && *user ? g_hash_table_lookup(s->by_user, user) : NULL;
-    const GPtrArray *anon = s->anonymous;
-    guint i = 0, j = 0;
-    guint ni = named ? named->len : 0, nj = anon->len;
-
-    while (i < ni || j < nj) {
-      const group *g;
-      /* On a tie the named account wins, as in the server (which cannot
-       * tie here anyway: the user bit of the sort differs). */
-      if (j >= nj || (i < ni && group_compare(g_ptr_array_index(named, i),
-                                              g_ptr_array_index(anon, j)) <= 0))
-        g = g_ptr_array_index(named, i++);
-      else
-        g = g_ptr_array_index(anon, j++);
-      examined++;
-      if (tp_account_matches_host(g->account, host, ip)) {
-        result = g->rows;
-        break;
-      }
-    }
-  }
+  if (s)
+    result = mode_index_lookup(mode == TP_ROW_REPORT ? &s->report
+                                                     : &s->enforce,
+                               user, host, ip, &examined);
   if (n_examined)
     *n_examined = examined;
   return result;
 }
 
 const GPtrArray *
+tp_policy_snapshot_lookup_counted(const tp_policy_snapshot *s,
+                                  const char *user, const char *host,
+                                  const char *ip, guint *n_examined)
+{
+  return tp_policy_snapshot_lookup_mode(s, TP_ROW_ENFORCE, user, host, ip,
+                                        n_examined);
+}
+
+const GPtrArray *
 tp_policy_snapshot_lookup(const tp_policy_snapshot *s, const char *user,
                           const char *host, const char *ip)
 {
-  return tp_policy_snapshot_lookup_counted(s, user, host, ip, NULL);
+  return tp_policy_snapshot_lookup_mode(s, TP_ROW_ENFORCE, user, host, ip,
+                                        NULL);
 }

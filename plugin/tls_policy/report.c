@@ -1,6 +1,13 @@
 /*
  * report.c — counting decisions and writing one bounded, cleaned error-log
  * line per denial (user, host, reason, rule, what was seen).
+ *
+ * Every error-log line of the plugin is written by vlog(), which cleans the
+ * whole formatted message (text_clean.h, TP_TEXT_LINE): whatever a caller
+ * passes — row fields, parser messages quoting input, certificate fields,
+ * client-sent names, paths from variables — cannot break the line or put
+ * control characters into the log.  Values shown between quotes are
+ * cleaned as fields by their caller as well (tp_report_decision below).
  */
 #include <stdarg.h>
 #include <string.h>
@@ -20,8 +27,11 @@ G_GNUC_PRINTF(2, 0)
 static void vlog(unsigned long flags, const char *fmt, va_list ap)
 {
   g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+  g_autoptr(GString) line = g_string_sized_new(strlen(msg) + 16);
+  tp_text_append_escaped(line, msg, strlen(msg), TP_LOG_LINE_MAX,
+                         TP_TEXT_LINE);
   my_printf_error(ER_UNKNOWN_ERROR, "tls_policy: %s",
-                  TP_ME_ERROR_LOG_ONLY | flags, msg);
+                  TP_ME_ERROR_LOG_ONLY | flags, line->str);
 }
 
 void tp_log_note(const char *fmt, ...)
@@ -128,6 +138,11 @@ void tp_report_decision(const tp_login *login, const char *auth_plugin,
     tp_text_append_clean(line, v->detail->str, v->detail->len, TP_LOG_FIELD_MAX);
     g_string_append_c(line, '\'');
   }
+  /* A denied (or would-deny) login names its failing REPORT row too. */
+  if (v->reason != TP_REASON_OK && v->report_rows_failed)
+    g_string_append_printf(line, " report_row=%" G_GUINT64_FORMAT
+                           " report_reason=%s", (guint64) v->report_row_id,
+                           tp_reason_name(v->report_reason));
   if (v->reason == TP_REASON_OK || v->report_only || v->break_glass)
     tp_log_note("%s", line->str);
   else

@@ -36,7 +36,10 @@ void tp_log_warning(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 void tp_log_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
 /* Counts a finished decision and writes its log line (denials, would-deny
- * and break-glass admissions; plain admissions are not logged). */
+ * and break-glass admissions, and admissions with a failing REPORT row;
+ * plain admissions are not logged).  A failing REPORT row is named on the
+ * line: row=<Id> for an admission, report_row=<Id> report_reason=<reason>
+ * at the end of the others. */
 void tp_report_decision(const tp_login *login, const char *auth_plugin,
                         const tp_verdict *v);
 

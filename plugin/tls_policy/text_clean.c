@@ -1,13 +1,21 @@
 /*
- * text_clean.c — makes untrusted text safe for one log line (see
- * text_clean.h).  Certificate fields and client-sent names can hold anything,
- * including NUL bytes, newlines and invalid UTF-8; PostgreSQL's verify_cb
- * shows the same care.
+ * text_clean.c — the project's one cleaner of untrusted text for log lines
+ * and messages (see text_clean.h).  Certificate fields, client-sent names,
+ * table rows and file paths can hold anything, including NUL bytes,
+ * newlines and invalid UTF-8; PostgreSQL's verify_cb shows the same care.
  */
 #include <string.h>
 #include "tls_policy/text_clean.h"
 
-void tp_text_append_clean(GString *out, const char *in, size_t len, size_t max)
+/* A character that must not reach a log line as is: C0/C1 controls and DEL
+ * (g_unichar_iscntrl) and the Unicode line and paragraph separators. */
+static gboolean breaks_line(gunichar ch)
+{
+  return g_unichar_iscntrl(ch) || ch == 0x2028 || ch == 0x2029;
+}
+
+void tp_text_append_escaped(GString *out, const char *in, size_t len,
+                            size_t max, tp_text_mode mode)
 {
   if (!in)
   {
@@ -20,7 +28,8 @@ void tp_text_append_clean(GString *out, const char *in, size_t len, size_t max)
   while (p < end)
   {
     unsigned char c = (unsigned char) *p;
-    if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'')
+    if (c >= 0x20 && c < 0x7f &&
+        (mode == TP_TEXT_LINE || (c != '\\' && c != '\'')))
     {
       g_string_append_c(out, (char) c);
       p++;
@@ -29,12 +38,10 @@ void tp_text_append_clean(GString *out, const char *in, size_t len, size_t max)
     if (c >= 0x80)
     {
       /* A whole, valid multi-byte UTF-8 character is kept as is. */
-      const char *next = NULL;
       gunichar ch = g_utf8_get_char_validated(p, end - p);
-      if (ch != (gunichar) -1 && ch != (gunichar) -2 &&
-          !g_unichar_iscntrl(ch))
+      if (ch != (gunichar) -1 && ch != (gunichar) -2 && !breaks_line(ch))
       {
-        next = g_utf8_next_char(p);
+        const char *next = g_utf8_next_char(p);
         g_string_append_len(out, p, next - p);
         p = next;
         continue;
@@ -45,6 +52,11 @@ void tp_text_append_clean(GString *out, const char *in, size_t len, size_t max)
   }
   if (truncated)
     g_string_append(out, "...");
+}
+
+void tp_text_append_clean(GString *out, const char *in, size_t len, size_t max)
+{
+  tp_text_append_escaped(out, in, len, max, TP_TEXT_FIELD);
 }
 
 char *tp_text_clean(const char *in, size_t max)

@@ -17,6 +17,7 @@
 #define _POSIX_C_SOURCE 200809L /* O_CLOEXEC, O_DIRECTORY also under -std=c11 */
 
 #include "tls_policy/tls_context_build.h"
+#include "tls_policy/text_clean.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -51,38 +52,13 @@ const char *tp_tls_build_error_name(int code)
  * into one message. */
 #define TP_MSG_FIELD_MAX 512
 
-/* Append `s` with control characters, DEL and invalid UTF-8 written as \xNN
- * and at most TP_MSG_FIELD_MAX bytes (then "..."). */
+/* Append `s` cleaned for a message (text_clean.h, TP_TEXT_LINE: control
+ * characters, DEL and invalid UTF-8 written as \xNN), at most
+ * TP_MSG_FIELD_MAX bytes (then "..."). */
 static void append_clean(GString *out, const char *s)
 {
-  if (s == NULL) {
-    g_string_append(out, "(null)");
-    return;
-  }
-  size_t len = strlen(s);
-  const char *p = s, *end = s + MIN(len, (size_t)TP_MSG_FIELD_MAX);
-  while (p < end) {
-    unsigned char c = (unsigned char)*p;
-    if (c < 0x80) {
-      if (c < 0x20 || c == 0x7f)
-        g_string_append_printf(out, "\\x%02x", c);
-      else
-        g_string_append_c(out, (char)c);
-      p++;
-      continue;
-    }
-    gunichar u = g_utf8_get_char_validated(p, end - p);
-    if (u == (gunichar)-1 || u == (gunichar)-2) {
-      g_string_append_printf(out, "\\x%02x", c);
-      p++;
-      continue;
-    }
-    const char *next = g_utf8_next_char(p);
-    g_string_append_len(out, p, next - p);
-    p = next;
-  }
-  if (len > TP_MSG_FIELD_MAX)
-    g_string_append(out, "...");
+  tp_text_append_escaped(out, s, s ? strlen(s) : 0, TP_MSG_FIELD_MAX,
+                         TP_TEXT_LINE);
 }
 
 /* A cleaned copy (append_clean) of `s`, for use as a "%s" argument. */
