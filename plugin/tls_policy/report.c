@@ -78,16 +78,43 @@ static const char *tls_name(tp_tls_state s)
   }
 }
 
-void tp_report_decision(const tp_login *login, const char *auth_plugin,
-                        const tp_verdict *v)
+/* The counters of one verdict.  credentials_accepted FALSE: the handler
+ * refused the credentials, so the login does not get in and the admission
+ * side (admitted, break-glass) does not move; everything else moves as for
+ * accepted credentials (security-model.md, "What an unprivileged account
+ * can learn"). */
+static void count_verdict(const tp_verdict *v, gboolean credentials_accepted)
 {
   tp_count(&tp_stats.logins_checked);
   if (v->report_rows_failed)
     __atomic_add_fetch(&tp_stats.report_rows_failed, v->report_rows_failed,
                        __ATOMIC_RELAXED);
   if (v->reason == TP_REASON_OK)
-    tp_count(&tp_stats.logins_admitted);
+  {
+    if (credentials_accepted)
+      tp_count(&tp_stats.logins_admitted);
+  }
+  else if (v->report_only)
+  {
+    tp_count(&tp_stats.logins_would_deny);
+    tp_count(&tp_stats.would_deny[v->reason]);
+  }
+  else if (v->break_glass)
+  {
+    if (credentials_accepted)
+      tp_count(&tp_stats.break_glass_logins);
+  }
+  else
+  {
+    tp_count(&tp_stats.logins_denied);
+    tp_count(&tp_stats.denied[v->reason]);
+  }
+}
 
+void tp_report_decision(const tp_login *login, const char *auth_plugin,
+                        const tp_verdict *v)
+{
+  count_verdict(v, TRUE);
   const char *what;
   if (v->reason == TP_REASON_OK)
   {
@@ -96,22 +123,11 @@ void tp_report_decision(const tp_login *login, const char *auth_plugin,
     what = "admitted, REPORT row would deny";
   }
   else if (v->report_only)
-  {
-    tp_count(&tp_stats.logins_would_deny);
-    tp_count(&tp_stats.would_deny[v->reason]);
     what = "would deny (REPORT mode)";
-  }
   else if (v->break_glass)
-  {
-    tp_count(&tp_stats.break_glass_logins);
     what = "break-glass admission over the local socket despite";
-  }
   else
-  {
-    tp_count(&tp_stats.logins_denied);
-    tp_count(&tp_stats.denied[v->reason]);
     what = "denied";
-  }
 
   g_autoptr(GString) line = g_string_new(NULL);
   g_string_append_printf(line, "%s '", what);
@@ -151,22 +167,5 @@ void tp_report_decision(const tp_login *login, const char *auth_plugin,
 
 void tp_report_refused_credentials(const tp_verdict *v)
 {
-  /* Only what a refusal by the policy moves: the admission side (admitted,
-   * break-glass) moves only for logins that really get in. */
-  tp_count(&tp_stats.logins_checked);
-  if (v->report_rows_failed)
-    __atomic_add_fetch(&tp_stats.report_rows_failed, v->report_rows_failed,
-                       __ATOMIC_RELAXED);
-  if (v->reason == TP_REASON_OK || v->break_glass)
-    return;
-  if (v->report_only)
-  {
-    tp_count(&tp_stats.logins_would_deny);
-    tp_count(&tp_stats.would_deny[v->reason]);
-  }
-  else
-  {
-    tp_count(&tp_stats.logins_denied);
-    tp_count(&tp_stats.denied[v->reason]);
-  }
+  count_verdict(v, FALSE);
 }
