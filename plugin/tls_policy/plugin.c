@@ -429,9 +429,9 @@ static const char tp_policy_plugin_name[] = "TLS_POLICY";
  * MariaDB 10.11, sql_plugin.cc; MTR plugin_reinstall_pending):
  *  - UNINSTALL SONAME marks TLS_POLICY DELETED and deletes its mysql.plugin
  *    row.  The server calls deinit only when no session holds the plugin
- *    (every session that ran a statement while it was installed holds it
- *    until its next statement; an idle pooled connection holds it
- *    indefinitely).  Until then this instance keeps enforcing.
+ *    (a session holds it while a statement runs; with the thread pool an
+ *    idle connection holds it too, indefinitely).  Until then this
+ *    instance keeps enforcing.
  *  - INSTALL SONAME in that window skips TLS_POLICY, whose name is still in
  *    the server's hash: its init is not called, no mysql.plugin row is
  *    written, and the statement would return OK.  Only tls_cert (reaped at
@@ -484,6 +484,7 @@ static int tp_plugin_init(void *p)
   }
   return rc;
 }
+
 static int tp_plugin_init_checked(void)
 {
   g_autoptr(GError) error = NULL;
