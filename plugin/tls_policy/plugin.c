@@ -16,6 +16,7 @@
 #include <string.h>
 #include <mysql/plugin.h>
 #include <mysql/plugin_audit.h>
+#include <mysqld_error.h>
 #include "auth_hook.h"
 #include "config.h"
 #include "module.h"
@@ -138,6 +139,18 @@ static int show_policy_error(MYSQL_THD thd, struct st_mysql_show_var *var,
   return 0;
 }
 
+static const char *instance_state(void);
+
+static int show_instance_state(MYSQL_THD thd, struct st_mysql_show_var *var,
+                               void *buff, struct system_status_var *sv,
+                               enum enum_var_type scope)
+{
+  var->type = SHOW_CHAR;
+  var->value = buff;
+  g_strlcpy(buff, instance_state(), SHOW_VAR_FUNC_BUFF_SIZE);
+  return 0;
+}
+
 static int show_tracked(MYSQL_THD thd, struct st_mysql_show_var *var,
                         void *buff, struct system_status_var *sv,
                         enum enum_var_type scope)
@@ -170,6 +183,7 @@ static struct st_mysql_show_var tp_core_status[] = {
   { "policy_last_refresh", (char *) &tp_store_status.last_refresh, SHOW_ULONGLONG },
   { "policy_unchanged_checks", (char *) &tp_store_status.unchanged_checks, SHOW_ULONGLONG },
   { "policy_last_error", (char *) &show_policy_error, SHOW_FUNC },
+  { "instance_state", (char *) &show_instance_state, SHOW_FUNC },
   { "tracked_connections", (char *) &show_tracked, SHOW_FUNC },
   { "covered_auth_plugins", (char *) &show_covered, SHOW_FUNC },
   { "uncovered_auth_plugins", (char *) &show_uncovered, SHOW_FUNC },
@@ -424,12 +438,40 @@ static void pin_library(void)
   }
 }
 
+/* The audit plugin's name: the server's record of the plugin points at this
+ * very string (tp_server_plugin_entry). */
+static const char tp_policy_plugin_name[] = "TLS_POLICY";
+
+/*
+ * UNINSTALL and INSTALL in the window of a deferred uninstall (measured on
+ * MariaDB 10.11, sql_plugin.cc; MTR plugin_reinstall_pending):
+ *  - UNINSTALL SONAME marks TLS_POLICY DELETED and deletes its mysql.plugin
+ *    row.  The server calls deinit only when no session holds the plugin
+ *    (a session holds it while a statement runs; with the thread pool an
+ *    idle connection holds it too, indefinitely).  Until then this
+ *    instance keeps enforcing.
+ *  - INSTALL SONAME in that window skips TLS_POLICY, whose name is still in
+ *    the server's hash: its init is not called, no mysql.plugin row is
+ *    written, and the statement would return OK.  Only tls_cert (reaped at
+ *    once) is installed again, so its init runs in that statement: it
+ *    refuses when TLS_POLICY is uninstalled but not yet reaped (or was
+ *    reaped while the statement ran), and the INSTALL fails with the
+ *    reason instead of leaving the server without a policy once the old
+ *    instance is reaped.
+ * lifecycle_lock protects policy_entry, deinit_running and last_reap_us;
+ * it is taken by the server's init/deinit calls and the status function,
+ * never while another lock of ours is held.
+ */
+static GMutex lifecycle_lock;
+static const void *policy_entry;   /* server's record of the running instance */
+static gboolean deinit_running;
+static gint64 last_reap_us;        /* wall clock at the end of the last deinit */
+
 /* Instances of this library alive (initialised, not yet deinitialised).
- * MariaDB defers the deinit of an uninstalled audit plugin until no session
- * holds it.  In that window the server usually treats an INSTALL as a no-op
- * (the old entry is still there, DELETED); if it ever calls init, a second
- * instance would run on the same (pinned, shared) state and the late deinit
- * of the first would tear it down, so init refuses. */
+ * MariaDB 10.11 does not call init while the previous instance is DELETED
+ * and not reaped (above); should a server ever do so, a second instance
+ * would run on the same (pinned, shared) state and the late deinit of the
+ * first would tear it down, so init refuses. */
 static gint live_instances;
 /* The server calls deinit(NULL) for an audit plugin also after its init
  * failed (the failed instance is reaped like an uninstalled one), and passes
@@ -447,6 +489,17 @@ static int tp_plugin_init(void *p)
   int rc = tp_plugin_init_checked();
   if (rc)
     g_atomic_int_inc(&failed_inits_pending);
+  else
+  {
+    g_mutex_lock(&lifecycle_lock);
+    /* The server passes no record to an audit plugin's init (p is NULL). */
+    policy_entry = tp_server_plugin_entry(tp_policy_plugin_name, MYSQL_AUDIT_PLUGIN);
+    if (!policy_entry)
+      tp_log_warning("cannot follow the server's record of TLS_POLICY: "
+                     "Tls_policy_instance_state reads ACTIVE even while an "
+                     "UNINSTALL is deferred");
+    g_mutex_unlock(&lifecycle_lock);
+  }
   return rc;
 }
 
@@ -518,6 +571,9 @@ static int tp_plugin_deinit(void *p)
   }
   if (!g_atomic_int_compare_and_exchange(&instance_running, 1, 0))
     return 0;
+  g_mutex_lock(&lifecycle_lock);
+  deinit_running = TRUE;
+  g_mutex_unlock(&lifecycle_lock);
   g_atomic_int_set(&plugin_running, 0);
   tp_auth_hook_remove();
   for (guint i = n_modules; i-- > 0;)
@@ -526,9 +582,65 @@ static int tp_plugin_deinit(void *p)
   tp_policy_store_stop();
   touched_clear_all();
   tp_tls_facts_stop();
-  tp_log_note("stopped; authentication handlers restored");
+  tp_log_note("stopped; authentication handlers restored; no login policy "
+              "is in force until the next INSTALL SONAME 'tls_policy'");
   g_atomic_int_add(&live_instances, -1);
+  g_mutex_lock(&lifecycle_lock);
+  deinit_running = FALSE;
+  policy_entry = NULL;   /* the server frees or reuses its record next */
+  last_reap_us = g_get_real_time();
+  g_mutex_unlock(&lifecycle_lock);
   return 0;
+}
+
+/* What the status variable Tls_policy_instance_state shows. */
+static const char *instance_state(void)
+{
+  const char *state = "ACTIVE";
+  g_mutex_lock(&lifecycle_lock);
+  if (deinit_running)
+    state = "STOPPING";
+  else if (policy_entry &&
+           tp_server_plugin_entry_state(policy_entry) != TP_SERVER_PLUGIN_READY)
+    state = "UNINSTALLING";
+  g_mutex_unlock(&lifecycle_lock);
+  return state;
+}
+
+/*
+ * init of tls_cert, the authentication plugin of this library.  Refuses
+ * (and so fails the INSTALL SONAME that runs it) when the TLS_POLICY
+ * instance is uninstalled but not yet reaped, or was reaped after the
+ * statement began: that INSTALL would not install TLS_POLICY (see
+ * lifecycle_lock above).  At server start and for any other INSTALL it
+ * accepts.
+ */
+static int tp_tls_cert_plugin_init(void *p)
+{
+  MYSQL_THD thd = tp_server_current_thd();   /* NULL before the ABI is loaded */
+  guint64 started = tp_server_statement_start_us(thd);
+  gboolean pending = FALSE;
+  g_mutex_lock(&lifecycle_lock);
+  if (deinit_running)
+    pending = TRUE;
+  else if (g_atomic_int_get(&instance_running))
+    pending = policy_entry &&
+              tp_server_plugin_entry_state(policy_entry) != TP_SERVER_PLUGIN_READY;
+  else
+    pending = started && last_reap_us && (gint64) started <= last_reap_us;
+  g_mutex_unlock(&lifecycle_lock);
+  if (!pending)
+    return 0;
+  static const char msg[] =
+    "tls_policy: INSTALL refused: the uninstalled TLS_POLICY is still held "
+    "by sessions (a statement that began before the UNINSTALL, or an idle "
+    "connection of the thread pool) and keeps enforcing until they release "
+    "it; the server would not install a new one now. Retry once "
+    "information_schema.PLUGINS no longer lists TLS_POLICY as DELETED";
+  tp_log_error("%s", msg + strlen("tls_policy: "));
+  if (thd)
+    my_printf_error(ER_UNKNOWN_ERROR, "%s", 0, msg);
+  return 1;
 }
 
 static struct st_mysql_audit tp_audit_descriptor = {
@@ -543,7 +655,7 @@ maria_declare_plugin(tls_policy)
 {
   MYSQL_AUDIT_PLUGIN,
   &tp_audit_descriptor,
-  "TLS_POLICY",
+  tp_policy_plugin_name,
   "tls_policy developers",
   "Per-account TLS requirements and TLS context management, enforced inside the handshake",
   PLUGIN_LICENSE_GPL,
@@ -563,7 +675,7 @@ maria_declare_plugin(tls_policy)
   "Password-less login with the client's TLS certificate, admitted by a "
   "mysql.tls_policy row that names the certificate",
   PLUGIN_LICENSE_GPL,
-  NULL,
+  tp_tls_cert_plugin_init,
   NULL,
   0x0001,
   NULL,

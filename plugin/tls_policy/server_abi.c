@@ -11,6 +11,9 @@
  * mysql_thread.h):
  *   struct st_VioSSLFd { SSL_CTX *ssl_context; };
  *   mysql_rwlock_t     { pthread_rwlock_t m_rwlock; void *m_psi; };
+ *   struct st_plugin_int { LEX_CSTRING name; st_maria_plugin *plugin;
+ *                          st_plugin_dl *plugin_dl; st_ptr_backup *ptr_backup;
+ *                          uint nbackups; uint state; ... }   (sql_plugin.h)
  * Taking the pthread lock directly bypasses only performance-schema
  * instrumentation of the wait, never the lock itself.
  */
@@ -26,6 +29,16 @@
 
 struct st_VioSSLFd_layout {
   SSL_CTX *ssl_context;
+};
+
+/* The head of the server's record of a plugin (sql_plugin.h); `state` is
+ * one of PLUGIN_IS_* and changes under LOCK_plugin (read here without it:
+ * one aligned word). */
+struct st_plugin_int_layout {
+  struct { const char *str; size_t length; } name;
+  void *plugin, *plugin_dl, *ptr_backup;
+  unsigned int nbackups;
+  unsigned int state;
 };
 
 struct tp_server_acceptor {
@@ -235,6 +248,54 @@ void tp_server_thread_end(void)
 MYSQL_THD tp_server_current_thd(void)
 {
   return abi.current_thd ? abi.current_thd() : NULL;
+}
+
+/* sql_plugin.cc, C++: plugin_ref plugin_lock_by_name(THD *, const
+ * LEX_CSTRING *, int) and void plugin_unlock(THD *, plugin_ref); in release
+ * builds (DBUG_OFF, as Debian's) plugin_ref is st_plugin_int *. */
+typedef void *(*plugin_lock_by_name_fn)(MYSQL_THD, const MYSQL_CONST_LEX_STRING *, int);
+typedef void (*plugin_unlock_fn)(MYSQL_THD, void *);
+
+const void *tp_server_plugin_entry(const char *name, int type)
+{
+  plugin_lock_by_name_fn lock = (plugin_lock_by_name_fn) dlsym(RTLD_DEFAULT,
+      "_Z19plugin_lock_by_nameP3THDPK25st_mysql_const_lex_stringi");
+  plugin_unlock_fn unlock = (plugin_unlock_fn) dlsym(RTLD_DEFAULT,
+      "_Z13plugin_unlockP3THDP13st_plugin_int");
+  if (!lock || !unlock)
+    return NULL;
+  MYSQL_CONST_LEX_STRING n = { name, strlen(name) };
+  /* No THD: the reference goes to no statement's list. */
+  struct st_plugin_int_layout *pi = lock(NULL, &n, type);
+  if (!pi)
+    return NULL;
+  /* The record of this very declaration, in its init: checks the layout
+   * (and that plugin_ref is the record itself) before it is relied upon. */
+  gboolean ok = pi->name.str == name && pi->name.length == strlen(name) &&
+                pi->state == 4 /* PLUGIN_IS_UNINITIALIZED */;
+  unlock(NULL, pi);
+  return ok ? pi : NULL;
+}
+
+unsigned int tp_server_plugin_entry_state(const void *entry)
+{
+  const struct st_plugin_int_layout *pi = entry;
+  return __atomic_load_n(&pi->state, __ATOMIC_RELAXED);
+}
+
+guint64 tp_server_statement_start_us(MYSQL_THD thd)
+{
+  /* sql_class.cc: thd->start_time in microseconds, the wall clock at which
+   * the current statement started.  Optional: 0 when absent. */
+  static unsigned long long (*start_utime)(MYSQL_THD);
+  static gsize resolved;
+  if (g_once_init_enter(&resolved))
+  {
+    start_utime = (unsigned long long (*)(MYSQL_THD)) dlsym(RTLD_DEFAULT,
+                                                            "thd_start_utime");
+    g_once_init_leave(&resolved, 1);
+  }
+  return thd && start_utime ? start_utime(thd) : 0;
 }
 struct st_maria_plugin *tp_server_builtin_auth_declarations(void)
 {

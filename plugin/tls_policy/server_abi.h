@@ -41,6 +41,23 @@ void tp_server_thread_end(void);
 /* THD of the calling thread, or NULL. */
 MYSQL_THD tp_server_current_thd(void);
 
+/*
+ * The server's record of a plugin (struct st_plugin_int).  _entry: the
+ * record of the plugin declared with `name` (pass the declaration's own
+ * string) of `type`, called from that plugin's init (LOCK_plugin is not
+ * held then); NULL if the server functions are missing or the record does
+ * not look as expected.  _state: PLUGIN_IS_* (8 READY, 2 DELETED after
+ * UNINSTALL while sessions still hold it, 16 DYING while it is reaped).
+ * The record is valid until the plugin's deinit has returned.
+ */
+const void *tp_server_plugin_entry(const char *name, int type);
+unsigned int tp_server_plugin_entry_state(const void *entry);
+#define TP_SERVER_PLUGIN_READY 8U
+
+/* Wall-clock start of the session's current statement in microseconds
+ * (g_get_real_time() scale), 0 if unknown. */
+guint64 tp_server_statement_start_us(MYSQL_THD thd);
+
 /* The built-in authentication plugin declarations (mysql_native_password,
  * mysql_old_password): a NULL-terminated array of struct st_maria_plugin. */
 struct st_maria_plugin *tp_server_builtin_auth_declarations(void);

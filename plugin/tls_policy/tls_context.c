@@ -1002,13 +1002,57 @@ static void release_locked(void)
   cur_ctx = NULL;
 }
 
+/* Forgets every setting of the plugin's own (caller holds cfg_lock): after
+ * a setting could not be taken over at start, nothing of a partial
+ * configuration may serve, and no variable may keep pointing into the
+ * server's memory (hazard H5). */
+static void settings_clear_locked(void)
+{
+  for (int i = 0; i < S__COUNT; i++)
+  {
+    setting_buf[i][0] = 0;
+    opt_setting[i] = NULL;
+  }
+  OPENSSL_cleanse(passphrase_buf, sizeof passphrase_buf);
+  opt_passphrase_shown = NULL;
+}
+
+/* A TLS configuration of the plugin's own that cannot serve at start
+ * (caller holds reload_lock): counted, kept in
+ * Tls_policy_tls_last_reload_error, one [ERROR] line, and a warning to the
+ * client of a runtime INSTALL SONAME.  The server's own context keeps
+ * serving and the plugin loads: the login policy does not depend on it. */
+static void startup_failed_locked(const GError *err)
+{
+  tel_failure(TP_RELOAD_STARTUP, now_unix(), err);
+  tp_log_error("start: the TLS configuration of tls_policy is not used, the "
+               "server's own TLS context keeps serving (the login policy is "
+               "enforced): [%s] %s", error_code_name(err), err->message);
+  if (tp_server_started() && tp_server_current_thd())
+    my_printf_error(ER_UNKNOWN_ERROR,
+                    "tls_policy: the TLS configuration of tls_policy is not "
+                    "used, the server's own TLS context keeps serving: "
+                    "[%s] %s", ME_WARNING, error_code_name(err), err->message);
+}
+
+/*
+ * The TLS context is a concern apart from the login policy: a configuration
+ * of the plugin's own that does not validate never fails the plugin's
+ * start (the policy would then not be enforced at all).  Startup is strict
+ * in what it applies: such a configuration is not applied, not even in
+ * part; the server's own context keeps serving and the failure is in the
+ * status (origin `start`) and the error log.  A later reload (manual,
+ * automatic, FLUSH SSL) applies the configuration once it validates.
+ * FALSE only when the watcher thread cannot start.
+ */
 static gboolean tc_start(GError **error)
 {
+  g_autoptr(GError) cfg_error = NULL;
   g_mutex_lock(&cfg_lock);
-  gboolean ok = adopt_settings_locked(error);
+  gboolean adopted = adopt_settings_locked(&cfg_error);
+  if (!adopted)
+    settings_clear_locked();
   g_mutex_unlock(&cfg_lock);
-  if (!ok)
-    return FALSE;
 
   g_mutex_lock(&reload_lock);
   memset(&tel, 0, sizeof tel);
@@ -1025,18 +1069,28 @@ static gboolean tc_start(GError **error)
   if (started)
     capture_initial_locked();
 
-  /* Startup is strict: a configuration of the plugin's own that does not
-   * validate refuses the plugin. */
-  if (plugin_configured())
+  if (!adopted)
+    startup_failed_locked(cfg_error);
+  else if (plugin_configured())
   {
     if (started)
-      ok = reload_locked(TP_RELOAD_STARTUP, error);
+    {
+      /* reload_locked counts and logs a failure itself */
+      if (!reload_locked(TP_RELOAD_STARTUP, &cfg_error) &&
+          tp_server_current_thd())
+        my_printf_error(ER_UNKNOWN_ERROR,
+                        "tls_policy: the TLS configuration of tls_policy is "
+                        "not used, the server's own TLS context keeps "
+                        "serving: [%s] %s", ME_WARNING,
+                        error_code_name(cfg_error), cfg_error->message);
+    }
     else
     {
       /* TLS is initialised after plugins at server start: validate now,
        * apply once the server runs (the watcher thread). */
       tp_effective e;
       effective_get(&e);
+      digest_compute(&e, last_digest);
       tp_tls_config cfg = {
         .cert = e.s[S_CERT], .key = e.s[S_KEY], .ca = e.s[S_CA],
         .capath = e.s[S_CAPATH], .crl = e.s[S_CRL], .crlpath = e.s[S_CRLPATH],
@@ -1044,20 +1098,15 @@ static gboolean tc_start(GError **error)
         .tls_version = e.s[S_TLS_VERSION], .passphrase = e.passphrase,
         .auto_generate = e.auto_generate,
       };
-      SSL_CTX *ctx = tp_tls_context_build(&cfg, NULL, error);
+      SSL_CTX *ctx = tp_tls_context_build(&cfg, NULL, &cfg_error);
       effective_clear(&e);
-      ok = ctx != NULL;
+      startup_apply_pending = ctx != NULL;
       SSL_CTX_free(ctx);
-      startup_apply_pending = ok;
+      if (!startup_apply_pending)
+        startup_failed_locked(cfg_error);
     }
-    if (!ok)
-      g_prefix_error(error, "the TLS configuration of tls_policy is not usable: ");
   }
-  if (!ok)
-    release_locked();
   g_mutex_unlock(&reload_lock);
-  if (!ok)
-    return FALSE;
 
   if (!tp_file_watch_start(error))
   {
@@ -1083,13 +1132,7 @@ static void tc_stop(void)
    * instance starts from its options and defaults, not from what was SET
    * at runtime in the old one. */
   g_mutex_lock(&cfg_lock);
-  for (int i = 0; i < S__COUNT; i++)
-  {
-    setting_buf[i][0] = 0;
-    opt_setting[i] = NULL;
-  }
-  OPENSSL_cleanse(passphrase_buf, sizeof passphrase_buf);
-  opt_passphrase_shown = NULL;
+  settings_clear_locked();
   g_mutex_unlock(&cfg_lock);
 }
 
