@@ -17,6 +17,7 @@
 #include <mysql/plugin.h>
 #include <mysql/plugin_audit.h>
 #include <mysqld_error.h>
+#include "tls_policy/statement_text.h"
 #include "auth_hook.h"
 #include "config.h"
 #include "module.h"
@@ -360,11 +361,6 @@ static void tp_notify(MYSQL_THD thd, unsigned int event_class, const void *ev)
     const struct mysql_event_general *g = ev;
     if (g->event_subclass != MYSQL_AUDIT_GENERAL_STATUS || !g->general_query)
       return;
-    const char *q = g->general_query;
-    const char *end = q + g->general_query_length;
-    while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r' || *q == '('))
-      q++;
-    size_t n = end - q;
     guint64 marked_at;
     if (touched_get(g->general_thread_id, &marked_at))
     {
@@ -375,9 +371,10 @@ static void tp_notify(MYSQL_THD thd, unsigned int event_class, const void *ev)
        * changes meanwhile loses its mark early; its COMMIT is then seen by
        * the settle loop or the periodic check, not synchronously.) */
       tp_policy_store_refresh_wait(5 * G_USEC_PER_SEC);
-      if (tp_store_status.generation > marked_at ||
-          (n >= 6 && g_ascii_strncasecmp(q, "COMMIT", 6) == 0) ||
-          (n >= 8 && g_ascii_strncasecmp(q, "ROLLBACK", 8) == 0))
+      tp_stmt_kind kind =
+          tp_stmt_classify(g->general_query, g->general_query_length);
+      if (tp_store_status.generation > marked_at || kind == TP_STMT_COMMIT ||
+          kind == TP_STMT_ROLLBACK)
         touched_unmark(g->general_thread_id);
     }
     if (g_atomic_int_compare_and_exchange(&plugin_table_written, 1, 0))

@@ -29,6 +29,7 @@
 #include <mysql/plugin_audit.h>
 #include <mysqld_error.h>
 #include <openssl/crypto.h>
+#include "tls_policy/statement_text.h"
 #include "tls_policy/tls_context_build.h"
 #include "file_watch.h"
 #include "module.h"
@@ -910,42 +911,13 @@ static struct st_mysql_show_var tc_status[] = {
 
 /* ---- statements ------------------------------------------------------- */
 
-/* Skips blanks and comments; TRUE if the statement's first word is FLUSH. */
-static gboolean is_flush(const char *q, size_t n)
-{
-  const char *end = q + n;
-  while (q < end)
-  {
-    if (g_ascii_isspace(*q) || *q == '(')
-      q++;
-    else if (end - q >= 2 && q[0] == '/' && q[1] == '*')
-    {
-      const char *close = g_strstr_len(q + 2, end - q - 2, "*/");
-      if (!close)
-        return FALSE;
-      q = close + 2;
-    }
-    else if (*q == '#' || (end - q >= 3 && q[0] == '-' && q[1] == '-' &&
-                           g_ascii_isspace(q[2])))
-    {
-      const char *nl = memchr(q, '\n', end - q);
-      if (!nl)
-        return FALSE;
-      q = nl + 1;
-    }
-    else
-      break;
-  }
-  return end - q >= 5 && g_ascii_strncasecmp(q, "FLUSH", 5) == 0 &&
-         (end - q == 5 || !g_ascii_isalnum(q[5]));
-}
-
 /* After a successful FLUSH (of any kind: the check is one pointer
  * comparison), see whether the server replaced its TLS context. */
 static void tc_on_statement(MYSQL_THD thd, const struct mysql_event_general *ev)
 {
   if (ev->general_error_code || !ev->general_query ||
-      !is_flush(ev->general_query, ev->general_query_length))
+      tp_stmt_classify(ev->general_query, ev->general_query_length) !=
+          TP_STMT_FLUSH)
     return;
   tp_tls_context_sync_server(TP_RELOAD_FLUSH_SSL);
 }
