@@ -485,7 +485,9 @@ static gpointer refresher_main(gpointer unused)
   unsigned periods = 0;
   while (!stop)
   {
-    if (!m && (m = connect_local()) && !schema_done)
+    if (tp_sql_session_release_at_shutdown(&m))
+      ;   /* no SQL once the server shuts down (sql_session.h) */
+    else if (!m && (m = connect_local()) && !schema_done)
     {
       ensure_schema(m);
       schema_done = TRUE;
@@ -498,7 +500,7 @@ static gpointer refresher_main(gpointer unused)
     gboolean never_loaded = store.current == NULL;
     g_mutex_unlock(&store.lock);
 
-    if (m)
+    if (m && !tp_sql_session_release_at_shutdown(&m))
     {
       /* A session that wrote the table waits for this: always read. */
       gboolean full = serving != store.completed || never_loaded ||
@@ -531,6 +533,8 @@ static gpointer refresher_main(gpointer unused)
       wake = MIN(wake, g_get_monotonic_time() + 200 * 1000);
     if (tp_store_status.stale)
       wake = MIN(wake, g_get_monotonic_time() + TP_STALE_RETRY_USEC);
+    if (m)   /* notice a shutdown while idle */
+      wake = MIN(wake, g_get_monotonic_time() + TP_SQL_SHUTDOWN_POLL_USEC);
     /* A poke (settle_until moved) wakes us as well as a request. */
     gint64 settle_seen = store.settle_until;
     while (!store.stop && store.requested == serving &&

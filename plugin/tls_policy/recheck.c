@@ -110,6 +110,7 @@ static void run_job(MYSQL **m, sql_job *job)
   guint n = g_strv_length(job->statements);
   for (guint i = 0; i < n; i++)
   {
+    tp_sql_session_release_at_shutdown(m);
     if (!*m)
       *m = thread_connect();
     if (!*m)
@@ -185,9 +186,18 @@ static gpointer thread_main(gpointer unused)
       continue;
     }
     gint64 wake = g_get_monotonic_time() + G_USEC_PER_SEC;
-    while (!th.stop && g_queue_is_empty(&th.queue))
-      if (!g_cond_wait_until(&th.cond, &th.lock, wake))
-        break;
+    while (!th.stop && g_queue_is_empty(&th.queue) &&
+           g_get_monotonic_time() < wake)
+    {
+      g_cond_wait_until(&th.cond, &th.lock,
+                        MIN(wake, g_get_monotonic_time() + TP_SQL_SHUTDOWN_POLL_USEC));
+      if (m && tp_server_shutting_down())
+      {
+        g_mutex_unlock(&th.lock);
+        tp_sql_session_release_at_shutdown(&m);   /* sql_session.h */
+        g_mutex_lock(&th.lock);
+      }
+    }
     if (!th.stop && g_queue_is_empty(&th.queue))
     {
       g_mutex_unlock(&th.lock);

@@ -12,6 +12,7 @@
 #include <mysql/plugin.h>
 #include <mysql/service_sql.h>
 #include "report.h"
+#include "server_abi.h"
 #include "sql_session.h"
 
 #define TP_SQL_SESSION_ERROR (tp_sql_session_error_quark())
@@ -34,6 +35,12 @@ static gboolean session_run(MYSQL *m, const char *q, GError **error)
 MYSQL *tp_sql_session_open(const char *who, tp_sql_session_flags flags,
                            unsigned lock_wait, GError **error)
 {
+  if (tp_server_shutting_down())
+  {
+    g_set_error(error, TP_SQL_SESSION_ERROR, 1053 /* ER_SERVER_SHUTDOWN */,
+                "%s: the server is shutting down", who);
+    return NULL;
+  }
   MYSQL *m = mysql_init(NULL);
   if (!m)
   {
@@ -98,6 +105,16 @@ void tp_sql_session_close(MYSQL *m)
 {
   if (m)
     mysql_close(m);
+}
+
+gboolean tp_sql_session_release_at_shutdown(MYSQL **m)
+{
+  if (!tp_server_shutting_down())
+    return FALSE;
+  if (*m)
+    mysql_close(*m);
+  *m = NULL;
+  return TRUE;
 }
 
 void tp_thread_stop_join(GThread *t, GThread **deferred)

@@ -31,6 +31,20 @@ struct st_mysql *tp_sql_session_open(const char *who, tp_sql_session_flags flags
 void tp_sql_session_close(struct st_mysql *m);
 
 /*
+ * Server shutdown.  The server ends the client connections, then shuts the
+ * storage engines down (plugin_shutdown); it does not wait for local
+ * connections, and a session still open then runs against an engine being
+ * shut down (InnoDB aborts the server on trx_list.empty()).  So once the
+ * server begins to shut down (abort_loop), every internal thread closes its
+ * session before its next statement and at least every
+ * TP_SQL_SHUTDOWN_POLL_USEC while idle, and opens none
+ * (tp_sql_session_open() refuses).  Returns TRUE (and closes *m) once the
+ * server is shutting down.
+ */
+#define TP_SQL_SHUTDOWN_POLL_USEC (50 * 1000)
+gboolean tp_sql_session_release_at_shutdown(struct st_mysql **m);
+
+/*
  * Stopping a thread that owns an internal session.  The server runs an
  * audit plugin's deinit on whichever thread drops the last reference to a
  * plugin being uninstalled or shut down; the plugin's own sessions hold it

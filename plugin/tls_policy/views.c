@@ -222,6 +222,7 @@ static MYSQL *worker_connect(GError **error)
 static void run_job(MYSQL **m, sql_job *job)
 {
   GError *error = NULL;
+  tp_sql_session_release_at_shutdown(m);
   if (!*m)
     *m = worker_connect(&error);
   if (*m)
@@ -270,7 +271,16 @@ static gpointer worker_main(gpointer unused)
   for (;;)
   {
     while (!worker.stop && g_queue_is_empty(&worker.queue))
-      g_cond_wait(&worker.cond, &worker.lock);
+    {
+      g_cond_wait_until(&worker.cond, &worker.lock,
+                        g_get_monotonic_time() + TP_SQL_SHUTDOWN_POLL_USEC);
+      if (m && tp_server_shutting_down())
+      {
+        g_mutex_unlock(&worker.lock);
+        tp_sql_session_release_at_shutdown(&m);   /* sql_session.h */
+        g_mutex_lock(&worker.lock);
+      }
+    }
     if (worker.stop)
       break;
     sql_job *job = g_queue_pop_head(&worker.queue);
