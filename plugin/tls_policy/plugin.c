@@ -100,9 +100,15 @@ static MYSQL_SYSVAR_UINT(refresh_interval, tp_opt_refresh_interval,
   "that no event announced (a safety net; changes are normally seen at once).",
   NULL, NULL, 10, 1, 3600, 0);
 
+static MYSQL_SYSVAR_UINT(startup_wait, tp_opt_startup_wait, PLUGIN_VAR_RQCMDARG,
+  "Seconds a login that arrives before the first policy load (server start, "
+  "INSTALL) waits for it; 0 denies such logins at once (policy_not_loaded).",
+  NULL, NULL, 5, 0, 300, 0);
+
 static struct st_mysql_sys_var *tp_core_sysvars[] = {
   MYSQL_SYSVAR(require_secure_transport),
   MYSQL_SYSVAR(refresh_interval),
+  MYSQL_SYSVAR(startup_wait),
   MYSQL_SYSVAR(mode),
   MYSQL_SYSVAR(break_glass_users),
   NULL
@@ -152,6 +158,16 @@ static int show_instance_state(MYSQL_THD thd, struct st_mysql_show_var *var,
   return 0;
 }
 
+static int show_engine(MYSQL_THD thd, struct st_mysql_show_var *var,
+                       void *buff, struct system_status_var *sv,
+                       enum enum_var_type scope)
+{
+  var->type = SHOW_CHAR;
+  var->value = buff;
+  tp_policy_store_engine(buff, SHOW_VAR_FUNC_BUFF_SIZE);
+  return 0;
+}
+
 static int show_tracked(MYSQL_THD thd, struct st_mysql_show_var *var,
                         void *buff, struct system_status_var *sv,
                         enum enum_var_type scope)
@@ -185,6 +201,11 @@ static struct st_mysql_show_var tp_core_status[] = {
   { "policy_unchanged_checks", (char *) &tp_store_status.unchanged_checks, SHOW_ULONGLONG },
   { "policy_last_error", (char *) &show_policy_error, SHOW_FUNC },
   { "instance_state", (char *) &show_instance_state, SHOW_FUNC },
+  { "policy_refresh_transient_failures", (char *) &tp_store_status.transient_failures, SHOW_ULONGLONG },
+  { "policy_stale", (char *) &tp_store_status.stale, SHOW_ULONGLONG },
+  { "policy_startup_waits", (char *) &tp_store_status.startup_waits, SHOW_ULONGLONG },
+  { "policy_startup_wait_timeouts", (char *) &tp_store_status.startup_wait_timeouts, SHOW_ULONGLONG },
+  { "policy_table_engine", (char *) &show_engine, SHOW_FUNC },
   { "tracked_connections", (char *) &show_tracked, SHOW_FUNC },
   { "covered_auth_plugins", (char *) &show_covered, SHOW_FUNC },
   { "uncovered_auth_plugins", (char *) &show_uncovered, SHOW_FUNC },

@@ -24,8 +24,24 @@
  * takes about 0.1 s where a read and parse takes a second),
  * so the repeated settle checks cost little; they are spaced by at least
  * twice the last CHECKSUM's duration.
- * A table that cannot be read unpublishes the snapshot: logins fail closed
- * with policy_not_loaded until it can be read again.
+ * A read that fails for a transient reason (a lock wait timeout behind
+ * LOCK TABLES or DDL, a deadlock, a killed query, a shutdown, a lost local
+ * connection: transient_errno()) keeps the last good snapshot published,
+ * counted (policy_refresh_transient_failures) and flagged (policy_stale,
+ * policy_last_error), and is retried every second.  Any other failure (the
+ * table is missing or has the wrong shape) unpublishes the snapshot: logins
+ * fail closed with policy_not_loaded until it can be read again.  The
+ * refresher's session waits at most TP_STORE_LOCK_WAIT seconds for a lock.
+ *
+ * Startup: until the first load ends (published, or failed for a reason
+ * that is not transient), a login that finds no snapshot waits for it, at
+ * most tls_policy_startup_wait seconds (tp_policy_store_acquire), and is
+ * then decided by it.  The refresher creates the table and the SQL objects
+ * before that first read, so the first login decided also finds them.
+ *
+ * The table is created in InnoDB, or in Aria (crash-safe, like the server's
+ * own privilege tables) when InnoDB is not available; policy_table_engine
+ * shows the engine of the table in use.
  *
  * Locking: store_lock protects every field of `store`; held only for short
  * updates, never across SQL.
@@ -37,19 +53,26 @@
 #include "policy_store.h"
 #include "report.h"
 #include "server_abi.h"
+#include "sql_session.h"
 #include "tp_sql.h"
 
 #define TP_SETTLE_USEC (3 * G_USEC_PER_SEC)
 #define TP_SETTLE_STEP_USEC (50 * 1000)   /* at least; see settle_step() */
 #define TP_FULL_READ_PERIODS 60
+#define TP_STORE_LOCK_WAIT 2              /* seconds, the refresher's session */
+#define TP_STALE_RETRY_USEC (1 * G_USEC_PER_SEC)
 
 unsigned int tp_opt_refresh_interval = 10;   /* seconds; plugin.c variable */
+unsigned int tp_opt_startup_wait = 5;        /* seconds; plugin.c variable */
 
 static struct {
   GMutex lock;
   GCond cond;
   GThread *thread;
+  GThread *deferred;             /* stopped on itself: joined at next start */
   gboolean stop;
+  gboolean first_load_pending;   /* logins wait (tp_policy_store_acquire) */
+  char engine[32];               /* of mysql.tls_policy, "" if unknown */
   tp_policy_snapshot *current;   /* NULL: not loaded / unreadable */
   uint64_t requested, completed; /* synchronous refresh requests */
   gint64 settle_until;           /* monotonic; re-read until then */
@@ -115,21 +138,47 @@ static void set_error_locked(const char *msg)
 
 static MYSQL *connect_local(void)
 {
-  MYSQL *m = mysql_init(NULL);
+  g_autoptr(GError) error = NULL;
+  MYSQL *m = tp_sql_session_open("policy store", 0, TP_STORE_LOCK_WAIT, &error);
   if (!m)
-    return NULL;
-  if (!mysql_real_connect_local(m))
   {
-    tp_log_error("policy store: local SQL connection failed: %s", mysql_error(m));
-    mysql_close(m);
-    return NULL;
+    /* Retried every 200 ms: logged when the error changes. */
+    g_mutex_lock(&store.lock);
+    gboolean same = strcmp(store.last_error, error->message) == 0;
+    set_error_locked(error->message);
+    g_mutex_unlock(&store.lock);
+    if (!same)
+      tp_log_error("%s", error->message);
   }
-  /* Rules are compared byte for byte: read them as stored (utf8mb4), not
-   * converted to the server's default character set. */
-  if (mysql_set_character_set(m, "utf8mb4"))
-    tp_log_warning("policy store: cannot use utf8mb4 on the local connection: %s",
-                   mysql_error(m));
   return m;
+}
+
+/* Read failures after which the table is expected to be readable again
+ * without anyone changing it: the last good snapshot stays published.
+ * Anything else (ER_NO_SUCH_TABLE 1146, ER_BAD_FIELD_ERROR 1054, a wrong
+ * result shape, ...) is structural and fails closed. */
+static gboolean transient_errno(unsigned e)
+{
+  switch (e)
+  {
+  case 1205:   /* ER_LOCK_WAIT_TIMEOUT: LOCK TABLES, DDL, row locks */
+  case 1213:   /* ER_LOCK_DEADLOCK */
+  case 1317:   /* ER_QUERY_INTERRUPTED: KILL QUERY */
+  case 1927:   /* ER_CONNECTION_KILLED */
+  case 1053:   /* ER_SERVER_SHUTDOWN */
+  case 1969:   /* ER_STATEMENT_TIMEOUT */
+  case 1040:   /* ER_CON_COUNT_ERROR */
+  case 1041:   /* ER_OUT_OF_RESOURCES */
+  case 1037:   /* ER_OUTOFMEMORY */
+  case 1038:   /* ER_OUT_OF_SORTMEMORY */
+  case 1615:   /* ER_NEED_REPREPARE */
+  case 2006:   /* CR_SERVER_GONE_ERROR */
+  case 2013:   /* CR_SERVER_LOST */
+  case 2055:   /* CR_SERVER_LOST_EXTENDED */
+    return TRUE;
+  default:
+    return FALSE;
+  }
 }
 
 static gboolean run(MYSQL *m, const char *q, GError **error)
@@ -207,6 +256,7 @@ static tp_policy_snapshot *read_table(MYSQL *m, char checksum[65], GError **erro
 
 static gint64 last_checksum_usec;   /* refresher thread only */
 
+/* FALSE on failure; mysql_errno(m) tells why (0: no usable result). */
 static gboolean table_checksum(MYSQL *m, char *out, size_t len)
 {
   static const char q[] = "CHECKSUM TABLE mysql.tls_policy";
@@ -249,45 +299,112 @@ static gboolean table_unchanged(MYSQL *m)
   return same;
 }
 
+/* After a failed read (error, its code the server's errno or 0): keeps
+ * the published snapshot if the failure is transient, else unpublishes it.
+ * Returns FALSE. */
+static gboolean refresh_failed(GError *error)
+{
+  tp_policy_snapshot *old = NULL;
+  gboolean transient = transient_errno((unsigned) error->code);
+  g_mutex_lock(&store.lock);
+  tp_store_status.refresh_failures++;
+  set_error_locked(error->message);
+  gboolean was_loaded = store.current != NULL;
+  gboolean was_stale = tp_store_status.stale != 0;
+  if (transient)
+  {
+    tp_store_status.transient_failures++;
+    tp_store_status.stale = was_loaded;
+  }
+  else
+  {
+    old = store.current;
+    store.current = NULL;
+    store.checksum[0] = 0;
+    tp_store_status.loaded = 0;
+    tp_store_status.stale = 0;
+    store.first_load_pending = FALSE;   /* waiting logins: denied now */
+  }
+  g_cond_broadcast(&store.cond);
+  g_mutex_unlock(&store.lock);
+  if (transient && was_loaded && !was_stale)
+    tp_log_warning("policy store: %s; the policy read last stays in force "
+                   "until the table can be read again", error->message);
+  else if (!transient && was_loaded)
+    tp_log_error("policy store: %s; logins that need the policy are denied "
+                 "(policy_not_loaded) until the table can be read",
+                 error->message);
+  retire(old);
+  return FALSE;
+}
+
+static void read_engine(MYSQL *m)
+{
+  static const char q[] =
+      "SELECT ENGINE FROM information_schema.TABLES "
+      "WHERE TABLE_SCHEMA='mysql' AND TABLE_NAME='tls_policy'";
+  char engine[32] = "";
+  if (mysql_real_query(m, q, sizeof q - 1) == 0)
+  {
+    MYSQL_RES *res = mysql_store_result(m);
+    MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
+    if (row && row[0])
+      g_strlcpy(engine, row[0], sizeof engine);
+    if (res)
+      mysql_free_result(res);
+  }
+  g_mutex_lock(&store.lock);
+  g_strlcpy(store.engine, engine, sizeof store.engine);
+  g_mutex_unlock(&store.lock);
+}
+
 /* One refresh.  Publishes a new snapshot only if the content changed, or
  * nothing was published.  Returns TRUE if the table was read.  The CHECKSUM
  * is taken before the read: if the table changes in between, the recorded
  * checksum is older than the content, and the next check reads again
- * (never the other way round). */
+ * (never the other way round).  A CHECKSUM that fails for a transient
+ * reason (a lock) is the refresh's outcome: the read would wait again. */
 static gboolean refresh(MYSQL *m)
 {
   char sum[65];
   g_autoptr(GError) error = NULL;
   char tsum[64] = "";
-  table_checksum(m, tsum, sizeof tsum);
-  tp_policy_snapshot *snap = read_table(m, sum, &error);
-  tp_policy_snapshot *old = NULL;
   g_mutex_lock(&store.lock);
   tp_store_status.refreshes++;
   tp_store_status.last_refresh = g_get_real_time() / G_USEC_PER_SEC;
-  if (!snap)
+  g_mutex_unlock(&store.lock);
+  if (!table_checksum(m, tsum, sizeof tsum) && transient_errno(mysql_errno(m)))
   {
-    tp_store_status.refresh_failures++;
-    gboolean was_loaded = store.current != NULL;
-    old = store.current;
-    store.current = NULL;
-    store.checksum[0] = 0;
-    tp_store_status.loaded = 0;
-    set_error_locked(error->message);
-    g_mutex_unlock(&store.lock);
-    if (was_loaded)
-      tp_log_error("policy store: %s; logins that need the policy are denied "
-                   "(policy_not_loaded) until the table can be read",
-                   error->message);
-    retire(old);
-    return FALSE;
+    g_set_error(&error, g_quark_from_static_string("tp-policy-store"),
+                (int) mysql_errno(m), "checking mysql.tls_policy: %s (errno %u)",
+                mysql_error(m), mysql_errno(m));
+    return refresh_failed(error);
   }
+  tp_policy_snapshot *snap = read_table(m, sum, &error);
+  if (!snap)
+    return refresh_failed(error);
+  tp_policy_snapshot *old = NULL;
+  g_mutex_lock(&store.lock);
+  if (store.stop)
+  {
+    /* The plugin stopped while this read ran (its deinit may have run on
+     * this thread, inside the read): publish nothing. */
+    g_mutex_unlock(&store.lock);
+    tp_policy_snapshot_unref(snap);
+    return TRUE;
+  }
+  gboolean was_stale = tp_store_status.stale != 0;
   g_strlcpy(store.table_checksum, tsum, sizeof store.table_checksum);
   store.last_error[0] = 0;
+  tp_store_status.stale = 0;
+  store.first_load_pending = FALSE;
   if (store.current && strcmp(store.checksum, sum) == 0)
   {
+    g_cond_broadcast(&store.cond);
     g_mutex_unlock(&store.lock);
     tp_policy_snapshot_unref(snap);   /* unchanged */
+    if (was_stale)
+      tp_log_note("policy store: mysql.tls_policy can be read again");
     return TRUE;
   }
   old = store.current;
@@ -298,8 +415,12 @@ static gboolean refresh(MYSQL *m)
   tp_store_status.loaded = 1;
   tp_store_status.rules_loaded = tp_policy_snapshot_rows_loaded(snap);
   tp_store_status.rules_invalid = tp_policy_snapshot_rows_invalid(snap);
+  g_cond_broadcast(&store.cond);
   g_mutex_unlock(&store.lock);
   retire(old);
+  if (was_stale)
+    tp_log_note("policy store: mysql.tls_policy can be read again");
+  read_engine(m);
   if (tp_policy_snapshot_rows_invalid(snap))
     tp_log_warning("policy generation %" G_GUINT64_FORMAT ": %u of %u rows do "
                    "not parse; their accounts are denied (policy_invalid), see "
@@ -310,11 +431,35 @@ static gboolean refresh(MYSQL *m)
   return TRUE;
 }
 
+/* TRUE if InnoDB can create tables on this server. */
+static gboolean have_innodb(MYSQL *m)
+{
+  static const char q[] =
+      "SELECT 1 FROM information_schema.ENGINES "
+      "WHERE ENGINE='InnoDB' AND SUPPORT IN ('YES','DEFAULT')";
+  gboolean yes = FALSE;
+  if (mysql_real_query(m, q, sizeof q - 1) == 0)
+  {
+    MYSQL_RES *res = mysql_store_result(m);
+    yes = res && mysql_num_rows(res) > 0;
+    if (res)
+      mysql_free_result(res);
+  }
+  return yes;
+}
+
+/* Creates mysql.tls_policy when missing: the DDL of sql/, in InnoDB, or in
+ * Aria (TRANSACTIONAL=1: crash-safe, as the server's privilege tables) when
+ * InnoDB is not available.  An existing table is used as it is. */
 static void ensure_schema(MYSQL *m)
 {
   g_autoptr(GError) error = NULL;
-  if (!run(m, tp_sql_tls_policy_table, &error))
+  g_autoptr(GString) ddl = g_string_new(tp_sql_tls_policy_table);
+  if (!have_innodb(m))
+    g_string_replace(ddl, ") ENGINE=InnoDB ", ") ENGINE=Aria TRANSACTIONAL=1 ", 1);
+  if (!run(m, ddl->str, &error))
     tp_log_error("policy store: cannot create mysql.tls_policy: %s", error->message);
+  read_engine(m);
   tp_store_install_sql_objects(m);
 }
 
@@ -340,7 +485,9 @@ static gpointer refresher_main(gpointer unused)
   unsigned periods = 0;
   while (!stop)
   {
-    if (!m && (m = connect_local()) && !schema_done)
+    if (tp_sql_session_release_at_shutdown(&m))
+      ;   /* no SQL once the server shuts down (sql_session.h) */
+    else if (!m && (m = connect_local()) && !schema_done)
     {
       ensure_schema(m);
       schema_done = TRUE;
@@ -353,7 +500,7 @@ static gpointer refresher_main(gpointer unused)
     gboolean never_loaded = store.current == NULL;
     g_mutex_unlock(&store.lock);
 
-    if (m)
+    if (m && !tp_sql_session_release_at_shutdown(&m))
     {
       /* A session that wrote the table waits for this: always read. */
       gboolean full = serving != store.completed || never_loaded ||
@@ -362,7 +509,7 @@ static gpointer refresher_main(gpointer unused)
         full = !table_unchanged(m);
       if (full && !refresh(m) && mysql_errno(m) >= 2000)
       {
-        mysql_close(m);   /* client-side error: reconnect next round */
+        tp_sql_session_close(m);   /* client-side error: reconnect next round */
         m = NULL;
       }
     }
@@ -384,6 +531,10 @@ static gpointer refresher_main(gpointer unused)
       wake = MIN(wake, g_get_monotonic_time() + settle_step());
     if (!m || store.current == NULL)
       wake = MIN(wake, g_get_monotonic_time() + 200 * 1000);
+    if (tp_store_status.stale)
+      wake = MIN(wake, g_get_monotonic_time() + TP_STALE_RETRY_USEC);
+    if (m)   /* notice a shutdown while idle */
+      wake = MIN(wake, g_get_monotonic_time() + TP_SQL_SHUTDOWN_POLL_USEC);
     /* A poke (settle_until moved) wakes us as well as a request. */
     gint64 settle_seen = store.settle_until;
     while (!store.stop && store.requested == serving &&
@@ -394,24 +545,31 @@ static gpointer refresher_main(gpointer unused)
     stop = store.stop;
     g_mutex_unlock(&store.lock);
   }
-  if (m)
-    mysql_close(m);
+  tp_sql_session_close(m);
   tp_server_thread_end();
   return NULL;
 }
 
 gboolean tp_policy_store_start(GError **error)
 {
+  /* A refresher that ran the previous deinit itself has ended, or ends
+   * within its current statement. */
+  tp_thread_join_deferred(&store.deferred);
   g_mutex_lock(&store.lock);
   store.stop = FALSE;
+  store.first_load_pending = TRUE;
+  store.engine[0] = 0;
   store.requested = store.completed = 0;
   store.settle_until = 0;
   store.checksum[0] = store.table_checksum[0] = store.last_error[0] = 0;
   memset(&tp_store_status, 0, sizeof tp_store_status);
   tp_store_status.generation = store.generation;
-  g_mutex_unlock(&store.lock);
+  /* Created under the lock: the thread's first look at `store` comes after
+   * store.thread is set. */
   store.thread = g_thread_try_new("tls_policy_store", refresher_main, NULL, error);
-  if (!store.thread)
+  gboolean started = store.thread != NULL;
+  g_mutex_unlock(&store.lock);
+  if (!started)
     return FALSE;
   /* INSTALL SONAME on a running server: load before returning, so the very
    * next login is decided by the table (bounded wait). */
@@ -420,16 +578,20 @@ gboolean tp_policy_store_start(GError **error)
   return TRUE;
 }
 
+/* May run on the refresher itself (the server ran deinit there, inside one
+ * of its statements): then the thread is not joined but deferred, and ends
+ * once its statement returns (refresh() publishes nothing after stop). */
 void tp_policy_store_stop(void)
 {
   g_mutex_lock(&store.lock);
   store.stop = TRUE;
+  store.first_load_pending = FALSE;
   g_cond_broadcast(&store.cond);
+  GThread *t = store.thread;
   g_mutex_unlock(&store.lock);
-  if (store.thread)
-    g_thread_join(store.thread);
-  store.thread = NULL;
+  tp_thread_stop_join(t, &store.deferred);
   g_mutex_lock(&store.lock);
+  store.thread = NULL;
   tp_policy_snapshot *old = store.current;
   store.current = NULL;
   tp_store_status.loaded = 0;
@@ -442,6 +604,20 @@ void tp_policy_store_stop(void)
 tp_policy_snapshot *tp_policy_store_acquire(void)
 {
   g_mutex_lock(&store.lock);
+  if (!store.current && store.first_load_pending && tp_opt_startup_wait > 0 &&
+      store.thread && store.thread != g_thread_self())
+  {
+    /* Before the first load: wait for it (bounded), woken by every
+     * publication or failure. */
+    tp_store_status.startup_waits++;
+    gint64 deadline = g_get_monotonic_time() +
+                      (gint64) tp_opt_startup_wait * G_USEC_PER_SEC;
+    while (!store.current && store.first_load_pending && !store.stop)
+      if (!g_cond_wait_until(&store.cond, &store.lock, deadline))
+        break;
+    if (!store.current && store.first_load_pending)
+      tp_store_status.startup_wait_timeouts++;
+  }
   tp_policy_snapshot *s = store.current ? tp_policy_snapshot_ref(store.current) : NULL;
   g_mutex_unlock(&store.lock);
   return s;
@@ -478,5 +654,12 @@ void tp_policy_store_last_error(char *buf, size_t len)
 {
   g_mutex_lock(&store.lock);
   g_strlcpy(buf, store.last_error, len);
+  g_mutex_unlock(&store.lock);
+}
+
+void tp_policy_store_engine(char *buf, size_t len)
+{
+  g_mutex_lock(&store.lock);
+  g_strlcpy(buf, store.engine, len);
   g_mutex_unlock(&store.lock);
 }

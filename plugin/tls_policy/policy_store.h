@@ -16,15 +16,23 @@ typedef struct tp_store_stats {
   unsigned long long refreshes, refresh_failures;
   unsigned long long last_refresh;    /* Unix seconds */
   unsigned long long unchanged_checks; /* CHECKSUM TABLE said unchanged: no read */
+  unsigned long long transient_failures; /* reads failed, last snapshot kept */
+  unsigned long long stale;           /* 1 while the last read failed transiently */
+  unsigned long long startup_waits;   /* logins that waited for the first load */
+  unsigned long long startup_wait_timeouts; /* ... and found none within the wait */
 } tp_store_stats;
 extern tp_store_stats tp_store_status;   /* read by status variables */
 extern unsigned int tp_opt_refresh_interval;
+extern unsigned int tp_opt_startup_wait;  /* seconds; tls_policy_startup_wait */
 
 gboolean tp_policy_store_start(GError **error);
 void tp_policy_store_stop(void);
 
-/* The current snapshot (a new reference; NULL when none is loaded).  Never
- * blocks on a refresh: it takes one mutex for a pointer copy and a ref. */
+/* The current snapshot (a new reference; NULL when none is loaded).  Once
+ * the first load after start has ended it never blocks on a refresh: it
+ * takes one mutex for a pointer copy and a ref.  Before that (server start,
+ * INSTALL) it waits for the first load, at most tp_opt_startup_wait
+ * seconds. */
 tp_policy_snapshot *tp_policy_store_acquire(void);
 
 /* Asks the refresher thread to re-read the table for a settle period (from
@@ -37,6 +45,8 @@ void tp_policy_store_poke(void);
 gboolean tp_policy_store_refresh_wait(gint64 timeout_usec);
 
 void tp_policy_store_last_error(char *buf, size_t len);
+/* Engine of mysql.tls_policy as the server reports it ("" until known). */
+void tp_policy_store_engine(char *buf, size_t len);
 
 /* Implemented in views.c: functions and views the plugin installs, run on
  * the refresher's local connection after the table exists. */

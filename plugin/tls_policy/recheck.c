@@ -48,6 +48,7 @@
 #include "report.h"
 #include "server_abi.h"
 #include "login_check.h"
+#include "sql_session.h"
 #include "tls_facts.h"
 #include "views.h"
 
@@ -89,29 +90,17 @@ static struct {
   GMutex lock;
   GCond cond;
   GThread *thread;
+  GThread *deferred;    /* stopped on itself: joined at the next start */
   GQueue queue;         /* sql_job* (atomic rc boxes: caller and thread) */
   gboolean stop;
 } th;
 
 static MYSQL *thread_connect(void)
 {
-  MYSQL *m = mysql_init(NULL);
+  g_autoptr(GError) error = NULL;
+  MYSQL *m = tp_sql_session_open("re-check", 0, TP_RECHECK_LOCK_WAIT, &error);
   if (!m)
-    return NULL;
-  if (!mysql_real_connect_local(m))
-  {
-    tp_log_error("re-check: local SQL connection failed: %s", mysql_error(m));
-    mysql_close(m);
-    return NULL;
-  }
-  g_autofree char *q = g_strdup_printf(
-      "SET SESSION sql_log_bin=0, lock_wait_timeout=%d", TP_RECHECK_LOCK_WAIT);
-  if (mysql_real_query(m, q, strlen(q)))
-  {
-    tp_log_error("re-check: %s", mysql_error(m));
-    mysql_close(m);
-    return NULL;
-  }
+    tp_log_error("%s", error->message);
   return m;
 }
 
@@ -120,6 +109,7 @@ static void run_job(MYSQL **m, sql_job *job)
   guint n = g_strv_length(job->statements);
   for (guint i = 0; i < n; i++)
   {
+    tp_sql_session_release_at_shutdown(m);
     if (!*m)
       *m = thread_connect();
     if (!*m)
@@ -134,7 +124,7 @@ static void run_job(MYSQL **m, sql_job *job)
       job->errors[i] = g_strdup(mysql_error(*m));
       if (mysql_errno(*m) >= 2000)
       {
-        mysql_close(*m);   /* client-side error: reconnect */
+        tp_sql_session_close(*m);   /* client-side error: reconnect */
         *m = NULL;
       }
       continue;
@@ -180,9 +170,18 @@ static gpointer thread_main(gpointer unused)
       continue;
     }
     gint64 wake = g_get_monotonic_time() + G_USEC_PER_SEC;
-    while (!th.stop && g_queue_is_empty(&th.queue))
-      if (!g_cond_wait_until(&th.cond, &th.lock, wake))
-        break;
+    while (!th.stop && g_queue_is_empty(&th.queue) &&
+           g_get_monotonic_time() < wake)
+    {
+      g_cond_wait_until(&th.cond, &th.lock,
+                        MIN(wake, g_get_monotonic_time() + TP_SQL_SHUTDOWN_POLL_USEC));
+      if (m && tp_server_shutting_down())
+      {
+        g_mutex_unlock(&th.lock);
+        tp_sql_session_release_at_shutdown(&m);   /* sql_session.h */
+        g_mutex_lock(&th.lock);
+      }
+    }
     if (!th.stop && g_queue_is_empty(&th.queue))
     {
       g_mutex_unlock(&th.lock);
@@ -191,7 +190,7 @@ static gpointer thread_main(gpointer unused)
     }
   }
   sql_job *job;
-  while ((job = g_queue_pop_head(&th.queue)))
+  while (th.thread == g_thread_self() && (job = g_queue_pop_head(&th.queue)))
   {
     job->done = TRUE;   /* errors stay NULL only for statements never run */
     for (guint i = 0; job->statements[i]; i++)
@@ -201,8 +200,7 @@ static gpointer thread_main(gpointer unused)
   }
   g_cond_broadcast(&th.cond);
   g_mutex_unlock(&th.lock);
-  if (m)
-    mysql_close(m);
+  tp_sql_session_close(m);
   tp_server_thread_end();
   return NULL;
 }
@@ -668,12 +666,13 @@ static gboolean recheck_start(GError **error)
     g_ptr_array_unref(results.rows);
   results.rows = NULL;
   g_mutex_unlock(&results_lock);
+  tp_thread_join_deferred(&th.deferred);
   tp_conn_views_start();
+  /* Created under the lock: the thread first looks at `th` once th.thread
+   * is set. */
   g_mutex_lock(&th.lock);
   th.stop = FALSE;
-  g_mutex_unlock(&th.lock);
   GThread *t = g_thread_try_new("tls_policy_recheck", thread_main, NULL, error);
-  g_mutex_lock(&th.lock);
   th.thread = t;
   g_mutex_unlock(&th.lock);
   if (!t)
@@ -681,18 +680,25 @@ static gboolean recheck_start(GError **error)
   return t != NULL;
 }
 
+/* May run on the re-check thread itself (deinit inside one of its
+ * statements, sql_session.h): then the thread is joined at the next start;
+ * it ends when its statement returns, failing the jobs still queued while
+ * it holds th.thread. */
 static void recheck_stop(void)
 {
   g_mutex_lock(&th.lock);
   th.stop = TRUE;
   g_cond_broadcast(&th.cond);
   GThread *t = th.thread;
+  gboolean self = t == g_thread_self();
   g_mutex_unlock(&th.lock);
-  if (t)
-    g_thread_join(t);
-  g_mutex_lock(&th.lock);
-  th.thread = NULL;
-  g_mutex_unlock(&th.lock);
+  tp_thread_stop_join(t, &th.deferred);
+  if (!self)
+  {
+    g_mutex_lock(&th.lock);
+    th.thread = NULL;
+    g_mutex_unlock(&th.lock);
+  }
   tp_conn_views_stop();
   g_mutex_lock(&results_lock);
   if (results.rows)

@@ -61,6 +61,7 @@ static struct {
   struct st_maria_plugin *builtin_password;
   const char *server_version;
   const int *server_started;
+  const char *abort_loop;                 /* volatile bool: shutdown begun */
   const char *opt_bootstrap;              /* my_bool */
   const char *opt_require_secure_transport; /* my_bool */
   const char *opt_use_ssl;                /* my_bool */
@@ -153,6 +154,7 @@ gboolean tp_server_abi_load(GError **error)
   RESOLVE(current_thd, "_current_thd");
   RESOLVE(builtin_password, "builtin_maria_mysql_password_plugin");
   RESOLVE(server_started, "mysqld_server_started");
+  RESOLVE(abort_loop, "abort_loop");
   RESOLVE(opt_bootstrap, "opt_bootstrap");
   RESOLVE(opt_require_secure_transport, "opt_require_secure_transport");
   RESOLVE(opt_use_ssl, "opt_use_ssl");
@@ -226,6 +228,10 @@ const char *tp_server_version(void) { return abi.server_version; }
 gboolean tp_server_started(void)
 {
   return abi.server_started && g_atomic_int_get(abi.server_started) != 0;
+}
+gboolean tp_server_shutting_down(void)
+{
+  return abi.abort_loop && __atomic_load_n(abi.abort_loop, __ATOMIC_RELAXED) != 0;
 }
 gboolean tp_server_bootstrap(void)
 {

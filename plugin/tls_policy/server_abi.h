@@ -30,6 +30,8 @@ const char *tp_server_version(void);
 gboolean tp_server_started(void);
 /* TRUE while mariadb-install-db runs the server (--bootstrap). */
 gboolean tp_server_bootstrap(void);
+/* TRUE once the server began to shut down (abort_loop). */
+gboolean tp_server_shutting_down(void);
 /* The server's own require_secure_transport. */
 gboolean tp_server_require_secure_transport(void);
 

@@ -37,6 +37,7 @@
 #include "policy_store.h"
 #include "report.h"
 #include "server_abi.h"
+#include "sql_session.h"
 #include "tp_sql.h"
 #include "tls_policy/json_text.h"
 #include "views.h"
@@ -193,6 +194,7 @@ static struct {
   GMutex lock;
   GCond cond;
   GThread *thread;
+  GThread *deferred;   /* stopped on itself: joined at the next start */
   GQueue queue;     /* sql_job * (an atomic rc box: caller and worker) */
   gboolean stop;
 } worker;
@@ -211,35 +213,16 @@ static gboolean run_one(MYSQL *m, const char *q, GError **error)
   return TRUE;
 }
 
+/* The session's sql_log_bin is set per job (run_job). */
 static MYSQL *worker_connect(GError **error)
 {
-  MYSQL *m = mysql_init(NULL);
-  if (!m)
-  {
-    g_set_error_literal(error, TP_VIEWS_ERROR, 1, "out of memory");
-    return NULL;
-  }
-  if (!mysql_real_connect_local(m))
-  {
-    g_set_error(error, TP_VIEWS_ERROR, 1, "local SQL connection failed: %s",
-                mysql_error(m));
-    mysql_close(m);
-    return NULL;
-  }
-  g_autofree char *q = g_strdup_printf(
-      "SET SESSION lock_wait_timeout=%d, innodb_lock_wait_timeout=%d",
-      TP_SQL_JOB_LOCK_WAIT, TP_SQL_JOB_LOCK_WAIT);
-  if (!run_one(m, q, error))
-  {
-    mysql_close(m);
-    return NULL;
-  }
-  return m;
+  return tp_sql_session_open("SQL worker", 0, TP_SQL_JOB_LOCK_WAIT, error);
 }
 
 static void run_job(MYSQL **m, sql_job *job)
 {
   GError *error = NULL;
+  tp_sql_session_release_at_shutdown(m);
   if (!*m)
     *m = worker_connect(&error);
   if (*m)
@@ -252,7 +235,7 @@ static void run_job(MYSQL **m, sql_job *job)
         run_one(*m, *q, &error);
     if (error && mysql_errno(*m) >= 2000)
     {
-      mysql_close(*m);   /* client-side error: reconnect for the next job */
+      tp_sql_session_close(*m);   /* client-side error: reconnect for the next job */
       *m = NULL;
     }
   }
@@ -288,7 +271,16 @@ static gpointer worker_main(gpointer unused)
   for (;;)
   {
     while (!worker.stop && g_queue_is_empty(&worker.queue))
-      g_cond_wait(&worker.cond, &worker.lock);
+    {
+      g_cond_wait_until(&worker.cond, &worker.lock,
+                        g_get_monotonic_time() + TP_SQL_SHUTDOWN_POLL_USEC);
+      if (m && tp_server_shutting_down())
+      {
+        g_mutex_unlock(&worker.lock);
+        tp_sql_session_release_at_shutdown(&m);   /* sql_session.h */
+        g_mutex_lock(&worker.lock);
+      }
+    }
     if (worker.stop)
       break;
     sql_job *job = g_queue_pop_head(&worker.queue);
@@ -299,7 +291,7 @@ static gpointer worker_main(gpointer unused)
   }
   /* Jobs still queued at stop fail. */
   sql_job *job;
-  while ((job = g_queue_pop_head(&worker.queue)))
+  while (worker.thread == g_thread_self() && (job = g_queue_pop_head(&worker.queue)))
   {
     g_set_error_literal(&job->error, TP_VIEWS_ERROR, 1, "the plugin is stopping");
     job->done = TRUE;
@@ -307,8 +299,7 @@ static gpointer worker_main(gpointer unused)
   }
   g_cond_broadcast(&worker.cond);
   g_mutex_unlock(&worker.lock);
-  if (m)
-    mysql_close(m);
+  tp_sql_session_close(m);
   tp_server_thread_end();
   return NULL;
 }
@@ -517,28 +508,36 @@ static void views_on_statement(MYSQL_THD thd, const struct mysql_event_general *
 
 static gboolean views_start(GError **error)
 {
+  tp_thread_join_deferred(&worker.deferred);
+  /* Created under the lock: the worker first looks at `worker` once
+   * worker.thread is set. */
   g_mutex_lock(&worker.lock);
   worker.stop = FALSE;
-  g_mutex_unlock(&worker.lock);
   GThread *t = g_thread_try_new("tls_policy_sql", worker_main, NULL, error);
-  g_mutex_lock(&worker.lock);
   worker.thread = t;
   g_mutex_unlock(&worker.lock);
   return t != NULL;
 }
 
+/* May run on the worker itself (deinit inside one of its statements,
+ * sql_session.h): then the worker is joined at the next start; it ends when
+ * its statement returns.  While it still holds worker.thread it fails the
+ * jobs left in the queue. */
 static void views_stop(void)
 {
   g_mutex_lock(&worker.lock);
   worker.stop = TRUE;
   g_cond_broadcast(&worker.cond);
   GThread *t = worker.thread;
+  gboolean self = t == g_thread_self();
   g_mutex_unlock(&worker.lock);
-  if (t)
-    g_thread_join(t);
-  g_mutex_lock(&worker.lock);
-  worker.thread = NULL;
-  g_mutex_unlock(&worker.lock);
+  tp_thread_stop_join(t, &worker.deferred);
+  if (!self)
+  {
+    g_mutex_lock(&worker.lock);
+    worker.thread = NULL;
+    g_mutex_unlock(&worker.lock);
+  }
 }
 
 const tp_module tp_module_views = {
