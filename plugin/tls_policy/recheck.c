@@ -38,6 +38,7 @@
 #include <mysqld_error.h>
 #include <openssl/x509_vfy.h>
 #include "tls_policy/decision.h"
+#include "tls_policy/statement_text.h"
 #include "tls_policy/openssl_autoptr.h"
 #include "tls_policy/text_clean.h"
 #include "config.h"
@@ -588,10 +589,8 @@ static void recheck_on_statement(MYSQL_THD thd, const struct mysql_event_general
 {
   if (ev->general_error_code || !ev->general_query)
     return;
-  const char *end = ev->general_query + ev->general_query_length;
-  const char *q = tp_sql_skip_blanks(ev->general_query, end);
-  if (end - q < 9 || g_ascii_strncasecmp(q, "UNINSTALL", 9) != 0 ||
-      !tp_sql_uninstalls_tls_policy(q, end))
+  if (tp_stmt_classify(ev->general_query, ev->general_query_length) !=
+      TP_STMT_UNINSTALL_SELF)
     return;
   sql_job *job = job_run(drop_statements, 10 * G_USEC_PER_SEC);
   if (!job)
