@@ -310,7 +310,7 @@ tp_policy_snapshot_builder_add(tp_policy_snapshot_builder *b, uint64_t id,
 
   if (account_error) {
     g_propagate_prefixed_error(error, g_steal_pointer(&account_error),
-                               "tls_policy row %" PRIu64 ": ", id);
+                               "row %" PRIu64 ": ", id);
     return FALSE;
   }
   return TRUE;

@@ -242,8 +242,13 @@ static tp_policy_snapshot *read_table(MYSQL *m, char checksum[65], GError **erro
                                         row[3] ? row[3] : "", row[3] ? len[3] : 0,
                                         parse_mode(row[4]), row[5] ? row[5] : "",
                                         &row_error))
-      tp_log_warning("policy row %" G_GUINT64_FORMAT ": %s", (guint64) id,
-                     row_error ? row_error->message : "invalid");
+    {
+      /* The builder's message names the row ("row N: ..."). */
+      if (row_error)
+        tp_log_warning("policy %s", row_error->message);
+      else
+        tp_log_warning("policy row %" G_GUINT64_FORMAT ": invalid", (guint64) id);
+    }
   }
   mysql_free_result(res);
   g_strlcpy(checksum, g_checksum_get_string(sum), 65);
@@ -423,7 +428,8 @@ static gboolean refresh(MYSQL *m)
   read_engine(m);
   if (tp_policy_snapshot_rows_invalid(snap))
     tp_log_warning("policy generation %" G_GUINT64_FORMAT ": %u of %u rows do "
-                   "not parse; their accounts are denied (policy_invalid), see "
+                   "not parse; the accounts of such ENFORCE rows are denied "
+                   "(policy_invalid), such REPORT rows deny nobody; see "
                    "mysql.tls_policy_rules",
                    (guint64) tp_policy_snapshot_generation(snap),
                    tp_policy_snapshot_rows_invalid(snap),
