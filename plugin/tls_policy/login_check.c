@@ -18,6 +18,7 @@
 #include "decision_glue.h"
 #include "policy_store.h"
 #include "report.h"
+#include "server_compat.h"
 #include "tls_facts.h"
 
 /* Numeric peer address of a TCP socket; IPv4-mapped IPv6 shown as IPv4,
@@ -38,6 +39,23 @@ static gboolean peer_ip(int fd, char *buf, size_t len)
     return inet_ntop(AF_INET6, a, buf, len) != NULL;
   }
   return FALSE;
+}
+
+/* Where the server says whether the connection is TLS (11.4+, see
+ * server_compat.h), that must agree with the observer: TLS per the server
+ * without captured facts, or facts on a connection the server calls plain,
+ * is tls_unknown (fail closed), never "plain". */
+static void cross_check_server_tls(const MYSQL_PLUGIN_VIO_INFO *vi,
+                                   tp_login *login)
+{
+  int server_tls = TP_VIO_INFO_TLS(vi);
+  if (server_tls < 0 || login->tls_state == TP_TLS_UNKNOWN)
+    return;
+  if ((server_tls == 1) != (login->tls_state == TP_TLS_YES))
+  {
+    login->tls_state = TP_TLS_UNKNOWN;
+    login->tls = NULL;
+  }
 }
 
 gboolean tp_decide_login(MYSQL_PLUGIN_VIO *vio, MYSQL_SERVER_AUTH_INFO *info,
@@ -76,6 +94,7 @@ gboolean tp_decide_login(MYSQL_PLUGIN_VIO *vio, MYSQL_SERVER_AUTH_INFO *info,
   };
   if (login.tls_state == TP_TLS_YES && !login.tls)
     login.tls_state = TP_TLS_UNKNOWN;
+  cross_check_server_tls(&vi, &login);
 
   tp_policy_snapshot *snap = tp_policy_store_acquire();
   tp_decide_input in = {
