@@ -31,7 +31,7 @@ so=${TP_MTR_PLUGIN_SO:-$build/tls_policy.so}
 # server trusts: our two test CAs plus MTR's own, so mysqltest's SSL
 # connections keep working.  ca3 is deliberately not trusted.
 certs=$build/mtr-certs
-bash "$src/mysql-test/tls_policy/make_certs.sh" "$certs" >/dev/null
+bash "$src/mysql-test/tls_policy/make_certs.sh" "$certs" "$mtr_home/std_data" >/dev/null
 cat "$certs/ca1.pem" "$certs/ca2.pem" "$mtr_home/std_data/cacert.pem" > "$certs/ca-server.pem"
 
 # One plugin dir per var dir: runs with different var dirs (the normal,
