@@ -15,7 +15,8 @@
 #
 # Inside the root: the source tree is bind-mounted read-only at /tp/src,
 # the build dir is /tp/build (kept in the root, so rebuilds are incremental),
-# /proc, /sys, /dev and /dev/pts are mounted for the command's lifetime and
+# /proc, /sys, /dev, /dev/pts and MTR's port-reservation dir
+# (/tmp/mysql-unique-ids) are mounted for the command's lifetime and
 # unmounted on exit (trap), also on failure or interrupt.
 # Needs root.  Runs are serialized with flock on the root's lock file.
 set -euo pipefail
@@ -68,6 +69,10 @@ mount_all() {
   mnt "$root/dev/pts" --bind /dev/pts
   mnt "$root/tp/src" --bind "$src"
   mount -o remount,bind,ro "$root/tp/src"
+  # The root shares the host's network: MTR in here must see the port
+  # reservations (flock'ed files) of MTR runs outside, and the reverse.
+  mkdir -p /tmp/mysql-unique-ids && chmod 1777 /tmp/mysql-unique-ids
+  mnt "$root/tmp/mysql-unique-ids" --bind /tmp/mysql-unique-ids
 }
 in_root() { # the environment a fresh login would have, plus what the lane needs
   chroot "$root" /usr/bin/env -i HOME=/root TERM="${TERM:-dumb}" LANG=C.UTF-8 \
