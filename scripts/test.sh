@@ -9,8 +9,7 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${TP_BUILD_DIR:-$src/build}
 bash "$src/scripts/install-deps.sh"
-cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTP_FUZZ=ON \
-  -DCMAKE_C_COMPILER="${CC:-clang}" >"$build.cmake.log" 2>&1 || { cat "$build.cmake.log"; exit 1; }
+bash "$src/scripts/configure.sh" "$build"
 cmake --build "$build" -j"$(nproc)"
 cd "$build"
 # shellcheck disable=SC2086
