@@ -20,10 +20,14 @@
 # unmounted on exit (trap), also on failure or interrupt.
 # Needs root.  Runs are serialized with flock on the root's lock file.
 set -euo pipefail
+# One compound command: bash reads it whole before running it, so editing
+# this file while a lane runs cannot change what the running lane does.
+{
 src=$(cd "$(dirname "$0")/.." && pwd)
 root=${TP_TRIXIE_ROOT:-/var/cache/tls_policy/trixie-root}
 suite=trixie
-[ "$(id -u)" = 0 ] || { echo "debian13-root: needs root (debootstrap, chroot, mount)" >&2; exit 2; }
+# 77: CTest's "skipped" (never counted as passed).
+[ "$(id -u)" = 0 ] || { echo "debian13-root: needs root (debootstrap, chroot, mount): not run" >&2; exit 77; }
 [ $# -gt 0 ] || set -- bash /tp/src/scripts/trixie-lane.sh
 
 # The mirror: the first deb URI of the host's apt sources whose path ends in
@@ -119,3 +123,4 @@ fi
 rc=0
 in_root "$@" || rc=$?
 exit "$rc"
+}
