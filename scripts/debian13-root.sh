@@ -86,11 +86,21 @@ in_root() { # the environment a fresh login would have, plus what the lane needs
     TP_TRIXIE_MTR_ARGS="${TP_TRIXIE_MTR_ARGS:-}" "$@"
 }
 
+# Mounts under the root left by a run that was killed (we hold the lock, so
+# no other run uses them): unmounted before anything else, and nothing is
+# ever deleted while something is mounted under the root.
+mounts_under_root() { awk -v r="$root/" 'index($2, r) == 1 { print $2 }' /proc/mounts | sort -r; }
+for m in $(mounts_under_root); do
+  echo "debian13-root: unmounting $m (left by an earlier run)" >&2
+  umount "$m" 2>/dev/null || umount -l "$m"
+done
+[ -z "$(mounts_under_root)" ] || { echo "debian13-root: mounts remain under $root; not touching it" >&2; exit 1; }
+
 t0=$(date +%s)
 if [ ! -f "$root/.tp-complete" ]; then
   command -v debootstrap >/dev/null || { echo "debian13-root: debootstrap missing (apt-get install debootstrap)" >&2; exit 2; }
   if [ ! -f "$root/.tp-debootstrap" ]; then
-    rm -rf "$root"
+    rm -rf --one-file-system "$root"
     echo "debian13-root: debootstrap $suite into $root"
     debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$root.debootstrap.log" 2>&1 ||
       { tail -30 "$root.debootstrap.log"; exit 1; }
