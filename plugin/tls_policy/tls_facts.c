@@ -180,6 +180,9 @@ static void tp_info_callback(const SSL *ssl, int where, int ret)
  * (tp_conn_resolve): a connection registered before its greeting that had
  * no such object until it was resolved cannot have done a TLS handshake;
  * an object that never reached a callback stays pending (fail closed).
+ * Setting the info callback here relies only on SSL_new() not resetting it
+ * afterwards (true on OpenSSL 3.0 and 3.5); were it reset, the object would
+ * stay pending and the login would be tls_unknown, never "plain".
  */
 static void on_ssl_new(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
                        long argl, void *argp)
