@@ -116,7 +116,7 @@ server's TLS certificates.
 .
 Load it with INSTALL SONAME 'tls_policy'.")
 # The server pinned to the exact version; the libraries (libc6,
-# libglib2.0-0, libssl3) with the minimum versions dpkg-shlibdeps derives
+# libglib2.0-0, libssl3; the t64 names on Debian 13) with the minimum versions dpkg-shlibdeps derives
 # from the symbols tls_policy.so uses (fixed fallback without dpkg-dev).
 if(TP_DEB_SERVER_VERSION)
   set(CPACK_DEBIAN_PACKAGE_DEPENDS "mariadb-server (= ${TP_DEB_SERVER_VERSION})")
@@ -127,7 +127,14 @@ find_program(TP_DPKG_SHLIBDEPS dpkg-shlibdeps)
 if(TP_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 else()
-  string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", libc6, libglib2.0-0 (>= 2.74), libssl3 (>= 3.0.0)")
+  # Debian 13 names the libraries for 64-bit time_t: libglib2.0-0t64, libssl3t64.
+  execute_process(COMMAND dpkg-query -W -f=\${Status} libssl3t64
+    OUTPUT_VARIABLE _tp_t64 ERROR_QUIET)
+  if(_tp_t64 MATCHES "install ok installed")
+    string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", libc6, libglib2.0-0t64 (>= 2.74), libssl3t64 (>= 3.0.0)")
+  else()
+    string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", libc6, libglib2.0-0 (>= 2.74), libssl3 (>= 3.0.0)")
+  endif()
 endif()
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
   "${_tp_ctl}/conffiles;${_tp_ctl}/prerm;${_tp_ctl}/postinst")

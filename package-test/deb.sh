@@ -35,8 +35,9 @@ depends=$(field Depends)
 server=$(dpkg-query -W -f='${Version}' mariadb-server)
 grep -qF "mariadb-server (= $server)" <<<"$depends" && ok "Depends pins mariadb-server (= $server)" ||
   bad "Depends '$depends' lacks 'mariadb-server (= $server)' (re-run cmake after a server upgrade)"
+# Debian 13 renamed the libraries for 64-bit time_t (libglib2.0-0t64, libssl3t64).
 for lib in libglib2.0-0 libssl3 libc6; do
-  grep -qE "(^|, )$lib( |,|$)" <<<"$depends" && ok "Depends names $lib" || bad "Depends '$depends' lacks $lib"
+  grep -qE "(^|, )$lib(t64)?( |,|$)" <<<"$depends" && ok "Depends names $lib" || bad "Depends '$depends' lacks $lib"
 done
 
 # Contents: exactly these files (directories aside), owned by root.

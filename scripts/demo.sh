@@ -30,7 +30,7 @@ try() {
 
 step "Build"
 bash "$src/scripts/install-deps.sh"
-cmake -S "$src" -B "$build" -DTP_MTR=ON >/dev/null
+bash "$src/scripts/configure.sh" "$build"   # the same configuration as scripts/test.sh
 cmake --build "$build" --target tls_policy -j"$(nproc)" >/dev/null
 say "built $build/tls_policy.so"
 

@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
 # install-deps.sh — installs what building and testing tls_policy needs on
-# Debian 12, when it is missing.  Needs root (or sudo).  Set TP_SKIP_APT=1
-# to skip (e.g. on a machine prepared by hand).
+# Debian 12 (bookworm) or Debian 13 (trixie), when it is missing.  Needs root
+# (or sudo).  Set TP_SKIP_APT=1 to skip (e.g. on a machine prepared by hand).
 set -euo pipefail
 [ "${TP_SKIP_APT:-0}" = 1 ] && exit 0
+# The fuzzers need the runtime of the distribution's default clang:
+# clang 14 on Debian 12, clang 19 on Debian 13.
+codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
+case $codename in
+bookworm) clang_major=14 ;;
+trixie) clang_major=19 ;;
+*) clang_major=$(apt-cache depends clang 2>/dev/null | sed -n 's/.*Depends: clang-\([0-9][0-9]*\)$/\1/p' | head -1)
+   [ -n "$clang_major" ] || { echo "install-deps: cannot tell the clang version of '$codename'" >&2; exit 1; } ;;
+esac
 pkgs=(
   build-essential cmake pkg-config git
   libglib2.0-dev libssl-dev openssl
   mariadb-server mariadb-client mariadb-test mariadb-plugin-gssapi-server
   libmariadbd-dev libmariadb-dev
-  clang libclang-rt-14-dev valgrind
+  clang "libclang-rt-$clang_major-dev" valgrind
   python3 python3-pymysql
+  procps binutils file debootstrap
 )
 missing=()
 for p in "${pkgs[@]}"; do
@@ -27,5 +37,5 @@ fi
 # on a plain Debian 12 take Debian's packages.
 if ! command -v npm >/dev/null 2>&1; then
   SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
-  $SUDO apt-get install -y -q nodejs npm
+  $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/tmp/tls_policy-apt.log 2>&1 || { cat /tmp/tls_policy-apt.log; exit 1; }
 fi

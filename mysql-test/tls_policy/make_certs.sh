@@ -33,12 +33,14 @@
 set -Eeuo pipefail
 umask 022
 
-if [ $# -ne 1 ] || [ -z "$1" ]; then
-    echo "usage: $0 OUTDIR" >&2
+if [ $# -lt 1 ] || [ $# -gt 2 ] || [ -z "$1" ]; then
+    echo "usage: $0 OUTDIR [MTR_STD_DATA]" >&2
     exit 2
 fi
 
 OUTDIR=$1
+# MTR's std_data (optional): its CA is re-issued as mtr-ca.pem (below).
+STD_DATA=${2:-}
 SCRIPT=$(readlink -f "${BASH_SOURCE[0]}")
 OPENSSL=${OPENSSL:-openssl}
 
@@ -46,7 +48,8 @@ command -v "$OPENSSL" >/dev/null || { echo "$0: openssl not found" >&2; exit 1; 
 
 SCRIPT_SUM=$("$OPENSSL" dgst -sha256 -r "$SCRIPT" | cut -d' ' -f1)
 STAMP="script-sha256=$SCRIPT_SUM
-openssl=$("$OPENSSL" version)"
+openssl=$("$OPENSSL" version)
+std-data=$STD_DATA"
 
 # Regenerate when the 2-day certificate has less than this many seconds left,
 # so that it always has between 36 and 48 hours of validity when tests run.
@@ -118,6 +121,11 @@ basicConstraints = critical,CA:TRUE
 keyUsage = critical,keyCertSign,cRLSign
 subjectKeyIdentifier = hash
 
+[v3_mtr_ca]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = $ENV::TP_MTR_SKID
+
 [v3_server]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
@@ -164,6 +172,7 @@ commonName = optional
 EOF
 export OPENSSL_CONF=$CNF
 export TP_CADIR=$B/ca1db
+export TP_MTR_SKID=hash   # v3_mtr_ca; set per call
 
 cd "$B"
 
@@ -296,6 +305,24 @@ bg new_ca ca2 "/C=FI/O=tls_policy tests/CN=tls_policy test CA 2"
 bg new_ca ca3 "/C=FI/O=Untrusted Ltd/CN=tls_policy untrusted CA 3"
 wait_all
 cat ca1.pem ca2.pem >ca-both.pem
+
+# mtr-ca.pem: MTR's own CA (std_data/cacert.pem, which signs the server
+# certificate the suite serves) re-issued from its key with the same subject
+# and key identifier, plus keyUsage keyCertSign,cRLSign.  MTR's file has no
+# keyUsage, and Python 3.13 (Debian 13) verifies strictly (VERIFY_X509_STRICT)
+# and refuses a CA without it; clients that verify the suite's server use
+# this file.
+EXTRA_FILES=()
+if [ -n "$STD_DATA" ] && [ -f "$STD_DATA/cacert.pem" ] && [ -f "$STD_DATA/cakey.pem" ]; then
+    mtr_subj=$("$OPENSSL" x509 -in "$STD_DATA/cacert.pem" -noout -subject -nameopt compat | sed 's/^subject=//')
+    mtr_skid=$("$OPENSSL" x509 -in "$STD_DATA/cacert.pem" -noout -ext subjectKeyIdentifier | sed -n '2s/[[:space:]]//gp')
+    [ -n "$mtr_skid" ] || mtr_skid=hash
+    TP_MTR_SKID=$mtr_skid ossl req -config "$CNF" -x509 -new -key "$STD_DATA/cakey.pem" \
+        -subj "$mtr_subj" -days "$CA_DAYS" -extensions v3_mtr_ca -out mtr-ca.pem
+    ossl verify -x509_strict -CAfile mtr-ca.pem "$STD_DATA/server-cert.pem" >/dev/null ||
+        fail "mtr-ca.pem does not verify $STD_DATA/server-cert.pem"
+    EXTRA_FILES+=(mtr-ca.pem)
+fi
 
 # ---------------------------------------------------------------- servers
 SRV="/C=FI/O=tls_policy tests"
@@ -515,7 +542,7 @@ INC=subjects.inc
 FILES=(ca1.pem ca1-key.pem ca2.pem ca2-key.pem ca3.pem ca3-key.pem ca-both.pem
        ca1-crl.pem ca1-crl-empty.pem ca2-crl-empty.pem crl-both.pem
        server-key-encrypted.pem truncated-cert.pem garbage.pem empty.pem
-       "$INC")
+       "$INC" "${EXTRA_FILES[@]}")
 for n in $LEAVES; do FILES+=("$n-cert.pem" "$n-key.pem"); done
 
 rm -f "$OUTDIR/.complete"

@@ -24,6 +24,7 @@
 #include "policy_store.h"
 #include "report.h"
 #include "server_abi.h"
+#include "server_compat.h"
 #include "tls_facts.h"
 
 /* One login's facts.  Borrows from info; owns user, st and snap. */
@@ -34,6 +35,23 @@ typedef struct login_facts {
   tp_login login;
   tp_policy_snapshot *snap;
 } login_facts;
+
+/* Where the server says whether the connection is TLS (11.4+, see
+ * server_compat.h), that must agree with the observer: TLS per the server
+ * without captured facts, or facts on a connection the server calls plain,
+ * is tls_unknown (fail closed), never "plain". */
+static void cross_check_server_tls(const MYSQL_PLUGIN_VIO_INFO *vi,
+                                   tp_login *login)
+{
+  int server_tls = TP_VIO_INFO_TLS(vi);
+  if (server_tls < 0 || login->tls_state == TP_TLS_UNKNOWN)
+    return;
+  if ((server_tls == 1) != (login->tls_state == TP_TLS_YES))
+  {
+    login->tls_state = TP_TLS_UNKNOWN;
+    login->tls = NULL;
+  }
+}
 
 static void login_facts_gather(login_facts *f, MYSQL_PLUGIN_VIO *vio,
                                MYSQL_SERVER_AUTH_INFO *info)
@@ -69,6 +87,7 @@ static void login_facts_gather(login_facts *f, MYSQL_PLUGIN_VIO *vio,
   };
   if (f->login.tls_state == TP_TLS_YES && !f->login.tls)
     f->login.tls_state = TP_TLS_UNKNOWN;
+  cross_check_server_tls(&vi, &f->login);
   f->snap = tp_policy_store_acquire();
 }
 

@@ -8,7 +8,7 @@
  * checks passed.
  *
  * Layouts relied upon (10.11, include/violite.h and include/mysql/psi/
- * mysql_thread.h):
+ * mysql_thread.h; the same in 11.8.9, checked in its binary and headers):
  *   struct st_VioSSLFd { SSL_CTX *ssl_context; };
  *   mysql_rwlock_t     { pthread_rwlock_t m_rwlock; void *m_psi; };
  *   struct st_plugin_int { LEX_CSTRING name; st_maria_plugin *plugin;
@@ -16,6 +16,14 @@
  *                          uint nbackups; uint state; ... }   (sql_plugin.h)
  * Taking the pthread lock directly bypasses only performance-schema
  * instrumentation of the wait, never the lock itself.
+ *
+ * Series differences (the plugin is built per series, TP_SERVER_SERIES):
+ *   - every symbol resolved below exists in 10.11 and 11.8 with the same
+ *     type and size (nm -D on 10.11.19 and 11.8.9); opt_use_ssl defaults
+ *     to OFF in 10.11 and to ON in 11.4+ (zero-configuration TLS);
+ *   - the authentication interface is 0x0202 in 10.11 and 0x0203 in 11.x;
+ *     only the major byte is compared (check_builtin_auth);
+ *   - MYSQL_PLUGIN_VIO_INFO gained `tls` in 11.4 (server_compat.h).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -89,7 +97,8 @@ static gboolean resolve(void **out, const char *name, GError **error)
   {
     g_set_error(error, TP_ABI_ERROR, 1,
                 "server symbol '%s' not found: this mariadbd is not the "
-                "MariaDB 10.11 build tls_policy was made for", name);
+                "MariaDB " TP_SERVER_SERIES_NAME " build tls_policy was made "
+                "for", name);
     return FALSE;
   }
   *out = p;
@@ -324,7 +333,8 @@ tp_server_acceptor *tp_server_acceptor_alloc(GError **error)
    * allocates it, my_malloc(key_memory_vio_ssl_fd, sizeof(struct
    * st_VioSSLFd), MYF(0)), so that free_vio_ssl_acceptor_fd() (SSL_CTX_free +
    * my_free) can free it later.  Not through new_VioSSLAcceptorFd(): that
-   * refuses to build a context without a certificate; and not through
+   * refuses to build a context without a certificate (10.11) or generates a
+   * 4096-bit key and a self-signed certificate for it (11.4+); and not through
    * new_VioSSLConnectorFd(): its placeholder context loads OpenSSL's default
    * CA file (about 100 ms per reload) only to be freed at publish time.
    * The context is set at publish time. */

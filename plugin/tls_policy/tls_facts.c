@@ -14,7 +14,8 @@ typedef struct tp_conn_record {
   uint64_t conn_id;         /* hash key (points into the record) */
   tp_tls_facts *facts;      /* owned reference or NULL */
   gboolean begun;           /* tp_conn_begin ran for this connection */
-  gboolean ssl_created;     /* a server-side SSL was created for it */
+  guint ssl_pending;        /* SSL objects created for it, role not yet known */
+  gboolean ssl_server;      /* one of them started a handshake as server */
   gboolean resolved;
   tp_tls_state tls_state;   /* valid once resolved */
   /* The admission the server accepted (user NULL: none yet), and one the
@@ -37,7 +38,8 @@ typedef struct tp_shard {
  * keep tp_info_callback. */
 static tp_shard shards[TP_SHARDS];
 static gint active;
-static int ssl_index = -1;   /* registered once; written under index_lock */
+static int ssl_index = -1;   /* registered once, under index_lock, before any
+                              * callback can run; the callbacks read it bare */
 static GMutex index_lock;
 
 static tp_shard *shard_of(uint64_t id) { return &shards[id % TP_SHARDS]; }
@@ -118,6 +120,35 @@ static tp_tls_facts *capture(const SSL *ssl)
   return f;
 }
 
+/* The connection an SSL object was created for, kept in our ex_data slot
+ * until the object's role is known: the id + 1 (0 is "none"). */
+static uint64_t pending_conn_of(const SSL *ssl)
+{
+  return (uint64_t) (uintptr_t) SSL_get_ex_data(ssl, ssl_index);
+}
+
+/* The first callback of an SSL object marked by on_ssl_new: its role is set
+ * by now (SSL_accept()/SSL_connect() set it before the handshake starts), so
+ * the connection's pending mark becomes "server-side SSL" or, for a client
+ * SSL (e.g. an outgoing connection an auth plugin makes), goes away.
+ * Caller: tp_info_callback, on the thread running the handshake. */
+static void settle_role(SSL *ssl, uint64_t pending)
+{
+  SSL_set_ex_data(ssl, ssl_index, NULL);
+  uint64_t id = pending - 1;
+  gboolean server = SSL_is_server(ssl) != 0;
+  tp_shard *s = shard_of(id);
+  g_mutex_lock(&s->lock);
+  tp_conn_record *r = s->table ? g_hash_table_lookup(s->table, &id) : NULL;
+  if (r && !r->resolved && r->ssl_pending > 0)
+  {
+    r->ssl_pending--;
+    if (server)
+      r->ssl_server = TRUE;
+  }
+  g_mutex_unlock(&s->lock);
+}
+
 /* Runs inside OpenSSL, on the thread doing the server's sslaccept(), with
  * LOCK_ssl_refresh held for reading by the server.  Facts are taken only
  * until the connection is resolved: the login was decided on those, and a
@@ -125,8 +156,12 @@ static tp_tls_facts *capture(const SSL *ssl)
  * report as the admitted identity. */
 static void tp_info_callback(const SSL *ssl, int where, int ret)
 {
-  if (!(where & SSL_CB_HANDSHAKE_DONE) || !g_atomic_int_get(&active) ||
-      !SSL_is_server((SSL *) ssl))
+  if (!g_atomic_int_get(&active))
+    return;
+  uint64_t pending = pending_conn_of(ssl);
+  if (pending)
+    settle_role((SSL *) ssl, pending);
+  if (!(where & SSL_CB_HANDSHAKE_DONE) || !SSL_is_server((SSL *) ssl))
     return;
   MYSQL_THD thd = tp_server_current_thd();
   if (!thd)
@@ -152,26 +187,34 @@ static void tp_info_callback(const SSL *ssl, int where, int ret)
 
 /*
  * Called by OpenSSL inside SSL_new() for every SSL object of the process
- * (the "new" function of our SSL ex_data index), before the object is
- * used.  This is how handshakes are observed (hazard H3): not by
- * instrumenting the acceptor SSL_CTX, which FLUSH SSL or a reload can
- * replace between a connection's greeting and its handshake, but by the
- * SSL object every handshake needs, created by the server's sslaccept() on
- * the thread that runs the login, whatever context it came from.
+ * (the "new" function of our SSL ex_data index).  This is how handshakes
+ * are observed (hazard H3): not by instrumenting the acceptor SSL_CTX,
+ * which FLUSH SSL or a reload can replace between a connection's greeting
+ * and its handshake, but by the SSL object every handshake needs, created
+ * by the server's sslaccept() on the thread that runs the login, whatever
+ * context it came from.
  *
- * A server-side SSL created while a THD is current marks that connection
- * as "TLS started" and gets our info callback.  The mark is what makes
- * "no facts" mean "plain" (tp_conn_resolve): a connection that began
- * before its greeting and never had an SSL object created for it cannot
- * have done a TLS handshake.  SSL_is_server() is true at this point for
- * TLS_server_method() and TLS_method() contexts (a TLS_method client is
- * marked too: that errs towards tls_unknown, never towards "plain").
+ * Nothing about the object is read here: OpenSSL decides the order in
+ * which SSL_new() fills it in, and from OpenSSL 3.2 on this function runs
+ * before the object has its context or its server flag (SSL_is_server() is
+ * 0 here for every object; on 3.0 it is already 1).  So every SSL object
+ * created while a THD is current gets our info callback, and when that THD
+ * is a registered connection not yet resolved, the object is counted as
+ * pending for it (its id in our ex_data slot).  The object's first info
+ * callback settles the role (settle_role).  A pending or server-side object
+ * is what makes "no facts" mean tls_unknown rather than "plain"
+ * (tp_conn_resolve): a connection registered before its greeting that had
+ * no such object until it was resolved cannot have done a TLS handshake;
+ * an object that never reached a callback stays pending (fail closed).
+ * Setting the info callback here relies only on SSL_new() not resetting it
+ * afterwards (true on OpenSSL 3.0 and 3.5); were it reset, the object would
+ * stay pending and the login would be tls_unknown, never "plain".
  */
 static void on_ssl_new(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
                        long argl, void *argp)
 {
   SSL *ssl = parent;
-  if (!ssl || !g_atomic_int_get(&active) || !SSL_is_server(ssl))
+  if (!ssl || !g_atomic_int_get(&active))
     return;
   MYSQL_THD thd = tp_server_current_thd();
   if (!thd)
@@ -183,8 +226,12 @@ static void on_ssl_new(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
   if (s->table)
   {
     tp_conn_record *r = g_hash_table_lookup(s->table, &id);
-    if (r && !r->resolved)
-      r->ssl_created = TRUE;
+    if (r && !r->resolved && CRYPTO_set_ex_data(ad, idx, (void *) (uintptr_t) (id + 1)))
+      r->ssl_pending++;
+    else if (r && !r->resolved)
+      /* No slot to settle the role later: count it as server-side, which
+       * can only turn "plain" into tls_unknown. */
+      r->ssl_server = TRUE;
   }
   g_mutex_unlock(&s->lock);
 }
@@ -264,13 +311,15 @@ void tp_conn_resolve(uint64_t conn_id, tp_conn_state *out)
     out->first_login = TRUE;
     if (r->facts)
       r->tls_state = TP_TLS_YES;
-    else if (r->begun && !r->ssl_created)
+    else if (r->begun && r->ssl_pending == 0 && !r->ssl_server)
       /* Observed from before the greeting until now and no SSL object was
-       * created for the connection: no handshake can have happened. */
+       * created for the connection but client-side ones: no server
+       * handshake can have happened. */
       r->tls_state = TP_TLS_NO;
     else
-      /* Not observed from the start (the login straddled INSTALL), or an
-       * SSL object without a completed handshake: fail closed. */
+      /* Not observed from the start (the login straddled INSTALL), or a
+       * server-side SSL object (or one of unknown role) without a completed
+       * handshake: fail closed. */
       r->tls_state = TP_TLS_UNKNOWN;
     r->resolved = TRUE;
   }

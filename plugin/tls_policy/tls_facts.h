@@ -4,18 +4,21 @@
  *
  * Handshakes are observed through the SSL objects, not the acceptor
  * SSL_CTX: an SSL ex_data index with a "new" function sees every SSL_new()
- * of the process.  A server-side SSL created on a thread whose current THD
- * is a connection being logged in gets our info callback and marks the
- * connection "TLS started"; at SSL_CB_HANDSHAKE_DONE the callback copies the
- * facts (version, cipher, verify result, a reference on the peer
- * certificate) into a registry keyed by the connection id of that THD.
+ * of the process.  An SSL created on a thread whose current THD is a
+ * connection being logged in gets our info callback and marks the
+ * connection "TLS started" (role still unknown: OpenSSL 3.2+ sets the server
+ * flag only after the "new" function ran); the first info callback tells a
+ * server-side object from a client-side one, which drops the mark; at
+ * SSL_CB_HANDSHAKE_DONE the callback copies the facts (version, cipher,
+ * verify result, a reference on the peer certificate) of a server-side
+ * object into a registry keyed by the connection id of that THD.
  * Whichever context the server used (the one before FLUSH SSL, the one
  * after, one of the plugin's reloads), the SSL object is seen.
  *
  * A connection is known to be plain only if it was registered before its
  * greeting (tp_conn_begin) and no SSL object was created for it until it
- * was resolved; otherwise, without facts, its TLS state is TP_TLS_UNKNOWN
- * (fail closed).
+ * was resolved, except client-side ones that started their handshake;
+ * otherwise, without facts, its TLS state is TP_TLS_UNKNOWN (fail closed).
  *
  * Threads: every function is thread safe.  The registry is sharded; each
  * shard has its own mutex, held only for hash-table operations.  No other
