@@ -19,7 +19,7 @@
 #include <mysql/plugin.h>
 #include <mysql/plugin_auth.h>
 #include "tls_policy/decision.h"
-#include "config.h"
+#include "settings.h"
 #include "login_check.h"
 #include "policy_store.h"
 #include "report.h"
@@ -111,7 +111,7 @@ void tp_login_decide(const tp_login *login, const tp_policy_snapshot *snap,
     .policy = snap,
     .break_glass_eligible = !identity_required &&
                             login->transport == TP_TRANSPORT_SOCKET &&
-                            tp_config_is_break_glass_user(login->user),
+                            tp_settings_is_break_glass_user(login->user),
     .identity_required = identity_required,
   };
   tp_verdict_init(v);

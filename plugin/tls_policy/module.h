@@ -3,11 +3,11 @@
  *
  * Each concern that has system variables, status variables, a start/stop
  * step or wants to see finished statements defines one `const tp_module
- * tp_module_<name>`.  plugin.c lists the modules as weak references, collects
- * their variables into the plugin declaration when the library is loaded
- * (before the server reads them), starts them in list order and stops them
- * in reverse.  So a concern's variables live in its own file and no two
- * concerns edit plugin.c.
+ * tp_module_<name>`.  plugin.c lists the modules (a missing one fails the
+ * link), collects their variables into the plugin declaration when the
+ * library is loaded (before the server reads them), starts them in list
+ * order and stops them in reverse.  So a concern's variables live in its
+ * own file.
  */
 #ifndef TLS_POLICY_MODULE_H
 #define TLS_POLICY_MODULE_H
@@ -34,7 +34,7 @@ typedef struct tp_module {
 
 /* The value of a boolean "do it now" variable in a check callback: ON,
  * TRUE, YES, 1 / OFF, FALSE, NO, 0 (any case) or the integers 1 / 0.
- * FALSE for anything else (the caller reports the error).  plugin.c. */
+ * FALSE for anything else (the caller reports the error).  settings.c. */
 gboolean tp_sysvar_value_to_bool(struct st_mysql_value *value, gboolean *out);
 
 #endif

@@ -1,9 +1,10 @@
 /*
- * plugin.c — plugin declarations, system and status variables, and the
- * init/deinit order.
+ * plugin.c — the plugin declarations, the module table, the audit event
+ * dispatch and the init/deinit order.  Settings live in settings.c, the
+ * policy store's variables and write-visibility marks in policy_store.c.
  *
  * tls_policy is an AUDIT plugin (interface 0x0302 is not tied to the server
- * point release, DESIGN-NOTES 2.5).  The audit interface is used only to
+ * point release, docs/hazards.md).  The audit interface is used only to
  * learn about connections ending, tables changing and statements that ran;
  * enforcement happens in the wrapped authentication handlers (auth_hook.c).
  *
@@ -17,102 +18,14 @@
 #include <mysql/plugin.h>
 #include <mysql/plugin_audit.h>
 #include <mysqld_error.h>
-#include "tls_policy/statement_text.h"
 #include "auth_hook.h"
-#include "config.h"
+#include "settings.h"
 #include "module.h"
 #include "policy_store.h"
 #include "report.h"
 #include "server_abi.h"
 #include "tls_cert_auth.h"
 #include "tls_facts.h"
-
-/* ---- system variables ---------------------------------------------------- */
-
-char tp_opt_require_secure_transport;
-unsigned long tp_opt_mode;
-
-/* tls_policy_break_glass_users: a plugin-owned copy (hazard H5: never keep
- * the server's *save pointer).  break_glass_lock protects the buffer; the
- * server's LOCK_global_system_variables, held around update and SHOW, keeps
- * readers of the variable itself out while it changes. */
-#define TP_BREAK_GLASS_MAX 512
-static char break_glass_buf[TP_BREAK_GLASS_MAX] = "root";
-static char *opt_break_glass_users = break_glass_buf;
-static GMutex break_glass_lock;
-
-gboolean tp_config_is_break_glass_user(const char *user)
-{
-  gboolean found = FALSE;
-  g_mutex_lock(&break_glass_lock);
-  g_auto(GStrv) names = g_strsplit(break_glass_buf, ",", -1);
-  g_mutex_unlock(&break_glass_lock);
-  for (char **n = names; *n && !found; n++)
-    found = strcmp(g_strstrip(*n), user) == 0 && **n;
-  return found;
-}
-
-static int check_break_glass(MYSQL_THD thd, struct st_mysql_sys_var *var,
-                             void *save, struct st_mysql_value *value)
-{
-  int len = 0;
-  char buf[16];
-  const char *s = value->val_str(value, buf, &len);
-  if (!s || len >= TP_BREAK_GLASS_MAX)
-    return 1;
-  *(const char **) save = s;
-  return 0;
-}
-
-static void update_break_glass(MYSQL_THD thd, struct st_mysql_sys_var *var,
-                               void *var_ptr, const void *save)
-{
-  const char *s = *(const char *const *) save;
-  g_mutex_lock(&break_glass_lock);
-  g_strlcpy(break_glass_buf, s ? s : "", sizeof break_glass_buf);
-  g_mutex_unlock(&break_glass_lock);
-  *(char **) var_ptr = break_glass_buf;
-}
-
-static MYSQL_SYSVAR_BOOL(require_secure_transport,
-  tp_opt_require_secure_transport, PLUGIN_VAR_OPCMDARG,
-  "Deny logins over plain TCP. TLS (over TCP or the unix socket) and the "
-  "plain unix socket are secure.", NULL, NULL, 0);
-
-static const char *mode_names[] = { "ENFORCE", "REPORT", NULL };
-static TYPELIB mode_typelib = { G_N_ELEMENTS(mode_names) - 1, "",
-                                mode_names, NULL };
-static MYSQL_SYSVAR_ENUM(mode, tp_opt_mode, PLUGIN_VAR_RQCMDARG,
-  "ENFORCE denies logins that fail the policy; REPORT only counts and logs "
-  "them as 'would deny' and lets them in.", NULL, NULL, TP_MODE_ENFORCE,
-  &mode_typelib);
-
-static MYSQL_SYSVAR_STR(break_glass_users, opt_break_glass_users,
-  PLUGIN_VAR_RQCMDARG,
-  "Comma-separated user names that may still log in over the local unix "
-  "socket when the plugin itself cannot decide (policy not loaded, TLS state "
-  "unknown, invalid rule). Never bypasses a rule that was evaluated.",
-  check_break_glass, update_break_glass, "root");
-
-static MYSQL_SYSVAR_UINT(refresh_interval, tp_opt_refresh_interval,
-  PLUGIN_VAR_RQCMDARG,
-  "Seconds between the periodic checks of mysql.tls_policy for changes "
-  "that no event announced (a safety net; changes are normally seen at once).",
-  NULL, NULL, 10, 1, 3600, 0);
-
-static MYSQL_SYSVAR_UINT(startup_wait, tp_opt_startup_wait, PLUGIN_VAR_RQCMDARG,
-  "Seconds a login that arrives before the first policy load (server start, "
-  "INSTALL) waits for it; 0 denies such logins at once (policy_not_loaded).",
-  NULL, NULL, 5, 0, 300, 0);
-
-static struct st_mysql_sys_var *tp_core_sysvars[] = {
-  MYSQL_SYSVAR(require_secure_transport),
-  MYSQL_SYSVAR(refresh_interval),
-  MYSQL_SYSVAR(startup_wait),
-  MYSQL_SYSVAR(mode),
-  MYSQL_SYSVAR(break_glass_users),
-  NULL
-};
 
 /* ---- status variables ---------------------------------------------------- */
 
@@ -136,16 +49,6 @@ static int show_uncovered(MYSQL_THD thd, struct st_mysql_show_var *var,
   return 0;
 }
 
-static int show_policy_error(MYSQL_THD thd, struct st_mysql_show_var *var,
-                             void *buff, struct system_status_var *sv,
-                             enum enum_var_type scope)
-{
-  var->type = SHOW_CHAR;
-  var->value = buff;
-  tp_policy_store_last_error(buff, SHOW_VAR_FUNC_BUFF_SIZE);
-  return 0;
-}
-
 static const char *instance_state(void);
 
 static int show_instance_state(MYSQL_THD thd, struct st_mysql_show_var *var,
@@ -155,16 +58,6 @@ static int show_instance_state(MYSQL_THD thd, struct st_mysql_show_var *var,
   var->type = SHOW_CHAR;
   var->value = buff;
   g_strlcpy(buff, instance_state(), SHOW_VAR_FUNC_BUFF_SIZE);
-  return 0;
-}
-
-static int show_engine(MYSQL_THD thd, struct st_mysql_show_var *var,
-                       void *buff, struct system_status_var *sv,
-                       enum enum_var_type scope)
-{
-  var->type = SHOW_CHAR;
-  var->value = buff;
-  tp_policy_store_engine(buff, SHOW_VAR_FUNC_BUFF_SIZE);
   return 0;
 }
 
@@ -191,21 +84,7 @@ static struct st_mysql_show_var tp_core_status[] = {
   { "logins_would_deny", (char *) &tp_stats.logins_would_deny, SHOW_ULONGLONG },
   { "break_glass_logins", (char *) &tp_stats.break_glass_logins, SHOW_ULONGLONG },
   { "report_rows_failed", (char *) &tp_stats.report_rows_failed, SHOW_ULONGLONG },
-  { "policy_loaded", (char *) &tp_store_status.loaded, SHOW_ULONGLONG },
-  { "policy_generation", (char *) &tp_store_status.generation, SHOW_ULONGLONG },
-  { "rules_loaded", (char *) &tp_store_status.rules_loaded, SHOW_ULONGLONG },
-  { "rules_invalid", (char *) &tp_store_status.rules_invalid, SHOW_ULONGLONG },
-  { "policy_refreshes", (char *) &tp_store_status.refreshes, SHOW_ULONGLONG },
-  { "policy_refresh_failures", (char *) &tp_store_status.refresh_failures, SHOW_ULONGLONG },
-  { "policy_last_refresh", (char *) &tp_store_status.last_refresh, SHOW_ULONGLONG },
-  { "policy_unchanged_checks", (char *) &tp_store_status.unchanged_checks, SHOW_ULONGLONG },
-  { "policy_last_error", (char *) &show_policy_error, SHOW_FUNC },
   { "instance_state", (char *) &show_instance_state, SHOW_FUNC },
-  { "policy_refresh_transient_failures", (char *) &tp_store_status.transient_failures, SHOW_ULONGLONG },
-  { "policy_stale", (char *) &tp_store_status.stale, SHOW_ULONGLONG },
-  { "policy_startup_waits", (char *) &tp_store_status.startup_waits, SHOW_ULONGLONG },
-  { "policy_startup_wait_timeouts", (char *) &tp_store_status.startup_wait_timeouts, SHOW_ULONGLONG },
-  { "policy_table_engine", (char *) &show_engine, SHOW_FUNC },
   { "tracked_connections", (char *) &show_tracked, SHOW_FUNC },
   { "covered_auth_plugins", (char *) &show_covered, SHOW_FUNC },
   { "uncovered_auth_plugins", (char *) &show_uncovered, SHOW_FUNC },
@@ -216,17 +95,16 @@ static struct st_mysql_show_var tp_core_status[] = {
 
 /* ---- modules ------------------------------------------------------------ */
 
-/* Concerns in their own files (module.h).  Weak: a module that is not built
- * is simply absent. */
-extern const tp_module tp_module_tls_context __attribute__((weak));
-extern const tp_module tp_module_native_mirror __attribute__((weak));
-extern const tp_module tp_module_views __attribute__((weak));
-extern const tp_module tp_module_tls_cert __attribute__((weak));
-extern const tp_module tp_module_recheck __attribute__((weak));
+/* Concerns in their own files (module.h), in start order.  A module that
+ * is missing fails the link, never a silently smaller plugin. */
+extern const tp_module tp_module_tls_context;
+extern const tp_module tp_module_native_mirror;
+extern const tp_module tp_module_views;
+extern const tp_module tp_module_tls_cert;
+extern const tp_module tp_module_recheck;
 
 static const tp_module tp_module_core = {
   .name = "core",
-  .sysvars = tp_core_sysvars,
   .status = tp_core_status,
 };
 
@@ -246,7 +124,8 @@ static struct st_mysql_show_var tp_status_variables[] = {
  * declaration: gathers every module's variables. */
 __attribute__((constructor)) static void tp_collect_modules(void)
 {
-  const tp_module *all[] = { &tp_module_core, &tp_module_tls_context,
+  const tp_module *all[] = { &tp_module_core, &tp_module_settings,
+                             &tp_module_policy_store, &tp_module_tls_context,
                              &tp_module_native_mirror, &tp_module_views,
                              &tp_module_tls_cert, &tp_module_recheck };
   guint nv = 0, ns = 0;
@@ -254,8 +133,7 @@ __attribute__((constructor)) static void tp_collect_modules(void)
   for (guint i = 0; i < G_N_ELEMENTS(all); i++)
   {
     const tp_module *m = all[i];
-    if (!m || n_modules >= TP_MAX_MODULES)
-      continue;
+    g_assert(n_modules < TP_MAX_MODULES);
     modules[n_modules++] = m;
     for (guint k = 0; m->sysvars && m->sysvars[k]; k++)
       if (nv < TP_MAX_SYSVARS - 1)
@@ -271,56 +149,6 @@ __attribute__((constructor)) static void tp_collect_modules(void)
 /* ---- audit events ------------------------------------------------------- */
 
 static gint plugin_running;
-
-/* Sessions that wrote mysql.tls_policy: after each of their statements the
- * policy is re-read before the statement's end is acknowledged to the
- * plugin, so that the next login sees the committed change.  The mark
- * keeps the policy generation of the session's first write event; it goes
- * once a published generation is newer than that (the change was read:
- * by this session's re-read or by the settle loop that the write event
- * started, whichever came first), at COMMIT/ROLLBACK and at disconnect.
- * touched_lock protects touched. */
-static GMutex touched_lock;
-static GHashTable *touched;   /* conn id (guint64*) -> generation (guint64*) */
-
-static void touched_mark(guint64 id, guint64 generation)
-{
-  g_mutex_lock(&touched_lock);
-  if (!touched)
-    touched = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
-  if (!g_hash_table_contains(touched, &id))   /* keep the first write's */
-    g_hash_table_insert(touched, g_memdup2(&id, sizeof id),
-                        g_memdup2(&generation, sizeof generation));
-  g_mutex_unlock(&touched_lock);
-}
-
-static void touched_unmark(guint64 id)
-{
-  g_mutex_lock(&touched_lock);
-  if (touched)
-    g_hash_table_remove(touched, &id);
-  g_mutex_unlock(&touched_lock);
-}
-
-/* TRUE if the session is marked; *generation: the generation at its mark. */
-static gboolean touched_get(guint64 id, guint64 *generation)
-{
-  g_mutex_lock(&touched_lock);
-  guint64 *g = touched ? g_hash_table_lookup(touched, &id) : NULL;
-  if (g)
-    *generation = *g;
-  g_mutex_unlock(&touched_lock);
-  return g != NULL;
-}
-
-static void touched_clear_all(void)
-{
-  g_mutex_lock(&touched_lock);
-  if (touched)
-    g_hash_table_destroy(touched);
-  touched = NULL;
-  g_mutex_unlock(&touched_lock);
-}
 
 static gboolean lex_eq(const char *a, size_t alen, const char *b)
 {
@@ -351,7 +179,7 @@ static void tp_notify(MYSQL_THD thd, unsigned int event_class, const void *ev)
         (c->event_subclass == MYSQL_AUDIT_CONNECTION_CONNECT && c->status != 0))
     {
       tp_conn_forget(c->thread_id);
-      touched_unmark(c->thread_id);
+      tp_policy_store_session_ended(c->thread_id);
     }
     else if (c->event_subclass == MYSQL_AUDIT_CONNECTION_CONNECT ||
              c->event_subclass == MYSQL_AUDIT_CONNECTION_CHANGE_USER)
@@ -371,73 +199,21 @@ static void tp_notify(MYSQL_THD thd, unsigned int event_class, const void *ev)
       return;
     }
     if (is_table(t, "tls_policy"))
-    {
-      if (thd)
-        touched_mark(t->thread_id, tp_store_status.generation);
-      tp_policy_store_poke();
-    }
+      tp_policy_store_table_written(thd != NULL, t->thread_id);
   }
   else if (event_class == MYSQL_AUDIT_GENERAL_CLASS)
   {
     const struct mysql_event_general *g = ev;
     if (g->event_subclass != MYSQL_AUDIT_GENERAL_STATUS || !g->general_query)
       return;
-    guint64 marked_at;
-    if (touched_get(g->general_thread_id, &marked_at))
-    {
-      /* The mark stays while the change may still be uncommitted; it goes
-       * once a generation newer than the one at the first write is
-       * published (an autocommit write has been read), or at the end of
-       * the transaction.  (A transaction whose table another session
-       * changes meanwhile loses its mark early; its COMMIT is then seen by
-       * the settle loop or the periodic check, not synchronously.) */
-      tp_policy_store_refresh_wait(5 * G_USEC_PER_SEC);
-      tp_stmt_kind kind =
-          tp_stmt_classify(g->general_query, g->general_query_length);
-      if (tp_store_status.generation > marked_at || kind == TP_STMT_COMMIT ||
-          kind == TP_STMT_ROLLBACK)
-        touched_unmark(g->general_thread_id);
-    }
+    tp_policy_store_statement_ended(g->general_thread_id, g->general_query,
+                                    g->general_query_length);
     if (g_atomic_int_compare_and_exchange(&plugin_table_written, 1, 0))
       tp_auth_hook_refresh();   /* a library may have been loaded */
     for (guint i = 0; i < n_modules; i++)
       if (modules[i]->on_statement)
         modules[i]->on_statement(thd, g);
   }
-}
-
-/* ---- shared by the modules ------------------------------------------------ */
-
-gboolean tp_sysvar_value_to_bool(struct st_mysql_value *value, gboolean *out)
-{
-  if (value->value_type(value) == MYSQL_VALUE_TYPE_STRING)
-  {
-    char buf[16];
-    int len = sizeof buf;
-    const char *s = value->val_str(value, buf, &len);
-    if (!s)
-      return FALSE;
-    static const char *const on[] = { "ON", "TRUE", "1", "YES" };
-    static const char *const off[] = { "OFF", "FALSE", "0", "NO" };
-    for (guint i = 0; i < G_N_ELEMENTS(on); i++)
-    {
-      if ((size_t) len == strlen(on[i]) && g_ascii_strncasecmp(s, on[i], len) == 0)
-        return *out = TRUE, TRUE;
-      if ((size_t) len == strlen(off[i]) && g_ascii_strncasecmp(s, off[i], len) == 0)
-        return *out = FALSE, TRUE;
-    }
-    return FALSE;
-  }
-  if (value->value_type(value) == MYSQL_VALUE_TYPE_INT)
-  {
-    long long v = 0;
-    value->val_int(value, &v);
-    if (v != 0 && v != 1)
-      return FALSE;
-    *out = v == 1;
-    return TRUE;
-  }
-  return FALSE;
 }
 
 /* ---- init / deinit ------------------------------------------------------- */
@@ -538,12 +314,6 @@ static int tp_plugin_init_checked(void)
   }
   pin_library();
   memset(&tp_stats, 0, sizeof tp_stats);
-  /* A value given on the command line or in an option file was stored by
-   * the server without our update callback: take it into our buffer. */
-  g_mutex_lock(&break_glass_lock);
-  if (opt_break_glass_users && opt_break_glass_users != break_glass_buf)
-    g_strlcpy(break_glass_buf, opt_break_glass_users, sizeof break_glass_buf);
-  g_mutex_unlock(&break_glass_lock);
   if (!tp_tls_facts_start(&error))
   {
     tp_log_error("refusing to load: %s", error->message);
@@ -598,7 +368,6 @@ static int tp_plugin_deinit(void *p)
     if (modules[i]->stop)
       modules[i]->stop();
   tp_policy_store_stop();
-  touched_clear_all();
   tp_tls_facts_stop();
   tp_log_note("stopped; authentication handlers restored; no login policy "
               "is in force until the next INSTALL SONAME 'tls_policy'");

@@ -50,6 +50,8 @@
 #include <mysql/plugin.h>
 #include <mysql/service_sql.h>
 #include "tls_policy/policy_snapshot.h"
+#include "tls_policy/statement_text.h"
+#include "module.h"
 #include "policy_store.h"
 #include "report.h"
 #include "server_abi.h"
@@ -130,6 +132,8 @@ static void release_retired(gboolean all)
 }
 
 tp_store_stats tp_store_status;
+
+static void touched_clear_all(void);   /* write visibility, below */
 
 static void set_error_locked(const char *msg)
 {
@@ -605,6 +609,7 @@ void tp_policy_store_stop(void)
   if (old)
     tp_policy_snapshot_unref(old);
   release_retired(TRUE);
+  touched_clear_all();
 }
 
 tp_policy_snapshot *tp_policy_store_acquire(void)
@@ -669,3 +674,151 @@ void tp_policy_store_engine(char *buf, size_t len)
   g_strlcpy(buf, store.engine, len);
   g_mutex_unlock(&store.lock);
 }
+
+/* ---- write visibility ------------------------------------------------------ */
+
+/* Sessions that wrote mysql.tls_policy: after each of their statements the
+ * policy is re-read before the statement's end is acknowledged to the
+ * plugin, so that the next login sees the committed change.  The mark
+ * keeps the policy generation of the session's first write event; it goes
+ * once a published generation is newer than that (the change was read:
+ * by this session's re-read or by the settle loop that the write event
+ * started, whichever came first), at COMMIT/ROLLBACK and at disconnect.
+ * touched_lock protects touched. */
+static GMutex touched_lock;
+static GHashTable *touched;   /* conn id (guint64*) -> generation (guint64*) */
+
+static void touched_mark(guint64 id, guint64 generation)
+{
+  g_mutex_lock(&touched_lock);
+  if (!touched)
+    touched = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+  if (!g_hash_table_contains(touched, &id))   /* keep the first write's */
+    g_hash_table_insert(touched, g_memdup2(&id, sizeof id),
+                        g_memdup2(&generation, sizeof generation));
+  g_mutex_unlock(&touched_lock);
+}
+
+static void touched_unmark(guint64 id)
+{
+  g_mutex_lock(&touched_lock);
+  if (touched)
+    g_hash_table_remove(touched, &id);
+  g_mutex_unlock(&touched_lock);
+}
+
+/* TRUE if the session is marked; *generation: the generation at its mark. */
+static gboolean touched_get(guint64 id, guint64 *generation)
+{
+  g_mutex_lock(&touched_lock);
+  guint64 *g = touched ? g_hash_table_lookup(touched, &id) : NULL;
+  if (g)
+    *generation = *g;
+  g_mutex_unlock(&touched_lock);
+  return g != NULL;
+}
+
+static void touched_clear_all(void)
+{
+  g_mutex_lock(&touched_lock);
+  if (touched)
+    g_hash_table_destroy(touched);
+  touched = NULL;
+  g_mutex_unlock(&touched_lock);
+}
+
+void tp_policy_store_table_written(gboolean by_session, guint64 conn_id)
+{
+  if (by_session)
+    touched_mark(conn_id, tp_store_status.generation);
+  tp_policy_store_poke();
+}
+
+void tp_policy_store_statement_ended(guint64 conn_id, const char *query,
+                                     size_t query_length)
+{
+  guint64 marked_at;
+  if (!touched_get(conn_id, &marked_at))
+    return;
+  /* The mark stays while the change may still be uncommitted; it goes
+   * once a generation newer than the one at the first write is published
+   * (an autocommit write has been read), or at the end of the transaction.
+   * (A transaction whose table another session changes meanwhile loses its
+   * mark early; its COMMIT is then seen by the settle loop or the periodic
+   * check, not synchronously.) */
+  tp_policy_store_refresh_wait(5 * G_USEC_PER_SEC);
+  tp_stmt_kind kind = tp_stmt_classify(query, query_length);
+  if (tp_store_status.generation > marked_at || kind == TP_STMT_COMMIT ||
+      kind == TP_STMT_ROLLBACK)
+    touched_unmark(conn_id);
+}
+
+void tp_policy_store_session_ended(guint64 conn_id)
+{
+  touched_unmark(conn_id);
+}
+
+/* ---- variables --------------------------------------------------------------- */
+
+static MYSQL_SYSVAR_UINT(refresh_interval, tp_opt_refresh_interval,
+  PLUGIN_VAR_RQCMDARG,
+  "Seconds between the periodic checks of mysql.tls_policy for changes "
+  "that no event announced (a safety net; changes are normally seen at once).",
+  NULL, NULL, 10, 1, 3600, 0);
+
+static MYSQL_SYSVAR_UINT(startup_wait, tp_opt_startup_wait, PLUGIN_VAR_RQCMDARG,
+  "Seconds a login that arrives before the first policy load (server start, "
+  "INSTALL) waits for it; 0 denies such logins at once (policy_not_loaded).",
+  NULL, NULL, 5, 0, 300, 0);
+
+static int show_policy_error(MYSQL_THD thd, struct st_mysql_show_var *var,
+                             void *buff, struct system_status_var *sv,
+                             enum enum_var_type scope)
+{
+  var->type = SHOW_CHAR;
+  var->value = buff;
+  tp_policy_store_last_error(buff, SHOW_VAR_FUNC_BUFF_SIZE);
+  return 0;
+}
+
+static int show_engine(MYSQL_THD thd, struct st_mysql_show_var *var,
+                       void *buff, struct system_status_var *sv,
+                       enum enum_var_type scope)
+{
+  var->type = SHOW_CHAR;
+  var->value = buff;
+  tp_policy_store_engine(buff, SHOW_VAR_FUNC_BUFF_SIZE);
+  return 0;
+}
+
+static struct st_mysql_sys_var *store_sysvars[] = {
+  MYSQL_SYSVAR(refresh_interval),
+  MYSQL_SYSVAR(startup_wait),
+  NULL
+};
+
+static struct st_mysql_show_var store_status[] = {
+  { "policy_loaded", (char *) &tp_store_status.loaded, SHOW_ULONGLONG },
+  { "policy_generation", (char *) &tp_store_status.generation, SHOW_ULONGLONG },
+  { "rules_loaded", (char *) &tp_store_status.rules_loaded, SHOW_ULONGLONG },
+  { "rules_invalid", (char *) &tp_store_status.rules_invalid, SHOW_ULONGLONG },
+  { "policy_refreshes", (char *) &tp_store_status.refreshes, SHOW_ULONGLONG },
+  { "policy_refresh_failures", (char *) &tp_store_status.refresh_failures, SHOW_ULONGLONG },
+  { "policy_last_refresh", (char *) &tp_store_status.last_refresh, SHOW_ULONGLONG },
+  { "policy_unchanged_checks", (char *) &tp_store_status.unchanged_checks, SHOW_ULONGLONG },
+  { "policy_last_error", (char *) &show_policy_error, SHOW_FUNC },
+  { "policy_refresh_transient_failures", (char *) &tp_store_status.transient_failures, SHOW_ULONGLONG },
+  { "policy_stale", (char *) &tp_store_status.stale, SHOW_ULONGLONG },
+  { "policy_startup_waits", (char *) &tp_store_status.startup_waits, SHOW_ULONGLONG },
+  { "policy_startup_wait_timeouts", (char *) &tp_store_status.startup_wait_timeouts, SHOW_ULONGLONG },
+  { "policy_table_engine", (char *) &show_engine, SHOW_FUNC },
+  { 0, 0, 0 }
+};
+
+/* Variables and status only: plugin.c starts and stops the store itself,
+ * before and after every module. */
+const tp_module tp_module_policy_store = {
+  .name = "policy_store",
+  .sysvars = store_sysvars,
+  .status = store_status,
+};

@@ -8,6 +8,7 @@
 #include <glib.h>
 #include <mysql/plugin.h>
 #include "tls_policy/policy_snapshot.h"
+#include "module.h"
 
 typedef struct tp_store_stats {
   unsigned long long loaded;          /* 1 while a snapshot is published */
@@ -44,9 +45,24 @@ void tp_policy_store_poke(void);
  * table it makes the change visible to the next login. */
 gboolean tp_policy_store_refresh_wait(gint64 timeout_usec);
 
+/* Write visibility (audit events, plugin.c).  A statement wrote or
+ * write-locked mysql.tls_policy (by_session: on a client session, whose
+ * statements then re-read the table as they end until the change is
+ * published; else, e.g. a replica's applier: only the settle loop). */
+void tp_policy_store_table_written(gboolean by_session, guint64 conn_id);
+/* A statement of conn_id ended: if the session wrote the table, re-read it
+ * before returning, so that the next login sees the committed change. */
+void tp_policy_store_statement_ended(guint64 conn_id, const char *query,
+                                     size_t query_length);
+void tp_policy_store_session_ended(guint64 conn_id);
+
 void tp_policy_store_last_error(char *buf, size_t len);
 /* Engine of mysql.tls_policy as the server reports it ("" until known). */
 void tp_policy_store_engine(char *buf, size_t len);
+
+/* The store's variables and status (no start/stop: plugin.c starts the
+ * store before every module and stops it after them). */
+extern const tp_module tp_module_policy_store;
 
 /* Implemented in views.c: functions and views the plugin installs, run on
  * the refresher's local connection after the table exists. */

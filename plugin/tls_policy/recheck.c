@@ -41,7 +41,7 @@
 #include "tls_policy/statement_text.h"
 #include "tls_policy/openssl_autoptr.h"
 #include "tls_policy/text_clean.h"
-#include "config.h"
+#include "settings.h"
 #include "conn_views.h"
 #include "module.h"
 #include "policy_store.h"
