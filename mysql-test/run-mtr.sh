@@ -8,7 +8,7 @@
 # BUILD_DIR/mtr-var), TP_MTR_PLUGIN_SO (default BUILD_DIR/tls_policy.so: the
 # ASan lane points it at the sanitizer build).
 #
-# Copes with the quirks of the packaged MTR (DESIGN-NOTES 2.5): it only runs
+# Copes with the quirks of the packaged MTR (docs/hazards.md §4): it only runs
 # from its own directory; a '-' in the suite path is read as overlay syntax,
 # so the suite is linked from a hyphen-free temporary path; --plugin-dir
 # replaces the server's plugin dir, so a private plugin dir holds links to

@@ -290,7 +290,7 @@ static void test_native_order(void)
   expect("SUBJECT '/C=FI/CN=bob '", &l_cert, TP_REASON_SUBJECT_MISMATCH, NULL);
 }
 
-/* DESIGN-NOTES 2.3: a value containing '/' is printed escaped by OpenSSL 3,
+/* docs/hazards.md §2: a value containing '/' is printed escaped by OpenSSL 3,
  * so the spoofed one-line form does not pass, as with the native check;
  * the structured form is unambiguous. */
 static void test_native_slash(void)

@@ -5,7 +5,7 @@
  * is immutable afterwards.  It is reference counted (g_atomic_rc_box): the
  * registry holds one reference, a login decision or a view row takes its own
  * while it reads.  It owns a reference on the peer certificate (X509_up_ref),
- * never a bare SSL pointer (hazard H1 in DESIGN-NOTES).
+ * never a bare SSL pointer (hazard H1, docs/hazards.md).
  *
  * tp_login is built on the stack by the authentication hook for one decision
  * and only borrows what it points to.

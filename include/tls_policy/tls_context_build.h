@@ -3,7 +3,7 @@
  * context (SSL_CTX) from configuration, before it is swapped into the server.
  *
  * Pure OpenSSL + GLib: nothing here touches mariadbd internals, takes a lock
- * or keeps global state.  tls_context.c owns the swap (DESIGN-NOTES 2.4);
+ * or keeps global state.  tls_context.c owns the swap (docs/hazards.md §3);
  * this file only answers "give me a fully validated context, or say exactly
  * what is wrong and with which file".
  *

@@ -1,6 +1,6 @@
 /*
  * auth_hook.h — the one enforcement point: wrapping the server's
- * authentication handlers (DESIGN-NOTES section 4, option 1).
+ * authentication handlers (docs/hazards.md §1).
  *
  * Every authentication plugin's st_mysql_auth.authenticate_user is replaced
  * by one of a fixed table of trampolines; a trampoline calls the original

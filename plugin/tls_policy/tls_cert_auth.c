@@ -2,7 +2,7 @@
  * tls_cert_auth.c — the `tls_cert` authentication plugin (see
  * tls_cert_auth.h; for users docs/identity-and-sessions.md).
  *
- * How a tls_cert login runs (sql_acl.cc, DESIGN-NOTES 2.1):
+ * How a tls_cert login runs (sql_acl.cc, docs/hazards.md §1):
  *  1. The server's first pass with mysql_native_password (wrapped by
  *     auth_hook.c, which notes the connection and its TLS context) sends the
  *     greeting, runs the TLS handshake and reads the client's handshake

@@ -1,6 +1,6 @@
 /*
  * tls_facts.h — capturing TLS facts at the handshake and binding them to the
- * connection id (hazards H1 and H3 of DESIGN-NOTES).
+ * connection id (hazards H1 and H3, docs/hazards.md).
  *
  * Handshakes are observed through the SSL objects, not the acceptor
  * SSL_CTX: an SSL ex_data index with a "new" function sees every SSL_new()
