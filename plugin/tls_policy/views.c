@@ -18,14 +18,15 @@
  *   - the UDF is registered for the server process only (its mysql.func row
  *     is deleted at once): no dump carries it, no start without the plugin
  *     tries to load tls_policy.so for it, a package removal leaves no row;
- *   - a stored function mysql.<udf>(token) RETURN NULL stands in for it:
- *     a view's unqualified call resolves to the UDF while it is registered
- *     and to the stored function otherwise, so a view restored from a dump,
- *     or read on a server started without the plugin, reads no rows instead
- *     of failing (and a restore never stops at it);
- *   - a logical restore into a server that runs the plugin writes the views
- *     with the dumped server's tokens: at the end of such a CREATE VIEW the
- *     plugin writes every view again with its own (views_on_statement).
+ *   - the view reads the stored function mysql.<udf>_json(), whose body
+ *     calls the UDF with the view's token.  A body is resolved only when it
+ *     runs, so a dump's CREATE VIEW succeeds on any server that got the
+ *     dump's mysql.proc rows, and without the UDF the function returns NULL
+ *     and the view reads no rows instead of failing;
+ *   - a logical restore into a server that runs the plugin brings the
+ *     dumped server's tokens along: at the end of a CREATE VIEW of one of
+ *     the views, the plugin writes every function and view again with its
+ *     own tokens (views_on_statement).
  * A successful UNINSTALL of the plugin drops them again (the table and its
  * rows stay); a server shutdown leaves the views and stored functions in
  * place (they read no rows until the plugin is back).
@@ -33,10 +34,10 @@
  * Who may read the policy: a UDF needs no privilege in MariaDB, so the
  * function would show every account's rule to every account.  It therefore
  * answers only when given its view's token, random per view and server
- * process and written into that view's definition: reading the policy takes
- * the privileges that reading the view takes (SELECT on
- * mysql.tls_policy_rules), and a view's definition opens no other view's
- * function.
+ * process and written into the body of that view's stored function: reading
+ * the policy takes SELECT on mysql.tls_policy_rules and EXECUTE on
+ * mysql.tls_policy_rules_json, and seeing one body (SHOW CREATE FUNCTION:
+ * its definer or SELECT on mysql.proc) opens no other view's UDF.
  *
  * The SQL worker is one thread with its own THD and local connection.  It
  * runs statements for code that must not run SQL on the session it was
@@ -506,34 +507,48 @@ gboolean tp_sql_creates_tls_policy_view(const char *q, const char *end)
 
 /* ---- creating and dropping the objects --------------------------------------- */
 
-/* MariaDB's error numbers for the expected failures below. */
-#define TP_ER_UDF_EXISTS 1125
-
-/* Runs q on m; logs a failure unless its error number is `expected`. */
-static void install_one(MYSQL *m, const char *what, const char *q,
-                        unsigned expected)
+/* Runs q on m; logs a failure. */
+static void install_one(MYSQL *m, const char *what, const char *q)
 {
   g_autoptr(GError) error = NULL;
-  if (!run_one(m, q, &error) && (!expected || mysql_errno(m) != expected))
+  if (!run_one(m, q, &error))
     tp_log_error("cannot create %s: %s", what, error->message);
 }
 
-/* CREATE OR REPLACE VIEW for def with the view's token (newly allocated). */
+/* The statements that write the stored function and the view of def with
+ * the view's token: CREATE OR REPLACE, so they also replace the ones a
+ * restore brought. */
+static char *reader_statement(const tp_view_def *def)
+{
+  return g_strdup_printf(
+      "SET STATEMENT lock_wait_timeout=%d FOR "
+      "CREATE OR REPLACE DEFINER='mariadb.sys'@'localhost' "
+      "FUNCTION mysql.%s_json() RETURNS LONGTEXT CHARACTER SET utf8mb4 "
+      "NO SQL SQL SECURITY INVOKER "
+      "COMMENT 'Reads the tls_policy UDF %s for the view %s; NULL while the "
+      "UDF is not registered' "
+      "BEGIN "
+      /* Without the UDF (a server without the plugin, a restore): no rows
+       * rather than an error. */
+      "DECLARE CONTINUE HANDLER FOR SQLEXCEPTION RETURN NULL; "
+      /* A string UDF's result is a binary string, and JSON_TABLE refuses
+       * \u escapes in one ("Broken JSON string"): convert it to utf8mb4
+       * (the JSON is valid UTF-8, tp_json_append_string() sees to it). */
+      "RETURN CONVERT(%s('%s') USING utf8mb4); "
+      "END",
+      TP_SQL_JOB_LOCK_WAIT, def->function, def->function, def->view,
+      def->function, tp_views_token(def->view));
+}
+
 static char *view_statement(const tp_view_def *def)
 {
   return g_strdup_printf(
       "SET STATEMENT lock_wait_timeout=%d FOR "
       "CREATE OR REPLACE DEFINER='mariadb.sys'@'localhost' SQL SECURITY INVOKER "
       "VIEW %s AS SELECT %s "
-      /* A string UDF's result is a binary string, and JSON_TABLE refuses
-       * \u escapes in one ("Broken JSON string"): the view converts it to
-       * utf8mb4 first (the JSON is valid UTF-8, tp_json_append_string()
-       * sees to it). */
-      "FROM JSON_TABLE(CONVERT(%s('%s') USING utf8mb4), '$[*]' COLUMNS (%s)) AS j"
-      "%s%s",
+      "FROM JSON_TABLE(mysql.%s_json(), '$[*]' COLUMNS (%s)) AS j%s%s",
       TP_SQL_JOB_LOCK_WAIT, def->view, def->select, def->function,
-      tp_views_token(def->view), def->columns,
-      def->where ? " WHERE " : "", def->where ? def->where : "");
+      def->columns, def->where ? " WHERE " : "", def->where ? def->where : "");
 }
 
 void tp_views_create(MYSQL *m, const tp_view_def *def)
@@ -544,36 +559,28 @@ void tp_views_create(MYSQL *m, const tp_view_def *def)
     objects.defs[i] = *def;
   g_mutex_unlock(&objects.lock);
 
-  /* 1. The stand-in.  While the UDF is registered (an INSTALL in the same
-   * server process as an earlier one whose UNINSTALL did not drop it), the
-   * server refuses a stored function of its name: the stand-in made then
-   * stays, and a missing one is made at the next start. */
-  g_autofree char *standin_what = g_strdup_printf("function mysql.%s",
-                                                  def->function);
-  g_autofree char *standin = g_strdup_printf(
-      "SET STATEMENT lock_wait_timeout=%d FOR "
-      "CREATE OR REPLACE DEFINER='mariadb.sys'@'localhost' "
-      "FUNCTION mysql.%s(token TEXT) RETURNS LONGTEXT CHARACTER SET utf8mb4 "
-      "NO SQL SQL SECURITY INVOKER "
-      "COMMENT 'Stands in for the tls_policy UDF of the same name while it "
-      "is not registered: %s reads no rows' RETURN NULL",
-      TP_SQL_JOB_LOCK_WAIT, def->function, def->view);
-  install_one(m, standin_what, standin, TP_ER_UDF_EXISTS);
-  /* 2. and 3. The UDF, registered for this process only. */
+  /* 1. The UDF, registered for this server process only. */
   g_autofree char *fn = g_strdup_printf(
       "CREATE FUNCTION IF NOT EXISTS %s RETURNS STRING SONAME 'tls_policy.so'",
       def->function);
-  install_one(m, def->function, fn, 0);
+  install_one(m, def->function, fn);
   g_autofree char *unrow = g_strdup_printf(
       "DELETE FROM mysql.func WHERE name = '%s'", def->function);
-  install_one(m, "(removing the mysql.func row of) function", unrow, 0);
-  /* 4. The view. */
+  g_autofree char *unrow_what = g_strdup_printf("(the mysql.func row of) %s",
+                                                def->function);
+  install_one(m, unrow_what, unrow);
+  /* 2. The stored function that calls it with the token. */
+  g_autofree char *reader_what = g_strdup_printf("function mysql.%s_json",
+                                                 def->function);
+  g_autofree char *reader = reader_statement(def);
+  install_one(m, reader_what, reader);
+  /* 3. The view. */
   g_autofree char *view = view_statement(def);
-  install_one(m, def->view, view, 0);
+  install_one(m, def->view, view);
 }
 
-/* CREATE OR REPLACE VIEW of every view created so far, NULL-terminated
- * (g_strfreev). */
+/* The stored functions and views of every view created so far,
+ * NULL-terminated (g_strfreev). */
 static char **recreate_statements(void)
 {
   tp_view_def defs[TP_VIEWS_MAX];
@@ -583,9 +590,12 @@ static char **recreate_statements(void)
     if (objects.defs[i].view)
       defs[n++] = objects.defs[i];
   g_mutex_unlock(&objects.lock);
-  char **q = g_new0(char *, n + 1);
+  char **q = g_new0(char *, 2 * n + 1);
   for (guint i = 0; i < n; i++)
-    q[i] = view_statement(&defs[i]);
+  {
+    q[2 * i] = reader_statement(&defs[i]);
+    q[2 * i + 1] = view_statement(&defs[i]);
+  }
   return q;
 }
 
@@ -620,25 +630,24 @@ void tp_store_install_sql_objects(struct st_mysql *m)
   g_autofree char *native = g_strdup_printf(
       "SET STATEMENT lock_wait_timeout=%d FOR %s", TP_SQL_JOB_LOCK_WAIT,
       tp_sql_tls_policy_native_require);
-  install_one(m, "view mysql.tls_policy_native_require", native, 0);
+  install_one(m, "view mysql.tls_policy_native_require", native);
   g_autofree char *proc = g_strdup_printf(
       "SET STATEMENT lock_wait_timeout=%d FOR %s", TP_SQL_JOB_LOCK_WAIT,
       tp_sql_tls_policy_import_native);
-  install_one(m, "procedure mysql.tls_policy_import_native", proc, 0);
+  install_one(m, "procedure mysql.tls_policy_import_native", proc);
   tp_conn_views_install(m);
 }
 
 /* The UDFs and views of conn_views.c and recheck.c are dropped by
- * recheck.c; the stand-ins of all four are dropped here (a qualified DROP
- * FUNCTION never touches a UDF). */
+ * recheck.c; the stored functions of all four views are dropped here. */
 static const char *const drop_statements[] = {
   "DROP PROCEDURE IF EXISTS mysql.tls_policy_import_native",
   "DROP VIEW IF EXISTS mysql.tls_policy_rules, mysql.tls_policy_native_require",
   "DROP FUNCTION IF EXISTS tls_policy_rules",
-  "DROP FUNCTION IF EXISTS mysql.tls_policy_rules",
-  "DROP FUNCTION IF EXISTS mysql.tls_policy_connections",
-  "DROP FUNCTION IF EXISTS mysql.tls_policy_account_cert_expiry",
-  "DROP FUNCTION IF EXISTS mysql.tls_policy_recheck",
+  "DROP FUNCTION IF EXISTS mysql.tls_policy_rules_json",
+  "DROP FUNCTION IF EXISTS mysql.tls_policy_connections_json",
+  "DROP FUNCTION IF EXISTS mysql.tls_policy_account_cert_expiry_json",
+  "DROP FUNCTION IF EXISTS mysql.tls_policy_recheck_json",
   NULL
 };
 

@@ -57,9 +57,9 @@ gboolean tp_sql_creates_tls_policy_view(const char *q, const char *end);
 /*
  * One view of the plugin over one of its UDFs (docs/sql-objects.md):
  *   CREATE OR REPLACE ... SQL SECURITY INVOKER VIEW <view> AS
- *   SELECT <select> FROM JSON_TABLE(CONVERT(<function>('<token>') USING
- *   utf8mb4), '$[*]' COLUMNS (<columns>)) AS j [WHERE <where>]
- * Every string is static (it is kept for re-creating the view).
+ *   SELECT <select> FROM JSON_TABLE(mysql.<function>_json(), '$[*]'
+ *   COLUMNS (<columns>)) AS j [WHERE <where>]
+ * Every string is static (it is kept for writing the view again).
  */
 typedef struct tp_view_def {
   const char *view;       /* "mysql.<name>" */
@@ -72,19 +72,17 @@ typedef struct tp_view_def {
 /*
  * Creates on `m` (a local connection with all privileges, sql_log_bin=0)
  * the objects of one view, each on its own, logging failures:
- *   1. the stored function mysql.<function>(token) that returns NULL: the
- *      stand-in the view's call resolves to whenever the UDF is not
- *      registered, so the view's definition only names objects that exist
- *      in any server that holds the mysql schema's rows (a restore, a
- *      server started without the plugin);
- *   2. the UDF <function> (CREATE FUNCTION IF NOT EXISTS), which takes
- *      precedence over the stored function while it is registered;
- *   3. DELETE of the UDF's row from mysql.func: the UDF stays registered
- *      for this server process only, so no dump, restart or package removal
- *      ever meets a row that names tls_policy.so;
- *   4. the view, with the view's own token.
- * Remembers the definition, so that tp_views_recreate_statements() can
- * write the view again.
+ *   1. the UDF <function> (CREATE FUNCTION IF NOT EXISTS), and then DELETE
+ *      of its row from mysql.func: it stays registered for this server
+ *      process only, so no dump, restart or package removal ever meets a
+ *      row that names tls_policy.so;
+ *   2. the stored function mysql.<function>_json(), which returns
+ *      <function>('<the view's token>') and NULL while the UDF is not
+ *      registered: a stored function's body is resolved when it runs, so
+ *      the view's definition names only objects that a restore of the
+ *      mysql schema brings along;
+ *   3. the view.
+ * Remembers the definition, so that views.c can write 2. and 3. again.
  */
 void tp_views_create(struct st_mysql *m, const tp_view_def *def);
 
