@@ -449,6 +449,16 @@ char *tp_sql_next_word(const char **qp, const char *end)
 
 gboolean tp_sql_creates_tls_policy_view(const char *q, const char *end)
 {
+  /* Runs at the end of every statement: decide on the first word before
+   * copying anything. */
+  const char *w = q;
+  while (w < end && g_ascii_isspace(*w))
+    w++;
+  if (end - w >= 3 && w[0] == '/' && w[1] == '*' && w[2] == '!')
+    for (w += 3; w < end && (g_ascii_isdigit(*w) || g_ascii_isspace(*w)); w++)
+      ;
+  if (end - w < 6 || g_ascii_strncasecmp(w, "CREATE", 6) != 0)
+    return FALSE;
   /* View DDL names the view within its first bytes; 4 KB is plenty. */
   g_autofree char *s = g_strndup(q, MIN((gsize) (end - q), 4096));
   for (char *p = s; (p = strstr(p, "/*!")) != NULL;)
