@@ -109,8 +109,8 @@ static void rules_json(GString *out, const tp_policy_snapshot *snap)
 
 /*
  * One random token per view and server process (see the file comment):
- * revealing one view's definition reveals nothing that opens another
- * view's function.  A slot is added on first use (a view's creation, or a
+ * the body of one view's stored function reveals nothing that opens
+ * another view's UDF.  A slot is added on first use (a view's creation, or a
  * call of its function, whichever comes first) and kept for the life of
  * the process, so a view created by one INSTALL keeps working after the
  * next one.  `objects.lock` protects every field; held only for copying,

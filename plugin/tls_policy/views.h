@@ -87,8 +87,8 @@ typedef struct tp_view_def {
 void tp_views_create(struct st_mysql *m, const tp_view_def *def);
 
 /* The random token of one view (created on first use, per server process):
- * the view passes it to its function, so that the function answers only
- * through the view (docs/sql-objects.md).  Each view has its own. */
+ * the view's stored function passes it to the UDF, so that the UDF answers
+ * only through the view (docs/sql-objects.md).  Each view has its own. */
 const char *tp_views_token(const char *view);
 gboolean tp_views_token_matches(const char *view, const char *s,
                                 unsigned long len);
