@@ -12,8 +12,11 @@
 #   3. apt-get remove with the server running: prerm unloads the plugin,
 #      mysql.tls_policy is kept, the conffile stays until purge;
 #   4. install again, stop the server, remove: prerm only warns, the removal
-#      succeeds, the server still starts (logging the missing library) and
-#      UNINSTALL SONAME clears the registration.
+#      succeeds, the server still starts (logging the missing library only
+#      for the two mysql.plugin rows: no mysql.func row names it), the
+#      plugin's views read no rows, mariadb-dump --all-databases works, and
+#      UNINSTALL PLUGIN clears the registration: the next start logs
+#      nothing about tls_policy.so.
 # Needs root and unshare(CLONE_NEWNS|CLONE_NEWNET|CLONE_NEWPID); exits 77
 # (skipped) without them.  CTest: package/apt (labels package, slow).
 set -euo pipefail
@@ -125,13 +128,28 @@ ok "removal succeeded with the server stopped"
 start_server
 grep -E "tls_policy" /tmp/mariadbd.err | sed 's/^/  log: /'
 grep -q "tls_policy.so" /tmp/mariadbd.err || fail "expected the server to log the missing tls_policy.so"
-ok "server starts without the library"
+n=$(grep -c "Can't open shared library.*tls_policy.so" /tmp/mariadbd.err || true)
+[ "$n" = 2 ] || fail "expected 2 'Can't open shared library' lines (the mysql.plugin rows), got $n"
+[ "$(sql "SELECT COUNT(*) FROM mysql.func WHERE dl='tls_policy.so'")" = 0 ] || fail "mysql.func rows left"
+ok "server starts without the library: 2 log lines, from mysql.plugin only"
+for v in rules connections account_cert_expiry recheck native_require; do
+  out=$(sql "SELECT COUNT(*) FROM mysql.tls_policy_$v" 2>&1) || fail "mysql.tls_policy_$v without the library: $out"
+done
+[ "$(sql "SELECT COUNT(*) FROM mysql.tls_policy_rules")" = 0 ] || fail "rules view not empty without the plugin"
+ok "the plugin's views read without the library (no rows)"
+mariadb-dump -uroot --all-databases >/tmp/all.sql 2>/tmp/dump.err || fail "mariadb-dump --all-databases: $(cat /tmp/dump.err)"
+ok "mariadb-dump --all-databases works"
 sql "UNINSTALL SONAME 'tls_policy'" 2>&1 && fail "UNINSTALL SONAME worked without the library?"
 for p in $(sql "SELECT name FROM mysql.plugin WHERE dl='tls_policy.so'"); do
   sql "UNINSTALL PLUGIN $p" 2>&1 || fail "UNINSTALL PLUGIN $p"
 done
 [ "$(registered)" = "0	0" ] || fail "UNINSTALL PLUGIN did not clear the registration: $(registered)"
 ok "UNINSTALL PLUGIN cleared the mysql.plugin rows"
+stop_server
+: >/tmp/mariadbd.err
+start_server
+if grep -E "tls_policy" /tmp/mariadbd.err; then fail "the start after the cleanup logged tls_policy lines"; fi
+ok "the next start logs nothing about tls_policy"
 stop_server
 echo
 echo "apt-roundtrip: passed"

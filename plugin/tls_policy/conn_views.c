@@ -9,14 +9,17 @@
  * mysql.tls_policy that admitted the login.
  *
  * Objects (created by tp_conn_views_install on the policy store's refresher
- * connection, dropped again after a successful UNINSTALL by recheck.c):
- *   - UDF tls_policy_connections(token) and view mysql.tls_policy_connections;
+ * connection through tp_views_create(), which says what each one is;
+ * dropped again after a successful UNINSTALL by recheck.c and views.c):
+ *   - UDF tls_policy_connections(token) and view mysql.tls_policy_connections,
+ *     which shows a reader without the PROCESS privilege only the
+ *     connections SHOW PROCESSLIST shows it;
  *   - UDF tls_policy_account_cert_expiry(token) and view
  *     mysql.tls_policy_account_cert_expiry.
  * A UDF needs no privilege in MariaDB, so, as for mysql.tls_policy_rules
- * (views.c), each function answers only when given a token that is random
- * per server process and written into the view definitions: reading the
- * data takes the privileges that reading the views takes.
+ * (views.c), each function answers only when given its view's token, random
+ * per view and server process and written into that view's definition:
+ * reading the data takes the privileges that reading the view takes.
  *
  * Expiry memory: per user, per certificate identity (subject and issuer),
  * the latest certificate seen on a connection of that user since the plugin
@@ -36,11 +39,8 @@
 #include <time.h>
 #include <arpa/inet.h>
 #include <mysql/plugin.h>
-#include <mysql/service_sql.h>
 #include <openssl/bn.h>
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <openssl/x509v3.h>
 #include "tls_policy/openssl_autoptr.h"
 #include "conn_views.h"
@@ -50,7 +50,6 @@
 #include "tls_facts.h"
 
 #define TP_EXPIRY_MAX 10000
-#define TP_SQL_LOCK_WAIT 5
 
 
 /* ---- certificate text ------------------------------------------------------ */
@@ -708,6 +707,12 @@ char *tls_policy_account_cert_expiry(UDF_INIT *initid, UDF_ARGS *args,
                                      char *is_null, char *error);
 void tls_policy_account_cert_expiry_deinit(UDF_INIT *initid);
 
+/* What a view UDF keeps between calls (initid->ptr). */
+typedef struct udf_state {
+  GString *out;
+  const char *view;    /* static: whose token the function wants */
+} udf_state;
+
 my_bool tp_conn_views_udf_init(UDF_INIT *initid, UDF_ARGS *args, char *message,
                                const char *view)
 {
@@ -720,32 +725,39 @@ my_bool tp_conn_views_udf_init(UDF_INIT *initid, UDF_ARGS *args, char *message,
   initid->maybe_null = 1;
   initid->const_item = 0;
   initid->max_length = 0xffffffffUL;
-  initid->ptr = (char *) g_string_new(NULL);
+  udf_state *st = g_new0(udf_state, 1);
+  st->out = g_string_new(NULL);
+  st->view = view;
+  initid->ptr = (char *) st;
   return 0;
 }
 
 void tp_conn_views_udf_deinit(UDF_INIT *initid)
 {
-  if (initid->ptr)
-    g_string_free((GString *) initid->ptr, TRUE);
+  udf_state *st = (udf_state *) initid->ptr;
+  if (st)
+  {
+    g_string_free(st->out, TRUE);
+    g_free(st);
+  }
   initid->ptr = NULL;
 }
 
-/* NULL when the token is wrong; else the JSON produced by fill. */
+/* NULL when the token is not the view's; else the JSON produced by fill. */
 char *tp_conn_views_udf_run(UDF_INIT *initid, UDF_ARGS *args,
                             unsigned long *length, char *is_null,
                             void (*fill)(GString *out))
 {
-  GString *out = (GString *) initid->ptr;
-  g_string_truncate(out, 0);
-  if (!tp_views_token_matches(args->args[0], args->lengths[0]))
+  udf_state *st = (udf_state *) initid->ptr;
+  g_string_truncate(st->out, 0);
+  if (!tp_views_token_matches(st->view, args->args[0], args->lengths[0]))
   {
     *is_null = 1;
     return NULL;
   }
-  fill(out);
-  *length = out->len;
-  return out->str;
+  fill(st->out);
+  *length = st->out->len;
+  return st->out->str;
 }
 
 my_bool tls_policy_connections_init(UDF_INIT *initid, UDF_ARGS *args, char *message)
@@ -787,45 +799,30 @@ void tls_policy_account_cert_expiry_deinit(UDF_INIT *initid)
 
 /* ---- installing ---------------------------------------------------------------- */
 
-static void install_one(struct st_mysql *m, const char *what, const char *q)
-{
-  if (mysql_real_query(m, q, strlen(q)))
-  {
-    tp_log_error("cannot create %s: %s (errno %u)", what, mysql_error(m),
-                 mysql_errno(m));
-    return;
-  }
-  MYSQL_RES *r = mysql_store_result(m);
-  if (r)
-    mysql_free_result(r);
-}
-
-void tp_conn_views_install_view(struct st_mysql *m, const char *what,
+void tp_conn_views_install_view(struct st_mysql *m, const char *view,
                                 const char *function, const char *select,
                                 const char *columns)
 {
-  g_autofree char *fn = g_strdup_printf(
-      "CREATE FUNCTION IF NOT EXISTS %s RETURNS STRING SONAME 'tls_policy.so'",
-      function);
-  install_one(m, function, fn);
-  g_autofree char *view = g_strdup_printf(
-      "SET STATEMENT lock_wait_timeout=%d FOR "
-      "CREATE OR REPLACE DEFINER='mariadb.sys'@'localhost' SQL SECURITY INVOKER "
-      "VIEW %s AS SELECT %s FROM JSON_TABLE(CONVERT(%s('%s') USING utf8mb4), "
-      "'$[*]' COLUMNS (%s)) AS j",
-      TP_SQL_LOCK_WAIT, what, select, function, tp_views_token(), columns);
-  install_one(m, what, view);
+  tp_view_def def = {
+    .view = view, .function = function, .select = select, .columns = columns,
+  };
+  tp_views_create(m, &def);
 }
 
-void tp_conn_views_install(struct st_mysql *m)
-{
-  tp_conn_views_install_view(m, "mysql.tls_policy_connections",
-    "tls_policy_connections",
+/* Without the PROCESS privilege, a session sees only the connections that
+ * SHOW PROCESSLIST shows it (those of its own user): the view is SQL
+ * SECURITY INVOKER, so information_schema.PROCESSLIST answers for the
+ * reader. */
+static const tp_view_def connections_view = {
+  .view = "mysql.tls_policy_connections",
+  .function = "tls_policy_connections",
+  .select =
     "j.Id, j.User, j.Host, j.Transport, j.Tls, j.Tls_version, j.Cipher, "
     "j.Cert_subject, j.Cert_subject_dn, j.Cert_issuer, j.Cert_serial, "
     "j.Cert_sans, j.Cert_not_before_utc, j.Cert_not_after_utc, "
     "j.Cert_days_left, j.Cert_sha256, j.Verify_result, j.Verify_text, "
     "j.Admitted_by, j.Rule_id",
+  .columns =
     " Id BIGINT UNSIGNED PATH '$.id',"
     " User VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$.user',"
     " Host VARCHAR(255) CHARACTER SET utf8mb4 PATH '$.host',"
@@ -845,11 +842,17 @@ void tp_conn_views_install(struct st_mysql *m)
     " Verify_result INT PATH '$.verify_result',"
     " Verify_text VARCHAR(128) CHARACTER SET utf8mb4 PATH '$.verify_text',"
     " Admitted_by VARCHAR(48) CHARACTER SET ascii PATH '$.admitted_by',"
-    " Rule_id BIGINT UNSIGNED PATH '$.rule_id'");
-  tp_conn_views_install_view(m, "mysql.tls_policy_account_cert_expiry",
-    "tls_policy_account_cert_expiry",
+    " Rule_id BIGINT UNSIGNED PATH '$.rule_id'",
+  .where = "j.Id IN (SELECT p.ID FROM information_schema.PROCESSLIST p)",
+};
+
+static const tp_view_def expiry_view = {
+  .view = "mysql.tls_policy_account_cert_expiry",
+  .function = "tls_policy_account_cert_expiry",
+  .select =
     "j.User, j.Not_after_utc, j.Days_left, j.Subject, j.Issuer, j.Serial, "
     "j.Cert_sha256, j.Live_connections, j.Identities_seen, j.Last_seen_utc",
+  .columns =
     " User VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$.user',"
     " Not_after_utc DATETIME PATH '$.not_after',"
     " Days_left DECIMAL(8,1) PATH '$.days_left',"
@@ -859,6 +862,12 @@ void tp_conn_views_install(struct st_mysql *m)
     " Cert_sha256 CHAR(64) CHARACTER SET ascii PATH '$.sha256',"
     " Live_connections INT UNSIGNED PATH '$.live_connections',"
     " Identities_seen INT UNSIGNED PATH '$.identities',"
-    " Last_seen_utc DATETIME PATH '$.last_seen'");
+    " Last_seen_utc DATETIME PATH '$.last_seen'",
+};
+
+void tp_conn_views_install(struct st_mysql *m)
+{
+  tp_views_create(m, &connections_view);
+  tp_views_create(m, &expiry_view);
   tp_recheck_install(m);
 }

@@ -2,7 +2,8 @@
  * conn_views.h — per-connection TLS views (docs/identity-and-sessions.md):
  * the UDFs tls_policy_connections() and tls_policy_account_cert_expiry()
  * and the views mysql.tls_policy_connections and
- * mysql.tls_policy_account_cert_expiry over them (JSON_TABLE), plus the
+ * mysql.tls_policy_account_cert_expiry over them (through a stored function
+ * each and JSON_TABLE, see views.h), plus the
  * helpers recheck.c shares: copying the connection registry out of its
  * locks, describing a client certificate, and JSON string escaping.
  *
@@ -27,11 +28,11 @@
 struct st_mysql;
 
 /*
- * Creates the UDFs and the views (CREATE FUNCTION IF NOT EXISTS / CREATE OR
- * REPLACE VIEW) on `m`, a local connection with all privileges and
- * sql_log_bin=0 (the policy store's refresher).  Each object is tried on its
- * own; failures are logged.  Also creates the functions and the view of
- * recheck.c.
+ * Creates the objects of mysql.tls_policy_connections and
+ * mysql.tls_policy_account_cert_expiry (tp_views_create()) on `m`, a local
+ * connection with all privileges and sql_log_bin=0 (the policy store's
+ * refresher).  Each object is tried on its own; failures are logged.  Also
+ * creates those of recheck.c's view.
  */
 void tp_conn_views_install(struct st_mysql *m);
 
@@ -87,6 +88,8 @@ char *tp_utc_datetime(gint64 t);
 const char *tp_transport_text(tp_transport t);
 const char *tp_tls_state_text(tp_tls_state s);
 
+/* The UDF side of a view's function: init checks the one string argument
+ * and remembers `view` (static), whose token run then requires. */
 my_bool tp_conn_views_udf_init(UDF_INIT *initid, UDF_ARGS *args, char *message,
                                const char *view);
 void tp_conn_views_udf_deinit(UDF_INIT *initid);
@@ -94,9 +97,10 @@ void tp_conn_views_udf_deinit(UDF_INIT *initid);
 char *tp_conn_views_udf_run(UDF_INIT *initid, UDF_ARGS *args,
                             unsigned long *length, char *is_null,
                             void (*fill)(GString *out));
-/* CREATE FUNCTION IF NOT EXISTS `function` ... SONAME 'tls_policy.so' and
- * CREATE OR REPLACE VIEW `view` AS SELECT `select` FROM
- * JSON_TABLE(function(token), '$[*]' COLUMNS (`columns`)) AS j. */
+/* The objects of one view over a UDF, made by tp_views_create() (views.h):
+ * the UDF `function`, the stored function mysql.<function>_json() and the
+ * view `view` AS SELECT `select` FROM JSON_TABLE(...) COLUMNS (`columns`).
+ * Every string must be static. */
 void tp_conn_views_install_view(struct st_mysql *m, const char *view,
                                 const char *function, const char *select,
                                 const char *columns);

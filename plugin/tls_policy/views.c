@@ -12,14 +12,32 @@
  *   - the view mysql.tls_policy_native_require (sql/) and the procedure
  *     mysql.tls_policy_import_native() (sql/) that copies every account's
  *     native REQUIRE into mysql.tls_policy.
+ * tp_views_create() makes every view over a UDF (this file's, conn_views.c's
+ * and recheck.c's) the same way, so that what a DBA does with the mysql
+ * schema never meets a broken object:
+ *   - the UDF is registered for the server process only (its mysql.func row
+ *     is deleted at once): no dump carries it, no start without the plugin
+ *     tries to load tls_policy.so for it, a package removal leaves no row;
+ *   - the view reads the stored function mysql.<udf>_json(), whose body
+ *     calls the UDF with the view's token.  A body is resolved only when it
+ *     runs, so a dump's CREATE VIEW succeeds on any server that got the
+ *     dump's mysql.proc rows, and without the UDF the function returns NULL
+ *     and the view reads no rows instead of failing;
+ *   - a logical restore into a server that runs the plugin brings the
+ *     dumped server's tokens along: at the end of a CREATE VIEW of one of
+ *     the views, the plugin writes every function and view again with its
+ *     own tokens (views_on_statement).
  * A successful UNINSTALL of the plugin drops them again (the table and its
- * rows stay); a server shutdown leaves them in place.
+ * rows stay); a server shutdown leaves the views and stored functions in
+ * place (they read no rows until the plugin is back).
  *
  * Who may read the policy: a UDF needs no privilege in MariaDB, so the
  * function would show every account's rule to every account.  It therefore
- * answers only when given a token that is random per server process and
- * written into the view's definition: reading the policy takes the
- * privileges that reading the view takes (SELECT on mysql.tls_policy_rules).
+ * answers only when given its view's token, random per view and server
+ * process and written into the body of that view's stored function: reading
+ * the policy takes SELECT on mysql.tls_policy_rules and EXECUTE on
+ * mysql.tls_policy_rules_json, and seeing one body (SHOW CREATE FUNCTION:
+ * its definer or SELECT on mysql.proc) opens no other view's UDF.
  *
  * The SQL worker is one thread with its own THD and local connection.  It
  * runs statements for code that must not run SQL on the session it was
@@ -88,42 +106,67 @@ static void rules_json(GString *out, const tp_policy_snapshot *snap)
   g_string_append_c(out, ']');
 }
 
-/* ---- the UDF ------------------------------------------------------------- */
+/* ---- the views' tokens ------------------------------------------------- */
 
-/* Per-process token that the view passes to the UDF (see the file comment).
- * Written once under view_token_once (the first install, or the first UDF
- * call, whichever comes first); every reader goes through g_once, which
- * orders the write before the read. */
-static char view_token[33];
-static GOnce view_token_once = G_ONCE_INIT;
+/*
+ * One random token per view and server process (see the file comment):
+ * the body of one view's stored function reveals nothing that opens
+ * another view's UDF.  A slot is added on first use (a view's creation, or a
+ * call of its function, whichever comes first) and kept for the life of
+ * the process, so a view created by one INSTALL keeps working after the
+ * next one.  `objects.lock` protects every field; held only for copying,
+ * never across SQL.
+ */
+#define TP_VIEWS_MAX 8
+static struct {
+  GMutex lock;
+  guint n;
+  char names[TP_VIEWS_MAX][64];
+  char tokens[TP_VIEWS_MAX][33];   /* "" if no random bytes: answers nobody */
+  tp_view_def defs[TP_VIEWS_MAX];  /* .view NULL until tp_views_create */
+} objects;
 
-static gpointer make_view_token(gpointer unused)
+/* Caller holds objects.lock.  The slot of `view`, added if missing; -1 if
+ * the table is full (a programming error: TP_VIEWS_MAX is the number of
+ * views the plugin defines, with room). */
+static int view_slot_locked(const char *view)
 {
+  for (guint i = 0; i < objects.n; i++)
+    if (strcmp(objects.names[i], view) == 0)
+      return (int) i;
+  if (objects.n == TP_VIEWS_MAX || strlen(view) >= sizeof objects.names[0])
+    return -1;
+  guint i = objects.n++;
+  g_strlcpy(objects.names[i], view, sizeof objects.names[i]);
   unsigned char raw[16];
-  if (RAND_bytes(raw, sizeof raw) != 1)
-  {
-    /* Without a token the function answers nobody. */
-    tp_log_error("views: no random bytes for the view token; "
-                 "mysql.tls_policy_rules will stay empty");
-    return NULL;
-  }
-  for (guint i = 0; i < sizeof raw; i++)
-    g_snprintf(view_token + 2 * i, 3, "%02x", raw[i]);
-  return NULL;
+  if (RAND_bytes(raw, sizeof raw) == 1)
+    for (guint k = 0; k < sizeof raw; k++)
+      g_snprintf(objects.tokens[i] + 2 * k, 3, "%02x", raw[k]);
+  else
+    tp_log_error("views: no random bytes for the token of %s; it will stay "
+                 "empty", view);
+  return (int) i;
 }
 
-const char *tp_views_token(void)
+const char *tp_views_token(const char *view)
 {
-  g_once(&view_token_once, make_view_token, NULL);
-  return view_token;
+  g_mutex_lock(&objects.lock);
+  int i = view_slot_locked(view);
+  /* Written once, before the slot was published under the lock. */
+  const char *token = i < 0 ? "" : objects.tokens[i];
+  g_mutex_unlock(&objects.lock);
+  return token;
 }
 
-gboolean tp_views_token_matches(const char *s, unsigned long len)
+gboolean tp_views_token_matches(const char *view, const char *s,
+                                unsigned long len)
 {
-  g_once(&view_token_once, make_view_token, NULL);
-  size_t n = strlen(view_token);
-  return n > 0 && s && len == n && CRYPTO_memcmp(s, view_token, n) == 0;
+  const char *token = tp_views_token(view);
+  size_t n = strlen(token);
+  return n > 0 && s && len == n && CRYPTO_memcmp(s, token, n) == 0;
 }
+
+/* ---- the rules UDF ------------------------------------------------------- */
 
 my_bool tls_policy_rules_init(UDF_INIT *initid, UDF_ARGS *args, char *message);
 char *tls_policy_rules(UDF_INIT *initid, UDF_ARGS *args, char *result,
@@ -132,43 +175,34 @@ void tls_policy_rules_deinit(UDF_INIT *initid);
 
 my_bool tls_policy_rules_init(UDF_INIT *initid, UDF_ARGS *args, char *message)
 {
-  if (args->arg_count != 1 || args->arg_type[0] != STRING_RESULT)
-  {
-    g_strlcpy(message, "tls_policy_rules() is read through the view "
-              "mysql.tls_policy_rules", MYSQL_ERRMSG_SIZE);
-    return 1;
-  }
-  initid->maybe_null = 1;
-  initid->const_item = 0;
-  initid->max_length = 0xffffffffUL;
-  initid->ptr = (char *) g_string_new(NULL);
-  return 0;
+  return tp_conn_views_udf_init(initid, args, message, "mysql.tls_policy_rules");
+}
+
+static void rules_fill(GString *out)
+{
+  g_autoptr(tp_policy_snapshot) snap = tp_policy_store_acquire();
+  rules_json(out, snap);
 }
 
 /* "[]" when no snapshot is published (also after UNINSTALL: the library
- * stays mapped and the function may still be registered); NULL when the
- * token is wrong. */
+ * stays mapped and the function may still be registered), whatever the
+ * argument; NULL when the token is wrong. */
 char *tls_policy_rules(UDF_INIT *initid, UDF_ARGS *args, char *result,
                        unsigned long *length, char *is_null, char *error)
 {
-  GString *out = (GString *) initid->ptr;
-  g_string_truncate(out, 0);
   g_autoptr(tp_policy_snapshot) snap = tp_policy_store_acquire();
-  if (snap && !tp_views_token_matches(args->args[0], args->lengths[0]))
+  if (!snap)
   {
-    *is_null = 1;
-    return NULL;
+    static const char empty[] = "[]";
+    *length = 2;
+    return (char *) empty;
   }
-  rules_json(out, snap);
-  *length = out->len;
-  return out->str;
+  return tp_conn_views_udf_run(initid, args, length, is_null, rules_fill);
 }
 
 void tls_policy_rules_deinit(UDF_INIT *initid)
 {
-  if (initid->ptr)
-    g_string_free((GString *) initid->ptr, TRUE);
-  initid->ptr = NULL;
+  tp_conn_views_udf_deinit(initid);
 }
 
 /* ---- the SQL worker ------------------------------------------------------ */
@@ -404,14 +438,185 @@ char *tp_sql_next_word(const char **qp, const char *end)
   return g_strndup(start, q - start);
 }
 
-/* ---- installing and removing the objects ------------------------------------- */
+gboolean tp_sql_creates_tls_policy_view(const char *q, const char *end)
+{
+  /* Runs at the end of every statement: decide on the first word before
+   * copying anything. */
+  const char *w = q;
+  while (w < end && g_ascii_isspace(*w))
+    w++;
+  if (end - w >= 3 && w[0] == '/' && w[1] == '*' && w[2] == '!')
+    for (w += 3; w < end && (g_ascii_isdigit(*w) || g_ascii_isspace(*w)); w++)
+      ;
+  if (end - w < 6 || g_ascii_strncasecmp(w, "CREATE", 6) != 0)
+    return FALSE;
+  /* View DDL names the view within its first bytes; 4 KB is plenty. */
+  g_autofree char *s = g_strndup(q, MIN((gsize) (end - q), 4096));
+  for (char *p = s; (p = strstr(p, "/*!")) != NULL;)
+  {
+    memset(p, ' ', 3);
+    for (p += 3; g_ascii_isdigit(*p); p++)
+      *p = ' ';
+  }
+  for (char *p = s; (p = strstr(p, "*/")) != NULL;)
+    memset(p, ' ', 2);
+  const char *c = s, *e = s + strlen(s);
+  g_autofree char *first = tp_sql_next_word(&c, e);
+  if (!first || g_ascii_strcasecmp(first, "CREATE") != 0)
+    return FALSE;
+  /* The first unquoted word VIEW; what comes before it (OR REPLACE,
+   * ALGORITHM, DEFINER, SQL SECURITY) does not matter. */
+  for (const char *p = c; p + 4 <= e; p++)
+  {
+    if (*p == '`' || *p == '\'' || *p == '"')
+    {
+      const char *close = strchr(p + 1, *p);
+      if (!close)
+        return FALSE;
+      p = close;
+      continue;
+    }
+    gboolean boundary = !g_ascii_isalnum(p[-1]) && p[-1] != '_';
+    if (!boundary || g_ascii_strncasecmp(p, "VIEW", 4) != 0 ||
+        g_ascii_isalnum(p[4]) || p[4] == '_')
+      continue;
+    c = p + 4;
+    g_autofree char *w1 = tp_sql_next_word(&c, e);
+    if (w1 && g_ascii_strcasecmp(w1, "IF") == 0)
+    {
+      g_free(tp_sql_next_word(&c, e));   /* NOT */
+      g_free(tp_sql_next_word(&c, e));   /* EXISTS */
+      g_free(w1);
+      w1 = tp_sql_next_word(&c, e);
+    }
+    if (!w1)
+      return FALSE;
+    const char *name = w1;
+    g_autofree char *w2 = NULL;
+    if (c < e && *c == '.')
+    {
+      c++;
+      w2 = tp_sql_next_word(&c, e);
+      if (!w2 || g_ascii_strcasecmp(w1, "mysql") != 0)
+        return FALSE;
+      name = w2;
+    }
+    return g_ascii_strncasecmp(name, "tls_policy_", 11) == 0;
+  }
+  return FALSE;
+}
 
+/* ---- creating and dropping the objects --------------------------------------- */
+
+/* Runs q on m; logs a failure. */
 static void install_one(MYSQL *m, const char *what, const char *q)
 {
   g_autoptr(GError) error = NULL;
   if (!run_one(m, q, &error))
     tp_log_error("cannot create %s: %s", what, error->message);
 }
+
+/* The statements that write the stored function and the view of def with
+ * the view's token: CREATE OR REPLACE, so they also replace the ones a
+ * restore brought. */
+static char *reader_statement(const tp_view_def *def)
+{
+  return g_strdup_printf(
+      "SET STATEMENT lock_wait_timeout=%d FOR "
+      "CREATE OR REPLACE DEFINER='mariadb.sys'@'localhost' "
+      "FUNCTION mysql.%s_json() RETURNS LONGTEXT CHARACTER SET utf8mb4 "
+      "NO SQL SQL SECURITY INVOKER "
+      "COMMENT 'Reads the tls_policy UDF %s for the view %s; NULL while the "
+      "UDF is not registered' "
+      "BEGIN "
+      /* Without the UDF (a server without the plugin, a restore): no rows
+       * rather than an error. */
+      "DECLARE CONTINUE HANDLER FOR SQLEXCEPTION RETURN NULL; "
+      /* A string UDF's result is a binary string, and JSON_TABLE refuses
+       * \u escapes in one ("Broken JSON string"): convert it to utf8mb4
+       * (the JSON is valid UTF-8, tp_json_append_string() sees to it). */
+      "RETURN CONVERT(%s('%s') USING utf8mb4); "
+      "END",
+      TP_SQL_JOB_LOCK_WAIT, def->function, def->function, def->view,
+      def->function, tp_views_token(def->view));
+}
+
+static char *view_statement(const tp_view_def *def)
+{
+  return g_strdup_printf(
+      "SET STATEMENT lock_wait_timeout=%d FOR "
+      "CREATE OR REPLACE DEFINER='mariadb.sys'@'localhost' SQL SECURITY INVOKER "
+      "VIEW %s AS SELECT %s "
+      "FROM JSON_TABLE(mysql.%s_json(), '$[*]' COLUMNS (%s)) AS j%s%s",
+      TP_SQL_JOB_LOCK_WAIT, def->view, def->select, def->function,
+      def->columns, def->where ? " WHERE " : "", def->where ? def->where : "");
+}
+
+void tp_views_create(MYSQL *m, const tp_view_def *def)
+{
+  g_mutex_lock(&objects.lock);
+  int i = view_slot_locked(def->view);
+  if (i >= 0)
+    objects.defs[i] = *def;
+  g_mutex_unlock(&objects.lock);
+
+  /* 1. The UDF, registered for this server process only. */
+  g_autofree char *fn = g_strdup_printf(
+      "CREATE FUNCTION IF NOT EXISTS %s RETURNS STRING SONAME 'tls_policy.so'",
+      def->function);
+  install_one(m, def->function, fn);
+  g_autofree char *unrow = g_strdup_printf(
+      "DELETE FROM mysql.func WHERE name = '%s'", def->function);
+  g_autofree char *unrow_what = g_strdup_printf("(the mysql.func row of) %s",
+                                                def->function);
+  install_one(m, unrow_what, unrow);
+  /* 2. The stored function that calls it with the token. */
+  g_autofree char *reader_what = g_strdup_printf("function mysql.%s_json",
+                                                 def->function);
+  g_autofree char *reader = reader_statement(def);
+  install_one(m, reader_what, reader);
+  /* 3. The view. */
+  g_autofree char *view = view_statement(def);
+  install_one(m, def->view, view);
+}
+
+/* The stored functions and views of every view created so far,
+ * NULL-terminated (g_strfreev). */
+static char **recreate_statements(void)
+{
+  tp_view_def defs[TP_VIEWS_MAX];
+  guint n = 0;
+  g_mutex_lock(&objects.lock);
+  for (guint i = 0; i < objects.n; i++)
+    if (objects.defs[i].view)
+      defs[n++] = objects.defs[i];
+  g_mutex_unlock(&objects.lock);
+  char **q = g_new0(char *, 2 * n + 1);
+  for (guint i = 0; i < n; i++)
+  {
+    q[2 * i] = reader_statement(&defs[i]);
+    q[2 * i + 1] = view_statement(&defs[i]);
+  }
+  return q;
+}
+
+static const tp_view_def rules_view = {
+  .view = "mysql.tls_policy_rules",
+  .function = "tls_policy_rules",
+  .select = "j.Id, j.Host, j.User, j.Requirement, j.Mode, j.Valid, j.Error, "
+            "j.Error_position, j.Canonical, j.Generation",
+  .columns =
+    " Id BIGINT UNSIGNED PATH '$.id',"
+    " Host VARCHAR(255) CHARACTER SET utf8mb4 PATH '$.host',"
+    " User VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$.user',"
+    " Requirement TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$.requirement',"
+    " Mode VARCHAR(7) CHARACTER SET ascii PATH '$.mode',"
+    " Valid TINYINT PATH '$.valid',"
+    " Error TEXT CHARACTER SET utf8mb4 PATH '$.error',"
+    " Error_position INT UNSIGNED PATH '$.error_position',"
+    " Canonical TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$.canonical',"
+    " Generation BIGINT UNSIGNED PATH '$.generation'",
+};
 
 /*
  * Called once on the policy store's refresher connection (sql_log_bin=0,
@@ -422,32 +627,7 @@ static void install_one(MYSQL *m, const char *what, const char *q)
  */
 void tp_store_install_sql_objects(struct st_mysql *m)
 {
-  g_once(&view_token_once, make_view_token, NULL);
-  /* A string UDF's result is a binary string, and JSON_TABLE refuses \u
-   * escapes in one ("Broken JSON string"): the view converts it to utf8mb4
-   * first (the JSON is valid UTF-8, tp_json_append_string() sees to it). */
-  install_one(m, "function tls_policy_rules",
-              "CREATE FUNCTION IF NOT EXISTS tls_policy_rules RETURNS STRING "
-              "SONAME 'tls_policy.so'");
-  g_autofree char *view = g_strdup_printf(
-      "SET STATEMENT lock_wait_timeout=%d FOR "
-      "CREATE OR REPLACE DEFINER='mariadb.sys'@'localhost' SQL SECURITY INVOKER "
-      "VIEW mysql.tls_policy_rules AS "
-      "SELECT r.Id, r.Host, r.User, r.Requirement, r.Mode, r.Valid, r.Error, "
-      "r.Error_position, r.Canonical, r.Generation "
-      "FROM JSON_TABLE(CONVERT(tls_policy_rules('%s') USING utf8mb4), '$[*]' COLUMNS ("
-      " Id BIGINT UNSIGNED PATH '$.id',"
-      " Host VARCHAR(255) CHARACTER SET utf8mb4 PATH '$.host',"
-      " User VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$.user',"
-      " Requirement TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$.requirement',"
-      " Mode VARCHAR(7) CHARACTER SET ascii PATH '$.mode',"
-      " Valid TINYINT PATH '$.valid',"
-      " Error TEXT CHARACTER SET utf8mb4 PATH '$.error',"
-      " Error_position INT UNSIGNED PATH '$.error_position',"
-      " Canonical TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$.canonical',"
-      " Generation BIGINT UNSIGNED PATH '$.generation')) AS r",
-      TP_SQL_JOB_LOCK_WAIT, view_token);
-  install_one(m, "view mysql.tls_policy_rules", view);
+  tp_views_create(m, &rules_view);
   g_autofree char *native = g_strdup_printf(
       "SET STATEMENT lock_wait_timeout=%d FOR %s", TP_SQL_JOB_LOCK_WAIT,
       tp_sql_tls_policy_native_require);
@@ -459,10 +639,16 @@ void tp_store_install_sql_objects(struct st_mysql *m)
   tp_conn_views_install(m);
 }
 
+/* The UDFs and views of conn_views.c and recheck.c are dropped by
+ * recheck.c; the stored functions of all four views are dropped here. */
 static const char *const drop_statements[] = {
   "DROP PROCEDURE IF EXISTS mysql.tls_policy_import_native",
   "DROP VIEW IF EXISTS mysql.tls_policy_rules, mysql.tls_policy_native_require",
   "DROP FUNCTION IF EXISTS tls_policy_rules",
+  "DROP FUNCTION IF EXISTS mysql.tls_policy_rules_json",
+  "DROP FUNCTION IF EXISTS mysql.tls_policy_connections_json",
+  "DROP FUNCTION IF EXISTS mysql.tls_policy_account_cert_expiry_json",
+  "DROP FUNCTION IF EXISTS mysql.tls_policy_recheck_json",
   NULL
 };
 
@@ -488,20 +674,40 @@ gboolean tp_sql_uninstalls_tls_policy(const char *q, const char *end)
   return g_ascii_strcasecmp(w3, "tls_policy") == 0;
 }
 
-/* At the end of a successful UNINSTALL of this plugin (deinit comes later,
- * once the session lets go of the plugin): drop the objects, waiting for it
- * so that the session's next statement no longer sees them. */
+/*
+ * At the end of a statement of a session (never the plugin's own, whose
+ * statements start with SET STATEMENT):
+ *  - after a successful UNINSTALL of this plugin (deinit comes later, once
+ *    the session lets go of the plugin): drop the objects, waiting for it
+ *    so that the session's next statement no longer sees them;
+ *  - after a successful CREATE VIEW of a tls_policy_* view, as a logical
+ *    restore writes them (with the tokens of the server the dump came
+ *    from): write every view again with this process's tokens, waiting for
+ *    it, so that the restored views answer at once.
+ */
 static void views_on_statement(MYSQL_THD thd, const struct mysql_event_general *ev)
 {
   if (ev->general_error_code || !ev->general_query)
     return;
   const char *end = ev->general_query + ev->general_query_length;
-  if (!tp_sql_uninstalls_tls_policy(ev->general_query, end))
+  if (tp_sql_uninstalls_tls_policy(ev->general_query, end))
+  {
+    g_autoptr(GError) error = NULL;
+    if (!tp_sql_job_run(drop_statements, 0, 10 * G_USEC_PER_SEC, &error))
+      tp_log_error("UNINSTALL: could not drop the plugin's functions, views and "
+                   "procedure: %s", error->message);
     return;
-  g_autoptr(GError) error = NULL;
-  if (!tp_sql_job_run(drop_statements, 0, 10 * G_USEC_PER_SEC, &error))
-    tp_log_error("UNINSTALL: could not drop the plugin's functions, views and "
-                 "procedure: %s", error->message);
+  }
+  if (tp_sql_creates_tls_policy_view(ev->general_query, end))
+  {
+    g_auto(GStrv) q = recreate_statements();
+    g_autoptr(GError) error = NULL;
+    if (q[0] && !tp_sql_job_run((const char *const *) q, 0,
+                                10 * G_USEC_PER_SEC, &error))
+      tp_log_error("could not write the plugin's views again after a CREATE "
+                   "VIEW of one of them: %s; they answer after the next "
+                   "server start", error->message);
+  }
 }
 
 /* ---- module ------------------------------------------------------------------ */

@@ -8,6 +8,8 @@
 
 #include <glib.h>
 
+struct st_mysql;
+
 typedef enum tp_sql_job_flags {
   TP_SQL_JOB_BINLOG = 1 << 0,         /* run with sql_log_bin=1 (else 0) */
   TP_SQL_JOB_REFRESH_POLICY = 1 << 1, /* after success, wait until the
@@ -47,10 +49,48 @@ char *tp_sql_next_word(const char **q, const char *end);
  * 'tls_policy[.so]' or UNINSTALL PLUGIN [IF EXISTS] tls_policy. */
 gboolean tp_sql_uninstalls_tls_policy(const char *q, const char *end);
 
-/* The per-process random token the plugin's views pass to their functions,
- * so that the functions answer only through the views (docs/sql-objects.md);
- * created on first use.  One token for every view of the plugin. */
-const char *tp_views_token(void);
-gboolean tp_views_token_matches(const char *s, unsigned long len);
+/* Does the statement in [q, end) create a view named tls_policy_* (in
+ * mysql or unqualified)?  Reads the text inside MariaDB executable comments
+ * as statement text: mariadb-dump writes view DDL inside them. */
+gboolean tp_sql_creates_tls_policy_view(const char *q, const char *end);
+
+/*
+ * One view of the plugin over one of its UDFs (docs/sql-objects.md):
+ *   CREATE OR REPLACE ... SQL SECURITY INVOKER VIEW <view> AS
+ *   SELECT <select> FROM JSON_TABLE(mysql.<function>_json(), '$[*]'
+ *   COLUMNS (<columns>)) AS j [WHERE <where>]
+ * Every string is static (it is kept for writing the view again).
+ */
+typedef struct tp_view_def {
+  const char *view;       /* "mysql.<name>" */
+  const char *function;   /* the UDF, "<name>" of a function in tls_policy.so */
+  const char *select;     /* select list over j */
+  const char *columns;    /* JSON_TABLE columns */
+  const char *where;      /* a condition over j, or NULL */
+} tp_view_def;
+
+/*
+ * Creates on `m` (a local connection with all privileges, sql_log_bin=0)
+ * the objects of one view, each on its own, logging failures:
+ *   1. the UDF <function> (CREATE FUNCTION IF NOT EXISTS), and then DELETE
+ *      of its row from mysql.func: it stays registered for this server
+ *      process only, so no dump, restart or package removal ever meets a
+ *      row that names tls_policy.so;
+ *   2. the stored function mysql.<function>_json(), which returns
+ *      <function>('<the view's token>') and NULL while the UDF is not
+ *      registered: a stored function's body is resolved when it runs, so
+ *      the view's definition names only objects that a restore of the
+ *      mysql schema brings along;
+ *   3. the view.
+ * Remembers the definition, so that views.c can write 2. and 3. again.
+ */
+void tp_views_create(struct st_mysql *m, const tp_view_def *def);
+
+/* The random token of one view (created on first use, per server process):
+ * the view's stored function passes it to the UDF, so that the UDF answers
+ * only through the view (docs/sql-objects.md).  Each view has its own. */
+const char *tp_views_token(const char *view);
+gboolean tp_views_token_matches(const char *view, const char *s,
+                                unsigned long len);
 
 #endif
