@@ -90,6 +90,29 @@ static void test_words(void)
   g_assert_null(tp_stmt_next_word(&u, u + strlen(u)));
 }
 
+static void assert_view(const char *stmt, const char *db, const char *name)
+{
+  g_autofree char *d = NULL;
+  g_autofree char *n = tp_stmt_created_view(stmt, strlen(stmt), &d);
+  g_assert_cmpstr(n, ==, name);
+  g_assert_cmpstr(d, ==, db);
+}
+
+static void test_created_view(void)
+{
+  assert_view("CREATE VIEW mysql.tls_policy_rules AS SELECT 1", "mysql", "tls_policy_rules");
+  assert_view("create or replace algorithm=merge definer=`mariadb.sys`@`localhost` "
+              "sql security invoker view `mysql`.`tls_policy_x` as select 1",
+              "mysql", "tls_policy_x");
+  assert_view("/*!50001 CREATE ALGORITHM=UNDEFINED */ /*!50013 DEFINER=`root`@`localhost` "
+              "SQL SECURITY INVOKER */ /*!50001 VIEW `tls_policy_rules` AS select 1 */",
+              NULL, "tls_policy_rules");
+  assert_view("CREATE VIEW IF NOT EXISTS v AS SELECT 1", NULL, "v");
+  assert_view("CREATE TABLE mysql.tls_policy_rules (a INT)", NULL, NULL);
+  assert_view("CREATE DEFINER='view'@'%' FUNCTION f() RETURNS INT RETURN 1", NULL, NULL);
+  assert_view("SELECT 'CREATE VIEW v'", NULL, NULL);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -99,5 +122,6 @@ int main(int argc, char **argv)
   g_test_add_func("/statement/uninstall", test_uninstall);
   g_test_add_func("/statement/account-ddl", test_account_ddl);
   g_test_add_func("/statement/words", test_words);
+  g_test_add_func("/statement/created-view", test_created_view);
   return g_test_run();
 }

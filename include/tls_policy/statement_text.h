@@ -39,4 +39,9 @@ typedef enum tp_stmt_kind {
  * PRIVILEGES is TP_STMT_ACCOUNT_DDL). */
 tp_stmt_kind tp_stmt_classify(const char *q, size_t len);
 
+/* For CREATE [OR REPLACE] [ALGORITHM=...] [DEFINER=...] [SQL SECURITY ...]
+ * VIEW [IF NOT EXISTS] [db.]name: the name, and the database (NULL when
+ * not given) in *db; both newly allocated.  NULL for any other statement. */
+char *tp_stmt_created_view(const char *q, size_t len, char **db);
+
 #endif

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <mysql/plugin.h>
 #include <mysql/plugin_audit.h>
+#include "tls_policy/statement_text.h"
 #include "module.h"
 #include "report.h"
 #include "views.h"
@@ -49,46 +50,12 @@ static struct st_mysql_show_var mirror_status[] = {
   { 0, 0, 0 }
 };
 
-static gboolean word_is(const char *w, const char *keyword)
-{
-  return w && g_ascii_strcasecmp(w, keyword) == 0;
-}
-
-/* Can the statement change an account's native REQUIRE? */
-static gboolean changes_accounts(const char *q, const char *end)
-{
-  g_autofree char *w1 = tp_sql_next_word(&q, end);
-  g_autofree char *w2 = tp_sql_next_word(&q, end);
-  if (word_is(w1, "GRANT"))
-    return TRUE;
-  if (word_is(w1, "ALTER") || word_is(w1, "RENAME") || word_is(w1, "DROP"))
-    return word_is(w2, "USER");
-  if (word_is(w1, "CREATE"))
-  {
-    if (word_is(w2, "USER"))
-      return TRUE;
-    g_autofree char *w3 = tp_sql_next_word(&q, end);
-    g_autofree char *w4 = tp_sql_next_word(&q, end);
-    return word_is(w2, "OR") && word_is(w3, "REPLACE") && word_is(w4, "USER");
-  }
-  if (word_is(w1, "FLUSH"))
-  {
-    if (word_is(w2, "LOCAL") || word_is(w2, "NO_WRITE_TO_BINLOG"))
-    {
-      g_free(w2);
-      w2 = tp_sql_next_word(&q, end);
-    }
-    return word_is(w2, "PRIVILEGES");
-  }
-  return FALSE;
-}
-
 static void mirror_on_statement(MYSQL_THD thd, const struct mysql_event_general *ev)
 {
   if (!opt_mirror_native_require || ev->general_error_code || !ev->general_query)
     return;
-  if (!changes_accounts(ev->general_query,
-                        ev->general_query + ev->general_query_length))
+  if (tp_stmt_classify(ev->general_query, ev->general_query_length) !=
+      TP_STMT_ACCOUNT_DDL)
     return;
   static const char *const import[] = {
     "CALL mysql.tls_policy_import_native()", NULL

@@ -144,3 +144,47 @@ tp_stmt_kind tp_stmt_classify(const char *text, size_t len)
   }
   return TP_STMT_OTHER;
 }
+
+char *tp_stmt_created_view(const char *text, size_t len, char **db)
+{
+  const char *q = text, *end = text + len;
+  *db = NULL;
+  if (!tp_stmt_next_is(&q, end, "CREATE"))
+    return NULL;
+  /* The first word VIEW; what comes before it (OR REPLACE, ALGORITHM = x,
+   * DEFINER = user@host, SQL SECURITY x) does not matter.  Those are a
+   * dozen tokens at most: a statement that has not reached VIEW by then
+   * creates something else (and is not read to its end). */
+  for (int tokens = 0;; tokens++)
+  {
+    q = skip_blanks(q, end);
+    if (q >= end || tokens > 24)
+      return NULL;
+    if (tp_stmt_next_is(&q, end, "VIEW"))
+      break;
+    g_autofree char *w = tp_stmt_next_word(&q, end);
+    if (!w)
+    {
+      if (*q == '`' || *q == '\'' || *q == '"')
+        return NULL;   /* unterminated quote */
+      q++;             /* '=', '@', ... */
+    }
+  }
+  if (tp_stmt_next_is(&q, end, "IF") &&
+      !(tp_stmt_next_is(&q, end, "NOT") && tp_stmt_next_is(&q, end, "EXISTS")))
+    return NULL;
+  char *name = tp_stmt_next_word(&q, end);
+  if (name && q < end && *q == '.')
+  {
+    q++;
+    char *second = tp_stmt_next_word(&q, end);
+    if (!second)
+    {
+      g_free(name);
+      return NULL;
+    }
+    *db = name;
+    name = second;
+  }
+  return name;
+}

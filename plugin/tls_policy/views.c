@@ -51,6 +51,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include "tls_policy/policy_snapshot.h"
+#include "tls_policy/statement_text.h"
 #include "module.h"
 #include "policy_store.h"
 #include "report.h"
@@ -373,138 +374,8 @@ gboolean tp_sql_job_run(const char *const *statements, tp_sql_job_flags flags,
 
 /* ---- statement text --------------------------------------------------------- */
 
-const char *tp_sql_skip_blanks(const char *q, const char *end)
-{
-  for (;;)
-  {
-    while (q < end && g_ascii_isspace(*q))
-      q++;
-    if (end - q >= 2 && q[0] == '/' && q[1] == '*' && !(end - q >= 3 && q[2] == '!'))
-    {
-      const char *close = g_strstr_len(q + 2, end - q - 2, "*/");
-      q = close ? close + 2 : end;
-    }
-    else if ((end - q >= 3 && q[0] == '-' && q[1] == '-' &&
-              g_ascii_isspace(q[2])) ||
-             (q < end && *q == '#'))
-    {
-      while (q < end && *q != '\n')
-        q++;
-    }
-    else
-      return q;
-  }
-}
 
-char *tp_sql_next_word(const char **qp, const char *end)
-{
-  const char *q = tp_sql_skip_blanks(*qp, end);
-  if (q >= end)
-    return NULL;
-  if (*q == '`' || *q == '\'' || *q == '"')
-  {
-    char quote = *q++;
-    GString *s = g_string_new(NULL);
-    while (q < end)
-    {
-      if (*q == quote)
-      {
-        if (q + 1 < end && q[1] == quote)
-        {
-          g_string_append_c(s, quote);
-          q += 2;
-          continue;
-        }
-        break;
-      }
-      if (*q == '\\' && quote != '`' && q + 1 < end)
-        q++;
-      g_string_append_c(s, *q++);
-    }
-    if (q >= end)
-    {
-      g_string_free(s, TRUE);
-      return NULL;   /* unterminated */
-    }
-    *qp = q + 1;
-    return g_string_free(s, FALSE);
-  }
-  const char *start = q;
-  while (q < end && (g_ascii_isalnum(*q) || *q == '_' || *q == '$'))
-    q++;
-  if (q == start)
-    return NULL;
-  *qp = q;
-  return g_strndup(start, q - start);
-}
 
-gboolean tp_sql_creates_tls_policy_view(const char *q, const char *end)
-{
-  /* Runs at the end of every statement: decide on the first word before
-   * copying anything. */
-  const char *w = q;
-  while (w < end && g_ascii_isspace(*w))
-    w++;
-  if (end - w >= 3 && w[0] == '/' && w[1] == '*' && w[2] == '!')
-    for (w += 3; w < end && (g_ascii_isdigit(*w) || g_ascii_isspace(*w)); w++)
-      ;
-  if (end - w < 6 || g_ascii_strncasecmp(w, "CREATE", 6) != 0)
-    return FALSE;
-  /* View DDL names the view within its first bytes; 4 KB is plenty. */
-  g_autofree char *s = g_strndup(q, MIN((gsize) (end - q), 4096));
-  for (char *p = s; (p = strstr(p, "/*!")) != NULL;)
-  {
-    memset(p, ' ', 3);
-    for (p += 3; g_ascii_isdigit(*p); p++)
-      *p = ' ';
-  }
-  for (char *p = s; (p = strstr(p, "*/")) != NULL;)
-    memset(p, ' ', 2);
-  const char *c = s, *e = s + strlen(s);
-  g_autofree char *first = tp_sql_next_word(&c, e);
-  if (!first || g_ascii_strcasecmp(first, "CREATE") != 0)
-    return FALSE;
-  /* The first unquoted word VIEW; what comes before it (OR REPLACE,
-   * ALGORITHM, DEFINER, SQL SECURITY) does not matter. */
-  for (const char *p = c; p + 4 <= e; p++)
-  {
-    if (*p == '`' || *p == '\'' || *p == '"')
-    {
-      const char *close = strchr(p + 1, *p);
-      if (!close)
-        return FALSE;
-      p = close;
-      continue;
-    }
-    gboolean boundary = !g_ascii_isalnum(p[-1]) && p[-1] != '_';
-    if (!boundary || g_ascii_strncasecmp(p, "VIEW", 4) != 0 ||
-        g_ascii_isalnum(p[4]) || p[4] == '_')
-      continue;
-    c = p + 4;
-    g_autofree char *w1 = tp_sql_next_word(&c, e);
-    if (w1 && g_ascii_strcasecmp(w1, "IF") == 0)
-    {
-      g_free(tp_sql_next_word(&c, e));   /* NOT */
-      g_free(tp_sql_next_word(&c, e));   /* EXISTS */
-      g_free(w1);
-      w1 = tp_sql_next_word(&c, e);
-    }
-    if (!w1)
-      return FALSE;
-    const char *name = w1;
-    g_autofree char *w2 = NULL;
-    if (c < e && *c == '.')
-    {
-      c++;
-      w2 = tp_sql_next_word(&c, e);
-      if (!w2 || g_ascii_strcasecmp(w1, "mysql") != 0)
-        return FALSE;
-      name = w2;
-    }
-    return g_ascii_strncasecmp(name, "tls_policy_", 11) == 0;
-  }
-  return FALSE;
-}
 
 /* ---- creating and dropping the objects --------------------------------------- */
 
@@ -652,27 +523,6 @@ static const char *const drop_statements[] = {
   NULL
 };
 
-gboolean tp_sql_uninstalls_tls_policy(const char *q, const char *end)
-{
-  g_autofree char *w1 = tp_sql_next_word(&q, end);
-  g_autofree char *w2 = tp_sql_next_word(&q, end);
-  g_autofree char *w3 = tp_sql_next_word(&q, end);
-  if (!w1 || !w2 || !w3 || g_ascii_strcasecmp(w1, "UNINSTALL") != 0)
-    return FALSE;
-  if (g_ascii_strcasecmp(w2, "SONAME") == 0)
-    return strcmp(w3, "tls_policy") == 0 || strcmp(w3, "tls_policy.so") == 0;
-  if (g_ascii_strcasecmp(w2, "PLUGIN") != 0)
-    return FALSE;
-  if (g_ascii_strcasecmp(w3, "IF") == 0)
-  {
-    g_autofree char *w4 = tp_sql_next_word(&q, end);
-    g_free(w3);
-    w3 = tp_sql_next_word(&q, end);
-    if (!w4 || g_ascii_strcasecmp(w4, "EXISTS") != 0 || !w3)
-      return FALSE;
-  }
-  return g_ascii_strcasecmp(w3, "tls_policy") == 0;
-}
 
 /*
  * At the end of a statement of a session (never the plugin's own, whose
@@ -685,12 +535,22 @@ gboolean tp_sql_uninstalls_tls_policy(const char *q, const char *end)
  *    from): write every view again with this process's tokens, waiting for
  *    it, so that the restored views answer at once.
  */
+/* Does the statement create a view mysql.tls_policy_* (or tls_policy_* in
+ * the current database, as a dump restoring mysql writes it)? */
+static gboolean creates_own_view(const char *q, size_t len)
+{
+  g_autofree char *db = NULL;
+  g_autofree char *name = tp_stmt_created_view(q, len, &db);
+  return name && (!db || g_ascii_strcasecmp(db, "mysql") == 0) &&
+         g_ascii_strncasecmp(name, "tls_policy_", 11) == 0;
+}
+
 static void views_on_statement(MYSQL_THD thd, const struct mysql_event_general *ev)
 {
   if (ev->general_error_code || !ev->general_query)
     return;
-  const char *end = ev->general_query + ev->general_query_length;
-  if (tp_sql_uninstalls_tls_policy(ev->general_query, end))
+  if (tp_stmt_classify(ev->general_query, ev->general_query_length) ==
+      TP_STMT_UNINSTALL_SELF)
   {
     g_autoptr(GError) error = NULL;
     if (!tp_sql_job_run(drop_statements, 0, 10 * G_USEC_PER_SEC, &error))
@@ -698,7 +558,7 @@ static void views_on_statement(MYSQL_THD thd, const struct mysql_event_general *
                    "procedure: %s", error->message);
     return;
   }
-  if (tp_sql_creates_tls_policy_view(ev->general_query, end))
+  if (creates_own_view(ev->general_query, ev->general_query_length))
   {
     g_auto(GStrv) q = recreate_statements();
     g_autoptr(GError) error = NULL;

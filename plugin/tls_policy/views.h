@@ -30,29 +30,6 @@ typedef enum tp_sql_job_flags {
 gboolean tp_sql_job_run(const char *const *statements, tp_sql_job_flags flags,
                         gint64 timeout_usec, GError **error);
 
-/*
- * Skips white space and SQL comments (-- and # to end of line, and
- * comment blocks that are not MariaDB executable comments) in [q, end);
- * returns the first byte of the statement (end if there is none).
- */
-const char *tp_sql_skip_blanks(const char *q, const char *end);
-
-/*
- * Reads the next keyword or identifier (letters, digits, _ and $; or a
- * `quoted` identifier, or a '...' / "..." string) from *q, skipping blanks
- * first.  Returns its text (unquoted, newly allocated) and advances *q, or
- * NULL at the end or at any other character.
- */
-char *tp_sql_next_word(const char **q, const char *end);
-
-/* Does the statement in [q, end) uninstall this plugin?  UNINSTALL SONAME
- * 'tls_policy[.so]' or UNINSTALL PLUGIN [IF EXISTS] tls_policy. */
-gboolean tp_sql_uninstalls_tls_policy(const char *q, const char *end);
-
-/* Does the statement in [q, end) create a view named tls_policy_* (in
- * mysql or unqualified)?  Reads the text inside MariaDB executable comments
- * as statement text: mariadb-dump writes view DDL inside them. */
-gboolean tp_sql_creates_tls_policy_view(const char *q, const char *end);
 
 /*
  * One view of the plugin over one of its UDFs (docs/sql-objects.md):
