@@ -45,7 +45,6 @@
 #include "tls_policy/openssl_autoptr.h"
 #include "conn_views.h"
 #include "views.h"
-#include "recheck.h"
 #include "report.h"
 #include "tls_facts.h"
 
@@ -707,80 +706,28 @@ char *tls_policy_account_cert_expiry(UDF_INIT *initid, UDF_ARGS *args,
                                      char *is_null, char *error);
 void tls_policy_account_cert_expiry_deinit(UDF_INIT *initid);
 
-/* What a view UDF keeps between calls (initid->ptr). */
-typedef struct udf_state {
-  GString *out;
-  const char *view;    /* static: whose token the function wants */
-} udf_state;
-
-my_bool tp_conn_views_udf_init(UDF_INIT *initid, UDF_ARGS *args, char *message,
-                               const char *view)
-{
-  if (args->arg_count != 1 || args->arg_type[0] != STRING_RESULT)
-  {
-    g_snprintf(message, MYSQL_ERRMSG_SIZE, "this function is read through "
-               "the view %s", view);
-    return 1;
-  }
-  initid->maybe_null = 1;
-  initid->const_item = 0;
-  initid->max_length = 0xffffffffUL;
-  udf_state *st = g_new0(udf_state, 1);
-  st->out = g_string_new(NULL);
-  st->view = view;
-  initid->ptr = (char *) st;
-  return 0;
-}
-
-void tp_conn_views_udf_deinit(UDF_INIT *initid)
-{
-  udf_state *st = (udf_state *) initid->ptr;
-  if (st)
-  {
-    g_string_free(st->out, TRUE);
-    g_free(st);
-  }
-  initid->ptr = NULL;
-}
-
-/* NULL when the token is not the view's; else the JSON produced by fill. */
-char *tp_conn_views_udf_run(UDF_INIT *initid, UDF_ARGS *args,
-                            unsigned long *length, char *is_null,
-                            void (*fill)(GString *out))
-{
-  udf_state *st = (udf_state *) initid->ptr;
-  g_string_truncate(st->out, 0);
-  if (!tp_views_token_matches(st->view, args->args[0], args->lengths[0]))
-  {
-    *is_null = 1;
-    return NULL;
-  }
-  fill(st->out);
-  *length = st->out->len;
-  return st->out->str;
-}
 
 my_bool tls_policy_connections_init(UDF_INIT *initid, UDF_ARGS *args, char *message)
 {
-  return tp_conn_views_udf_init(initid, args, message,
+  return tp_views_udf_init(initid, args, message,
                                 "mysql.tls_policy_connections");
 }
 
 char *tls_policy_connections(UDF_INIT *initid, UDF_ARGS *args, char *result,
                              unsigned long *length, char *is_null, char *error)
 {
-  return tp_conn_views_udf_run(initid, args, length, is_null, connections_json);
+  return tp_views_udf_run(initid, args, length, is_null, connections_json);
 }
 
 void tls_policy_connections_deinit(UDF_INIT *initid)
 {
-  tp_conn_views_udf_deinit(initid);
+  tp_views_udf_deinit(initid);
 }
 
 my_bool tls_policy_account_cert_expiry_init(UDF_INIT *initid, UDF_ARGS *args,
                                             char *message)
 {
-  return tp_conn_views_udf_init(initid, args, message,
+  return tp_views_udf_init(initid, args, message,
                                 "mysql.tls_policy_account_cert_expiry");
 }
 
@@ -788,13 +735,13 @@ char *tls_policy_account_cert_expiry(UDF_INIT *initid, UDF_ARGS *args,
                                      char *result, unsigned long *length,
                                      char *is_null, char *error)
 {
-  return tp_conn_views_udf_run(initid, args, length, is_null,
+  return tp_views_udf_run(initid, args, length, is_null,
                                account_expiry_json);
 }
 
 void tls_policy_account_cert_expiry_deinit(UDF_INIT *initid)
 {
-  tp_conn_views_udf_deinit(initid);
+  tp_views_udf_deinit(initid);
 }
 
 /* ---- installing ---------------------------------------------------------------- */
@@ -869,5 +816,4 @@ void tp_conn_views_install(struct st_mysql *m)
 {
   tp_views_create(m, &connections_view);
   tp_views_create(m, &expiry_view);
-  tp_recheck_install(m);
 }

@@ -88,15 +88,6 @@ char *tp_utc_datetime(gint64 t);
 const char *tp_transport_text(tp_transport t);
 const char *tp_tls_state_text(tp_tls_state s);
 
-/* The UDF side of a view's function: init checks the one string argument
- * and remembers `view` (static), whose token run then requires. */
-my_bool tp_conn_views_udf_init(UDF_INIT *initid, UDF_ARGS *args, char *message,
-                               const char *view);
-void tp_conn_views_udf_deinit(UDF_INIT *initid);
-/* The JSON written by fill (into a buffer owned by initid), or NULL. */
-char *tp_conn_views_udf_run(UDF_INIT *initid, UDF_ARGS *args,
-                            unsigned long *length, char *is_null,
-                            void (*fill)(GString *out));
 /* The objects of one view over a UDF, made by tp_views_create() (views.h):
  * the UDF `function`, the stored function mysql.<function>_json() and the
  * view `view` AS SELECT `select` FROM JSON_TABLE(...) COLUMNS (`columns`).

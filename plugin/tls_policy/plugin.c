@@ -26,6 +26,9 @@
 #include "server_abi.h"
 #include "tls_cert_auth.h"
 #include "tls_facts.h"
+#include "conn_views.h"
+#include "recheck.h"
+#include "views.h"
 
 /* ---- status variables ---------------------------------------------------- */
 
@@ -278,6 +281,16 @@ static gint instance_running;
 
 static int tp_plugin_init_checked(void);
 
+/* Every SQL object beside mysql.tls_policy, created by the policy store's
+ * refresher once the table exists.  Composed here, at the top, so that the
+ * store knows no view and each view file only the layers below it. */
+static void create_sql_objects(struct st_mysql *m)
+{
+  tp_views_install_rules(m);
+  tp_conn_views_install(m);
+  tp_recheck_install(m);
+}
+
 static int tp_plugin_init(void *p)
 {
   int rc = tp_plugin_init_checked();
@@ -319,7 +332,7 @@ static int tp_plugin_init_checked(void)
     tp_log_error("refusing to load: %s", error->message);
     return 1;
   }
-  if (!tp_policy_store_start(&error))
+  if (!tp_policy_store_start(create_sql_objects, &error))
   {
     tp_log_error("refusing to load: %s", error->message);
     tp_tls_facts_stop();

@@ -135,6 +135,10 @@ tp_store_stats tp_store_status;
 
 static void touched_clear_all(void);   /* write visibility, below */
 
+/* Set by tp_policy_store_start() before the refresher starts, read only by
+ * the refresher. */
+static tp_store_objects_fn store_create_objects;
+
 static void set_error_locked(const char *msg)
 {
   g_strlcpy(store.last_error, msg, sizeof store.last_error);
@@ -470,7 +474,8 @@ static void ensure_schema(MYSQL *m)
   if (!run(m, ddl->str, &error))
     tp_log_error("policy store: cannot create mysql.tls_policy: %s", error->message);
   read_engine(m);
-  tp_store_install_sql_objects(m);
+  if (store_create_objects)
+    store_create_objects(m);
 }
 
 static gpointer refresher_main(gpointer unused)
@@ -560,8 +565,9 @@ static gpointer refresher_main(gpointer unused)
   return NULL;
 }
 
-gboolean tp_policy_store_start(GError **error)
+gboolean tp_policy_store_start(tp_store_objects_fn create_objects, GError **error)
 {
+  store_create_objects = create_objects;
   /* A refresher that ran the previous deinit itself has ended, or ends
    * within its current statement. */
   tp_thread_join_deferred(&store.deferred);

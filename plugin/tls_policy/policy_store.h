@@ -26,7 +26,13 @@ extern tp_store_stats tp_store_status;   /* read by status variables */
 extern unsigned int tp_opt_refresh_interval;
 extern unsigned int tp_opt_startup_wait;  /* seconds; tls_policy_startup_wait */
 
-gboolean tp_policy_store_start(GError **error);
+/* Creates the SQL objects beside the table (views, functions, procedures):
+ * called on the refresher's local connection once the table exists.  The
+ * store knows none of them; plugin.c passes the function that does. */
+struct st_mysql;
+typedef void (*tp_store_objects_fn)(struct st_mysql *m);
+
+gboolean tp_policy_store_start(tp_store_objects_fn create_objects, GError **error);
 void tp_policy_store_stop(void);
 
 /* The current snapshot (a new reference; NULL when none is loaded).  Once
@@ -64,9 +70,5 @@ void tp_policy_store_engine(char *buf, size_t len);
  * store before every module and stops it after them). */
 extern const tp_module tp_module_policy_store;
 
-/* Implemented in views.c: functions and views the plugin installs, run on
- * the refresher's local connection after the table exists. */
-struct st_mysql;
-void tp_store_install_sql_objects(struct st_mysql *m);
 
 #endif

@@ -540,18 +540,18 @@ void tls_policy_recheck_deinit(UDF_INIT *initid);
 
 my_bool tls_policy_recheck_init(UDF_INIT *initid, UDF_ARGS *args, char *message)
 {
-  return tp_conn_views_udf_init(initid, args, message, "mysql.tls_policy_recheck");
+  return tp_views_udf_init(initid, args, message, "mysql.tls_policy_recheck");
 }
 
 char *tls_policy_recheck(UDF_INIT *initid, UDF_ARGS *args, char *result,
                          unsigned long *length, char *is_null, char *error)
 {
-  return tp_conn_views_udf_run(initid, args, length, is_null, recheck_json);
+  return tp_views_udf_run(initid, args, length, is_null, recheck_json);
 }
 
 void tls_policy_recheck_deinit(UDF_INIT *initid)
 {
-  tp_conn_views_udf_deinit(initid);
+  tp_views_udf_deinit(initid);
 }
 
 void tp_recheck_install(struct st_mysql *m)

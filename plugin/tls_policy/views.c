@@ -60,7 +60,6 @@
 #include "tp_sql.h"
 #include "tls_policy/json_text.h"
 #include "views.h"
-#include "conn_views.h"
 
 #define TP_VIEWS_ERROR (tp_views_error_quark())
 static G_DEFINE_QUARK(tp-views-error-quark, tp_views_error)
@@ -167,6 +166,61 @@ gboolean tp_views_token_matches(const char *view, const char *s,
   return n > 0 && s && len == n && CRYPTO_memcmp(s, token, n) == 0;
 }
 
+/* ---- the UDF behind a view: answers only with the view's token ---------- */
+
+/* What a view UDF keeps between calls (initid->ptr). */
+typedef struct udf_state {
+  GString *out;
+  const char *view;    /* static: whose token the function wants */
+} udf_state;
+
+my_bool tp_views_udf_init(UDF_INIT *initid, UDF_ARGS *args, char *message,
+                               const char *view)
+{
+  if (args->arg_count != 1 || args->arg_type[0] != STRING_RESULT)
+  {
+    g_snprintf(message, MYSQL_ERRMSG_SIZE, "this function is read through "
+               "the view %s", view);
+    return 1;
+  }
+  initid->maybe_null = 1;
+  initid->const_item = 0;
+  initid->max_length = 0xffffffffUL;
+  udf_state *st = g_new0(udf_state, 1);
+  st->out = g_string_new(NULL);
+  st->view = view;
+  initid->ptr = (char *) st;
+  return 0;
+}
+
+void tp_views_udf_deinit(UDF_INIT *initid)
+{
+  udf_state *st = (udf_state *) initid->ptr;
+  if (st)
+  {
+    g_string_free(st->out, TRUE);
+    g_free(st);
+  }
+  initid->ptr = NULL;
+}
+
+/* NULL when the token is not the view's; else the JSON produced by fill. */
+char *tp_views_udf_run(UDF_INIT *initid, UDF_ARGS *args,
+                            unsigned long *length, char *is_null,
+                            void (*fill)(GString *out))
+{
+  udf_state *st = (udf_state *) initid->ptr;
+  g_string_truncate(st->out, 0);
+  if (!tp_views_token_matches(st->view, args->args[0], args->lengths[0]))
+  {
+    *is_null = 1;
+    return NULL;
+  }
+  fill(st->out);
+  *length = st->out->len;
+  return st->out->str;
+}
+
 /* ---- the rules UDF ------------------------------------------------------- */
 
 my_bool tls_policy_rules_init(UDF_INIT *initid, UDF_ARGS *args, char *message);
@@ -176,7 +230,7 @@ void tls_policy_rules_deinit(UDF_INIT *initid);
 
 my_bool tls_policy_rules_init(UDF_INIT *initid, UDF_ARGS *args, char *message)
 {
-  return tp_conn_views_udf_init(initid, args, message, "mysql.tls_policy_rules");
+  return tp_views_udf_init(initid, args, message, "mysql.tls_policy_rules");
 }
 
 static void rules_fill(GString *out)
@@ -198,12 +252,12 @@ char *tls_policy_rules(UDF_INIT *initid, UDF_ARGS *args, char *result,
     *length = 2;
     return (char *) empty;
   }
-  return tp_conn_views_udf_run(initid, args, length, is_null, rules_fill);
+  return tp_views_udf_run(initid, args, length, is_null, rules_fill);
 }
 
 void tls_policy_rules_deinit(UDF_INIT *initid)
 {
-  tp_conn_views_udf_deinit(initid);
+  tp_views_udf_deinit(initid);
 }
 
 /* ---- the SQL worker ------------------------------------------------------ */
@@ -496,7 +550,7 @@ static const tp_view_def rules_view = {
  * holding a metadata lock on one of the views delays this by at most
  * TP_SQL_JOB_LOCK_WAIT seconds, never the refresher for good.
  */
-void tp_store_install_sql_objects(struct st_mysql *m)
+void tp_views_install_rules(struct st_mysql *m)
 {
   tp_views_create(m, &rules_view);
   g_autofree char *native = g_strdup_printf(
@@ -507,7 +561,6 @@ void tp_store_install_sql_objects(struct st_mysql *m)
       "SET STATEMENT lock_wait_timeout=%d FOR %s", TP_SQL_JOB_LOCK_WAIT,
       tp_sql_tls_policy_import_native);
   install_one(m, "procedure mysql.tls_policy_import_native", proc);
-  tp_conn_views_install(m);
 }
 
 /* The UDFs and views of conn_views.c and recheck.c are dropped by
