@@ -218,6 +218,7 @@ static struct st_mysql_show_var tp_core_status[] = {
 
 /* Concerns in their own files (module.h).  Weak: a module that is not built
  * is simply absent. */
+extern const tp_module tp_module_report __attribute__((weak));
 extern const tp_module tp_module_tls_context __attribute__((weak));
 extern const tp_module tp_module_native_mirror __attribute__((weak));
 extern const tp_module tp_module_views __attribute__((weak));
@@ -246,7 +247,8 @@ static struct st_mysql_show_var tp_status_variables[] = {
  * declaration: gathers every module's variables. */
 __attribute__((constructor)) static void tp_collect_modules(void)
 {
-  const tp_module *all[] = { &tp_module_core, &tp_module_tls_context,
+  const tp_module *all[] = { &tp_module_core, &tp_module_report,
+                             &tp_module_tls_context,
                              &tp_module_native_mirror, &tp_module_views,
                              &tp_module_tls_cert, &tp_module_recheck };
   guint nv = 0, ns = 0;
