@@ -100,6 +100,7 @@ static struct st_mysql_show_var tp_core_status[] = {
 
 /* Concerns in their own files (module.h), in start order.  A module that
  * is missing fails the link, never a silently smaller plugin. */
+extern const tp_module tp_module_report;
 extern const tp_module tp_module_tls_context;
 extern const tp_module tp_module_native_mirror;
 extern const tp_module tp_module_views;
@@ -111,7 +112,7 @@ static const tp_module tp_module_core = {
   .status = tp_core_status,
 };
 
-#define TP_MAX_MODULES 8
+#define TP_MAX_MODULES 16
 #define TP_MAX_SYSVARS 64
 #define TP_MAX_STATUS 160
 static const tp_module *modules[TP_MAX_MODULES];
@@ -128,7 +129,8 @@ static struct st_mysql_show_var tp_status_variables[] = {
 __attribute__((constructor)) static void tp_collect_modules(void)
 {
   const tp_module *all[] = { &tp_module_core, &tp_module_settings,
-                             &tp_module_policy_store, &tp_module_tls_context,
+                             &tp_module_policy_store, &tp_module_report,
+                             &tp_module_tls_context,
                              &tp_module_native_mirror, &tp_module_views,
                              &tp_module_tls_cert, &tp_module_recheck };
   guint nv = 0, ns = 0;

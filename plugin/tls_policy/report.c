@@ -8,13 +8,25 @@
  * client-sent names, paths from variables — cannot break the line or put
  * control characters into the log.  Values shown between quotes are
  * cleaned as fields by their caller as well (tp_report_decision below).
+ *
+ * Repeated denials are aggregated (tls_policy_log_repeat_interval): the
+ * first denial of a (reason, user, host) key in an interval is logged in
+ * full, later identical ones are only counted, and one summary line per
+ * key says how many when the interval ends (written by the flusher
+ * thread), when the key is denied again after it, or when its slot is
+ * taken for another key (log_repeat.h: a fixed table of 128 slots, so
+ * memory is bounded and a counted denial allocates nothing).  Counters
+ * move for every login as before; only log lines are aggregated.
  */
 #include <stdarg.h>
 #include <string.h>
 #include <mysql/plugin.h>
 #include <mysqld_error.h>
+#include "tls_policy/log_repeat.h"
 #include "tls_policy/text_clean.h"
+#include "module.h"
 #include "report.h"
+#include "server_abi.h"
 
 /* ME_ flags from my_sys.h, which a plugin cannot include cleanly. */
 #define TP_ME_ERROR_LOG_ONLY 128
@@ -111,6 +123,185 @@ static void count_verdict(const tp_verdict *v, gboolean credentials_accepted)
   }
 }
 
+/* ---- aggregation of repeated denial lines -------------------------------- */
+
+/* repeat_lock protects repeat_table, repeat_active, repeat_quit and reads
+ * and writes of opt_log_repeat_interval after start.  It is held only for
+ * a table operation (a scan of 128 slots, no allocation, no call into the
+ * server); log lines are written after it is released.  repeat_cond wakes
+ * the flusher when a summary becomes due earlier than it waits for, when
+ * the interval changes, and to stop it. */
+static GMutex repeat_lock;
+static GCond repeat_cond;
+static tp_repeat_table repeat_table;
+static gboolean repeat_active;   /* FALSE: every denial is logged */
+static gboolean repeat_quit;
+static GThread *repeat_thread;   /* owned by start/stop (server's plugin
+                                    serialisation) */
+static unsigned int opt_log_repeat_interval;
+static unsigned long long lines_suppressed;
+
+static gint64 repeat_interval_us(void)
+{
+  return (gint64) opt_log_repeat_interval * G_USEC_PER_SEC;
+}
+
+static void log_summary(const tp_repeat_summary *s)
+{
+  g_autoptr(GString) line = g_string_new("denied '");
+  tp_text_append_clean(line, s->user, strlen(s->user), 64);
+  g_string_append(line, "'@'");
+  tp_text_append_clean(line, s->host, strlen(s->host), 128);
+  gint64 secs = (s->span_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
+  g_string_append_printf(line, "' reason=%s repeated %" G_GUINT64_FORMAT
+                         " more time%s in the last %" G_GINT64_FORMAT " s",
+                         tp_reason_name((tp_reason) s->reason), s->count,
+                         s->count == 1 ? "" : "s", secs > 0 ? secs : 1);
+  tp_log_warning("%s", line->str);
+}
+
+/* TRUE if the denial's line is to be written; FALSE if it was counted into
+ * its key's open window.  Writes the summary of a window this closes. */
+static gboolean denial_line_due(const tp_login *login, tp_reason reason)
+{
+  tp_repeat_summary summary;   /* on the stack: nothing allocated here */
+  gboolean has_summary = FALSE;
+  tp_repeat_action act = TP_REPEAT_LOG;
+  g_mutex_lock(&repeat_lock);
+  if (repeat_active)
+    act = tp_repeat_note(&repeat_table, reason, login->user, login->host,
+                         g_get_monotonic_time(), repeat_interval_us(),
+                         &summary, &has_summary);
+  if (act == TP_REPEAT_COUNT_FIRST)
+    g_cond_signal(&repeat_cond);   /* a summary is due at this window's end */
+  g_mutex_unlock(&repeat_lock);
+  if (act != TP_REPEAT_LOG)
+    tp_count(&lines_suppressed);
+  if (has_summary)
+    log_summary(&summary);
+  return act == TP_REPEAT_LOG;
+}
+
+/* Writes the summaries of ended windows; sleeps until the next one ends. */
+static gpointer flusher_main(gpointer data)
+{
+  gboolean mysys = tp_server_thread_init();
+  tp_repeat_summary summary;
+  g_mutex_lock(&repeat_lock);
+  while (!repeat_quit)
+  {
+    gint64 interval = repeat_interval_us();
+    if (tp_repeat_take_due(&repeat_table, g_get_monotonic_time(), interval,
+                           FALSE, &summary))
+    {
+      g_mutex_unlock(&repeat_lock);
+      log_summary(&summary);
+      g_mutex_lock(&repeat_lock);
+      continue;
+    }
+    gint64 due = tp_repeat_next_due(&repeat_table, interval);
+    if (due == G_MAXINT64)
+      g_cond_wait(&repeat_cond, &repeat_lock);
+    else
+      g_cond_wait_until(&repeat_cond, &repeat_lock, due);
+  }
+  g_mutex_unlock(&repeat_lock);
+  if (mysys)
+    tp_server_thread_end();
+  return NULL;
+}
+
+static gboolean report_start(GError **error)
+{
+  __atomic_store_n(&lines_suppressed, 0, __ATOMIC_RELAXED);
+  g_mutex_lock(&repeat_lock);
+  tp_repeat_reset(&repeat_table);
+  repeat_quit = FALSE;
+  repeat_active = FALSE;
+  g_mutex_unlock(&repeat_lock);
+  g_autoptr(GError) thread_error = NULL;
+  repeat_thread = g_thread_try_new("tls_policy_log", flusher_main, NULL,
+                                   &thread_error);
+  if (!repeat_thread)
+  {
+    /* Not a reason to refuse the plugin: every denial is logged. */
+    tp_log_warning("every denial is logged, repeated ones are not "
+                   "aggregated: cannot start the log thread: %s",
+                   thread_error->message);
+    return TRUE;
+  }
+  g_mutex_lock(&repeat_lock);
+  repeat_active = TRUE;
+  g_mutex_unlock(&repeat_lock);
+  return TRUE;
+}
+
+/* Stops the flusher and writes every summary still open, so no count is
+ * lost at UNINSTALL or shutdown.  Denials after this are logged one by
+ * one (a login still inside a trampoline after the handlers were
+ * restored). */
+static void report_stop(void)
+{
+  g_mutex_lock(&repeat_lock);
+  repeat_quit = TRUE;
+  repeat_active = FALSE;
+  g_cond_signal(&repeat_cond);
+  g_mutex_unlock(&repeat_lock);
+  if (repeat_thread)
+    g_thread_join(repeat_thread);
+  repeat_thread = NULL;
+  tp_repeat_summary summary;
+  for (;;)
+  {
+    g_mutex_lock(&repeat_lock);
+    gboolean more = tp_repeat_take_due(&repeat_table, g_get_monotonic_time(),
+                                       repeat_interval_us(), TRUE, &summary);
+    g_mutex_unlock(&repeat_lock);
+    if (!more)
+      break;
+    log_summary(&summary);
+  }
+}
+
+/* The server holds LOCK_global_system_variables here; repeat_lock is never
+ * held while a server lock is taken, so the order is always server, ours. */
+static void update_log_repeat_interval(MYSQL_THD thd,
+                                       struct st_mysql_sys_var *var,
+                                       void *var_ptr, const void *save)
+{
+  g_mutex_lock(&repeat_lock);
+  *(unsigned int *) var_ptr = *(const unsigned int *) save;
+  g_cond_signal(&repeat_cond);   /* 0 or shorter: summaries may be due now */
+  g_mutex_unlock(&repeat_lock);
+}
+
+static MYSQL_SYSVAR_UINT(log_repeat_interval, opt_log_repeat_interval,
+  PLUGIN_VAR_RQCMDARG,
+  "Seconds over which identical denials (same reason, user and host) are "
+  "logged once: the first is logged in full, the others are counted and "
+  "one summary line gives their number when the interval ends. 0 logs "
+  "every denial.", NULL, update_log_repeat_interval, 60, 0, 86400, 0);
+
+static struct st_mysql_sys_var *report_sysvars[] = {
+  MYSQL_SYSVAR(log_repeat_interval),
+  NULL
+};
+
+static struct st_mysql_show_var report_status[] = {
+  { "denial_lines_suppressed", (char *) &lines_suppressed, SHOW_ULONGLONG },
+  { 0, 0, 0 }
+};
+
+const tp_module tp_module_report = {
+  .name = "report",
+  .start = report_start,
+  .stop = report_stop,
+  .sysvars = report_sysvars,
+  .status = report_status,
+};
+
+/* ---- decisions ------------------------------------------------------------ */
+
 void tp_report_decision(const tp_login *login, const char *auth_plugin,
                         const tp_verdict *v)
 {
@@ -127,7 +318,11 @@ void tp_report_decision(const tp_login *login, const char *auth_plugin,
   else if (v->break_glass)
     what = "break-glass admission over the local socket despite";
   else
+  {
     what = "denied";
+    if (!denial_line_due(login, v->reason))
+      return;
+  }
 
   g_autoptr(GString) line = g_string_new(NULL);
   g_string_append_printf(line, "%s '", what);

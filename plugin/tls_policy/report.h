@@ -39,7 +39,9 @@ void tp_log_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
  * and break-glass admissions, and admissions with a failing REPORT row;
  * plain admissions are not logged).  A failing REPORT row is named on the
  * line: row=<Id> for an admission, report_row=<Id> report_reason=<reason>
- * at the end of the others. */
+ * at the end of the others.  Denial lines are aggregated per (reason,
+ * user, host) over tls_policy_log_repeat_interval (report.c); the counters
+ * move for every call. */
 void tp_report_decision(const tp_login *login, const char *auth_plugin,
                         const tp_verdict *v);
 
