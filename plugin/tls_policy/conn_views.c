@@ -320,7 +320,7 @@ static GMutex mem_lock;
 static GHashTable *mem;         /* mem_lock: "user\x1fsubject\x1fissuer" -> expiry_cert */
 static gboolean mem_full_logged;
 
-void tp_conn_views_start(void)
+static void memory_start(void)
 {
   g_mutex_lock(&sweep_lock);
   if (seen)
@@ -335,7 +335,7 @@ void tp_conn_views_start(void)
   g_mutex_unlock(&mem_lock);
 }
 
-void tp_conn_views_stop(void)
+static void memory_stop(void)
 {
   g_mutex_lock(&sweep_lock);
   if (seen)
@@ -817,3 +817,67 @@ void tp_conn_views_install(struct st_mysql *m)
   tp_views_create(m, &connections_view);
   tp_views_create(m, &expiry_view);
 }
+
+/* ---- the sweeper ------------------------------------------------------------- */
+
+/* Once a second the certificates of the live connections go into the
+ * expiry memory (tp_conn_views_sweep).  The thread runs no SQL and holds no
+ * THD.  sweeper.lock protects `sweeper`. */
+static struct {
+  GMutex lock;
+  GCond cond;
+  GThread *thread;
+  gboolean stop;
+} sweeper;
+
+static gpointer sweeper_main(gpointer unused)
+{
+  g_mutex_lock(&sweeper.lock);
+  while (!sweeper.stop)
+  {
+    gint64 wake = g_get_monotonic_time() + G_USEC_PER_SEC;
+    while (!sweeper.stop && g_cond_wait_until(&sweeper.cond, &sweeper.lock, wake))
+      ;
+    if (sweeper.stop)
+      break;
+    g_mutex_unlock(&sweeper.lock);
+    tp_conn_views_sweep();
+    g_mutex_lock(&sweeper.lock);
+  }
+  g_mutex_unlock(&sweeper.lock);
+  return NULL;
+}
+
+static gboolean conn_views_start(GError **error)
+{
+  memory_start();
+  g_mutex_lock(&sweeper.lock);
+  sweeper.stop = FALSE;
+  sweeper.thread = g_thread_try_new("tls_policy_sweep", sweeper_main, NULL, error);
+  gboolean ok = sweeper.thread != NULL;
+  g_mutex_unlock(&sweeper.lock);
+  if (!ok)
+    memory_stop();
+  return ok;
+}
+
+/* Never called on the sweeper itself (it runs no statement, so the server
+ * never runs deinit there). */
+static void conn_views_stop(void)
+{
+  g_mutex_lock(&sweeper.lock);
+  sweeper.stop = TRUE;
+  g_cond_broadcast(&sweeper.cond);
+  GThread *t = sweeper.thread;
+  sweeper.thread = NULL;
+  g_mutex_unlock(&sweeper.lock);
+  if (t)
+    g_thread_join(t);
+  memory_stop();
+}
+
+const tp_module tp_module_conn_views = {
+  .name = "conn_views",
+  .start = conn_views_start,
+  .stop = conn_views_stop,
+};

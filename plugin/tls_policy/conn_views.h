@@ -21,6 +21,7 @@
 
 #include <stdint.h>
 #include <glib.h>
+#include "module.h"
 #include "tls_policy/json_text.h"
 #include <mysql/plugin.h>   /* UDF_INIT, UDF_ARGS */
 #include "tls_policy/facts.h"
@@ -36,15 +37,14 @@ struct st_mysql;
  */
 void tp_conn_views_install(struct st_mysql *m);
 
-/* Lifecycle of the remembered certificate expiries (called by the recheck
- * module's start and stop). */
-void tp_conn_views_start(void);
-void tp_conn_views_stop(void);
+/* The module (module.h): the remembered certificate expiries and the
+ * thread that feeds them once a second. */
+extern const tp_module tp_module_conn_views;
 
 /*
  * Merges the certificates of the live connections into the per-account
  * expiry memory.  Cheap for connections already seen.  Called once a second
- * by the recheck thread and before the expiry view is read.
+ * by the module's sweeper thread and before the expiry view is read.
  */
 void tp_conn_views_sweep(void);
 

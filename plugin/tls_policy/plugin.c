@@ -101,6 +101,7 @@ static struct st_mysql_show_var tp_core_status[] = {
 /* Concerns in their own files (module.h), in start order.  A module that
  * is missing fails the link, never a silently smaller plugin. */
 extern const tp_module tp_module_report;
+extern const tp_module tp_module_sql_worker;
 extern const tp_module tp_module_tls_context;
 extern const tp_module tp_module_native_mirror;
 extern const tp_module tp_module_views;
@@ -130,9 +131,10 @@ __attribute__((constructor)) static void tp_collect_modules(void)
 {
   const tp_module *all[] = { &tp_module_core, &tp_module_settings,
                              &tp_module_policy_store, &tp_module_report,
-                             &tp_module_tls_context,
+                             &tp_module_sql_worker, &tp_module_tls_context,
                              &tp_module_native_mirror, &tp_module_views,
-                             &tp_module_tls_cert, &tp_module_recheck };
+                             &tp_module_conn_views, &tp_module_tls_cert,
+                             &tp_module_recheck };
   guint nv = 0, ns = 0;
   n_modules = 0;
   for (guint i = 0; i < G_N_ELEMENTS(all); i++)

@@ -189,20 +189,6 @@ static gboolean transient_errno(unsigned e)
   }
 }
 
-static gboolean run(MYSQL *m, const char *q, GError **error)
-{
-  if (mysql_real_query(m, q, strlen(q)))
-  {
-    g_set_error(error, g_quark_from_static_string("tp-policy-store"),
-                (int) mysql_errno(m), "%s (errno %u)", mysql_error(m),
-                mysql_errno(m));
-    return FALSE;
-  }
-  MYSQL_RES *r = mysql_store_result(m);
-  if (r)
-    mysql_free_result(r);
-  return TRUE;
-}
 
 static tp_row_mode parse_mode(const char *s)
 {
@@ -471,7 +457,7 @@ static void ensure_schema(MYSQL *m)
   g_autoptr(GString) ddl = g_string_new(tp_sql_tls_policy_table);
   if (!have_innodb(m))
     g_string_replace(ddl, ") ENGINE=InnoDB ", ") ENGINE=Aria TRANSACTIONAL=1 ", 1);
-  if (!run(m, ddl->str, &error))
+  if (!tp_sql_session_run(m, ddl->str, &error))
     tp_log_error("policy store: cannot create mysql.tls_policy: %s", error->message);
   read_engine(m);
   if (store_create_objects)

@@ -16,8 +16,8 @@
  *      by one of its CRLs; both give reason cert_not_verified.
  * The sessions that fail are published in mysql.tls_policy_recheck (the
  * last run only) and logged, one line each.  With tls_policy_recheck_action
- * = KILL they are disconnected (KILL CONNECTION on the module's own local
- * connection) before the SET statement returns — except while
+ * = KILL they are disconnected (KILL CONNECTION, run by the SQL worker)
+ * before the SET statement returns — except while
  * tls_policy_mode is REPORT, for the session running the SET itself, and
  * for failures caused by the plugin's own state (policy_invalid,
  * tls_unknown, ...), which are listed but never killed.
@@ -26,9 +26,8 @@
  * where the server holds no global lock; the update callback does nothing
  * (hazard H4).  The re-check is refused while no policy is loaded.
  *
- * Locking: results_lock protects `results`; job_lock protects the job queue
- * of the thread.  Neither is held while the other, a registry lock or
- * LOCK_ssl_refresh is taken.
+ * Locking: results_lock protects `results`; it is not held while a registry
+ * lock or LOCK_ssl_refresh is taken, nor across the SQL worker's jobs.
  */
 #include <string.h>
 #include <time.h>
@@ -49,12 +48,11 @@
 #include "report.h"
 #include "server_abi.h"
 #include "login_check.h"
-#include "sql_session.h"
+#include "sql_worker.h"
 #include "tls_facts.h"
 #include "views.h"
 
 #define TP_RECHECK_KILL_WAIT (10 * G_USEC_PER_SEC)
-#define TP_RECHECK_LOCK_WAIT 5
 
 enum { RECHECK_REPORT = 0, RECHECK_KILL = 1 };
 
@@ -64,182 +62,6 @@ static unsigned long opt_recheck_action = RECHECK_REPORT;
 static struct {
   unsigned long long runs, last_run, last_checked, last_failing, killed;
 } rc_stats;
-
-/* ---- the thread and its SQL jobs ------------------------------------------ */
-
-typedef struct sql_job {
-  char **statements;    /* NULL-terminated */
-  char **errors;        /* per statement: NULL (ok) or the error text */
-  unsigned *errnos;
-  gboolean done;
-} sql_job;
-
-static void sql_job_free(gpointer p)
-{
-  sql_job *j = p;
-  /* errors[] has one slot per statement: count them before freeing those. */
-  guint n = j->statements ? g_strv_length(j->statements) : 0;
-  if (j->errors)
-    for (guint i = 0; i < n; i++)
-      g_free(j->errors[i]);
-  g_strfreev(j->statements);
-  g_free(j->errors);
-  g_free(j->errnos);
-}
-
-static struct {
-  GMutex lock;
-  GCond cond;
-  GThread *thread;
-  GThread *deferred;    /* stopped on itself: joined at the next start */
-  GQueue queue;         /* sql_job* (atomic rc boxes: caller and thread) */
-  gboolean stop;
-} th;
-
-static MYSQL *thread_connect(void)
-{
-  g_autoptr(GError) error = NULL;
-  MYSQL *m = tp_sql_session_open("re-check", 0, TP_RECHECK_LOCK_WAIT, &error);
-  if (!m)
-    tp_log_error("%s", error->message);
-  return m;
-}
-
-static void run_job(MYSQL **m, sql_job *job)
-{
-  guint n = g_strv_length(job->statements);
-  for (guint i = 0; i < n; i++)
-  {
-    tp_sql_session_release_at_shutdown(m);
-    if (!*m)
-      *m = thread_connect();
-    if (!*m)
-    {
-      job->errors[i] = g_strdup("no local SQL connection");
-      continue;
-    }
-    const char *q = job->statements[i];
-    if (mysql_real_query(*m, q, strlen(q)))
-    {
-      job->errnos[i] = mysql_errno(*m);
-      job->errors[i] = g_strdup(mysql_error(*m));
-      if (mysql_errno(*m) >= 2000)
-      {
-        tp_sql_session_close(*m);   /* client-side error: reconnect */
-        *m = NULL;
-      }
-      continue;
-    }
-    MYSQL_RES *r = mysql_store_result(*m);
-    if (r)
-      mysql_free_result(r);
-  }
-}
-
-/* Once a second: certificates into the expiry memory. */
-static void housekeeping(void)
-{
-  tp_conn_views_sweep();
-}
-
-static gpointer thread_main(gpointer unused)
-{
-  if (!tp_server_thread_init())
-  {
-    tp_log_error("re-check: thread initialisation failed");
-    g_mutex_lock(&th.lock);
-    th.stop = TRUE;
-    g_cond_broadcast(&th.cond);
-    g_mutex_unlock(&th.lock);
-    return NULL;
-  }
-  MYSQL *m = NULL;
-  g_mutex_lock(&th.lock);
-  while (!th.stop)
-  {
-    sql_job *job = g_queue_pop_head(&th.queue);
-    if (job)
-    {
-      g_mutex_unlock(&th.lock);
-      run_job(&m, job);
-      g_mutex_lock(&th.lock);
-      job->done = TRUE;
-      g_cond_broadcast(&th.cond);
-      g_mutex_unlock(&th.lock);
-      g_atomic_rc_box_release_full(job, sql_job_free);
-      g_mutex_lock(&th.lock);
-      continue;
-    }
-    gint64 wake = g_get_monotonic_time() + G_USEC_PER_SEC;
-    while (!th.stop && g_queue_is_empty(&th.queue) &&
-           g_get_monotonic_time() < wake)
-    {
-      g_cond_wait_until(&th.cond, &th.lock,
-                        MIN(wake, g_get_monotonic_time() + TP_SQL_SHUTDOWN_POLL_USEC));
-      if (m && tp_server_shutting_down())
-      {
-        g_mutex_unlock(&th.lock);
-        tp_sql_session_release_at_shutdown(&m);   /* sql_session.h */
-        g_mutex_lock(&th.lock);
-      }
-    }
-    if (!th.stop && g_queue_is_empty(&th.queue))
-    {
-      g_mutex_unlock(&th.lock);
-      housekeeping();
-      g_mutex_lock(&th.lock);
-    }
-  }
-  sql_job *job;
-  while (th.thread == g_thread_self() && (job = g_queue_pop_head(&th.queue)))
-  {
-    job->done = TRUE;   /* errors stay NULL only for statements never run */
-    for (guint i = 0; job->statements[i]; i++)
-      if (!job->errors[i])
-        job->errors[i] = g_strdup("the plugin is stopping");
-    g_atomic_rc_box_release_full(job, sql_job_free);
-  }
-  g_cond_broadcast(&th.cond);
-  g_mutex_unlock(&th.lock);
-  tp_sql_session_close(m);
-  tp_server_thread_end();
-  return NULL;
-}
-
-/* Runs the statements on the thread's connection and waits for them at most
- * timeout_usec.  Returns the finished job (caller releases it), or NULL if
- * the thread is not running or the wait timed out. */
-static sql_job *job_run(const char *const *statements, gint64 timeout_usec)
-{
-  sql_job *job = g_atomic_rc_box_new0(sql_job);
-  job->statements = g_strdupv((char **) statements);
-  guint n = g_strv_length(job->statements);
-  job->errors = g_new0(char *, n + 1);
-  job->errnos = g_new0(unsigned, n + 1);
-  g_mutex_lock(&th.lock);
-  if (!th.thread || th.stop || g_thread_self() == th.thread)
-  {
-    g_mutex_unlock(&th.lock);
-    g_atomic_rc_box_release_full(job, sql_job_free);
-    return NULL;
-  }
-  g_queue_push_tail(&th.queue, g_atomic_rc_box_acquire(job));
-  g_cond_broadcast(&th.cond);
-  gint64 deadline = g_get_monotonic_time() + timeout_usec;
-  while (!job->done)
-    if (!g_cond_wait_until(&th.cond, &th.lock, deadline))
-      break;
-  gboolean done = job->done;
-  g_mutex_unlock(&th.lock);
-  if (!done)
-  {
-    g_atomic_rc_box_release_full(job, sql_job_free);
-    return NULL;
-  }
-  return job;
-}
-
-/* ---- evaluation -------------------------------------------------------------- */
 
 typedef struct recheck_row {
   uint64_t conn_id;
@@ -439,29 +261,35 @@ static gboolean recheck_run_locked(MYSQL_THD thd)
   }
   if (stmts->len)
   {
+    guint n = stmts->len;
     g_ptr_array_add(stmts, NULL);
-    sql_job *job = job_run((const char *const *) stmts->pdata, TP_RECHECK_KILL_WAIT);
+    g_autofree unsigned *errnos = g_new0(unsigned, n);
+    g_autofree char **errors = g_new0(char *, n);
+    g_autoptr(GError) error = NULL;
+    gboolean ran = tp_sql_job_run_each((const char *const *) stmts->pdata,
+                                       TP_RECHECK_KILL_WAIT, errnos, errors,
+                                       &error);
     guint k = 0;
     for (guint i = 0; i < rows->len; i++)
     {
       recheck_row *r = g_ptr_array_index(rows, i);
       if (!r->kill)
         continue;
-      if (!job)
-        r->action = g_strdup("kill failed: the re-check thread did not answer");
-      else if (!job->errors[k])
+      if (!ran)
+        r->action = g_strdup_printf("kill failed: %s", error->message);
+      else if (!errnos[k])
       {
         r->action = g_strdup("killed");
         tp_count(&rc_stats.killed);
       }
-      else if (job->errnos[k] == ER_NO_SUCH_THREAD)
+      else if (errnos[k] == ER_NO_SUCH_THREAD)
         r->action = g_strdup("gone before the kill");
       else
-        r->action = g_strdup_printf("kill failed: %s", job->errors[k]);
+        r->action = g_strdup_printf("kill failed: %s", errors[k]);
+      if (ran)
+        g_free(errors[k]);
       k++;
     }
-    if (job)
-      g_atomic_rc_box_release_full(job, sql_job_free);
   }
 
   for (guint i = 0; i < rows->len; i++)
@@ -592,17 +420,23 @@ static void recheck_on_statement(MYSQL_THD thd, const struct mysql_event_general
   if (tp_stmt_classify(ev->general_query, ev->general_query_length) !=
       TP_STMT_UNINSTALL_SELF)
     return;
-  sql_job *job = job_run(drop_statements, 10 * G_USEC_PER_SEC);
-  if (!job)
+  guint n = g_strv_length((char **) drop_statements);
+  g_autofree unsigned *errnos = g_new0(unsigned, n);
+  g_autofree char **errors = g_new0(char *, n);
+  g_autoptr(GError) error = NULL;
+  if (!tp_sql_job_run_each(drop_statements, 10 * G_USEC_PER_SEC, errnos,
+                           errors, &error))
   {
-    tp_log_error("UNINSTALL: the re-check thread did not drop the session "
-                 "views and functions in time");
+    tp_log_error("UNINSTALL: the session views and functions were not "
+                 "dropped: %s", error->message);
     return;
   }
-  for (guint i = 0; drop_statements[i]; i++)
-    if (job->errors[i])
-      tp_log_error("UNINSTALL: %s: %s", drop_statements[i], job->errors[i]);
-  g_atomic_rc_box_release_full(job, sql_job_free);
+  for (guint i = 0; i < n; i++)
+  {
+    if (errors[i])
+      tp_log_error("UNINSTALL: %s: %s", drop_statements[i], errors[i]);
+    g_free(errors[i]);
+  }
 }
 
 /* ---- variables and module ------------------------------------------------------- */
@@ -657,53 +491,25 @@ static struct st_mysql_show_var recheck_status[] = {
   { 0, 0, 0 }
 };
 
+static void results_clear(void)
+{
+  g_mutex_lock(&results_lock);
+  if (results.rows)
+    g_ptr_array_unref(results.rows);
+  results.rows = NULL;
+  g_mutex_unlock(&results_lock);
+}
+
 static gboolean recheck_start(GError **error)
 {
   memset(&rc_stats, 0, sizeof rc_stats);
-  g_mutex_lock(&results_lock);
-  if (results.rows)
-    g_ptr_array_unref(results.rows);
-  results.rows = NULL;
-  g_mutex_unlock(&results_lock);
-  tp_thread_join_deferred(&th.deferred);
-  tp_conn_views_start();
-  /* Created under the lock: the thread first looks at `th` once th.thread
-   * is set. */
-  g_mutex_lock(&th.lock);
-  th.stop = FALSE;
-  GThread *t = g_thread_try_new("tls_policy_recheck", thread_main, NULL, error);
-  th.thread = t;
-  g_mutex_unlock(&th.lock);
-  if (!t)
-    tp_conn_views_stop();
-  return t != NULL;
+  results_clear();
+  return TRUE;
 }
 
-/* May run on the re-check thread itself (deinit inside one of its
- * statements, sql_session.h): then the thread is joined at the next start;
- * it ends when its statement returns, failing the jobs still queued while
- * it holds th.thread. */
 static void recheck_stop(void)
 {
-  g_mutex_lock(&th.lock);
-  th.stop = TRUE;
-  g_cond_broadcast(&th.cond);
-  GThread *t = th.thread;
-  gboolean self = t == g_thread_self();
-  g_mutex_unlock(&th.lock);
-  tp_thread_stop_join(t, &th.deferred);
-  if (!self)
-  {
-    g_mutex_lock(&th.lock);
-    th.thread = NULL;
-    g_mutex_unlock(&th.lock);
-  }
-  tp_conn_views_stop();
-  g_mutex_lock(&results_lock);
-  if (results.rows)
-    g_ptr_array_unref(results.rows);
-  results.rows = NULL;
-  g_mutex_unlock(&results_lock);
+  results_clear();
 }
 
 const tp_module tp_module_recheck = {

@@ -18,7 +18,7 @@
 #define TP_SQL_SESSION_ERROR (tp_sql_session_error_quark())
 static G_DEFINE_QUARK(tp-sql-session-error-quark, tp_sql_session_error)
 
-static gboolean session_run(MYSQL *m, const char *q, GError **error)
+gboolean tp_sql_session_run(MYSQL *m, const char *q, GError **error)
 {
   if (mysql_real_query(m, q, strlen(q)))
   {
@@ -82,7 +82,7 @@ MYSQL *tp_sql_session_open(const char *who, tp_sql_session_flags flags,
   for (guint i = 0; setup[i]; i++)
   {
     g_autoptr(GError) set_error = NULL;
-    if (!session_run(m, setup[i], &set_error))
+    if (!tp_sql_session_run(m, setup[i], &set_error))
     {
       g_set_error(error, TP_SQL_SESSION_ERROR, set_error->code,
                   "%s: cannot set up the local session: %s", who,
@@ -95,7 +95,7 @@ MYSQL *tp_sql_session_open(const char *who, tp_sql_session_flags flags,
   g_autoptr(GError) innodb_error = NULL;
   g_autofree char *innodb_set = g_strdup_printf(
       "SET SESSION innodb_lock_wait_timeout=%u", MAX(lock_wait, 1));
-  if (!session_run(m, innodb_set, &innodb_error) &&
+  if (!tp_sql_session_run(m, innodb_set, &innodb_error) &&
       innodb_error->code != 1193 /* ER_UNKNOWN_SYSTEM_VARIABLE: no InnoDB */)
     tp_log_warning("%s: %s", who, innodb_error->message);
   return m;

@@ -30,6 +30,10 @@ struct st_mysql *tp_sql_session_open(const char *who, tp_sql_session_flags flags
                                      unsigned lock_wait, GError **error);
 void tp_sql_session_close(struct st_mysql *m);
 
+/* Runs one statement on m and discards its result; FALSE with error
+ * ("<message> (errno N)", code the server's errno) when it fails. */
+gboolean tp_sql_session_run(struct st_mysql *m, const char *q, GError **error);
+
 /*
  * Server shutdown.  The server ends the client connections, then shuts the
  * storage engines down (plugin_shutdown); it does not wait for local

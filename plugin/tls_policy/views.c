@@ -1,6 +1,6 @@
 /*
  * views.c — the SQL objects the plugin installs beside mysql.tls_policy
- * (docs/sql-objects.md), and the SQL worker thread.
+ * (docs/sql-objects.md): views over its UDFs, their tokens, the rules view.
  *
  * Objects (created on the policy store's refresher connection once the
  * table exists, without binary logging, so every server installs its own):
@@ -39,10 +39,9 @@
  * mysql.tls_policy_rules_json, and seeing one body (SHOW CREATE FUNCTION:
  * its definer or SELECT on mysql.proc) opens no other view's UDF.
  *
- * The SQL worker is one thread with its own THD and local connection.  It
- * runs statements for code that must not run SQL on the session it was
- * called from (a statement-end hook runs on the DBA's THD): dropping the
- * objects at UNINSTALL here, mirroring native REQUIRE in native_mirror.c.
+ * Statements that must not run on the session that triggered them (the
+ * drops at UNINSTALL, the rewrite after a restore) go to the SQL worker
+ * (sql_worker.c).
  */
 #include <string.h>
 #include <mysql/plugin.h>
@@ -61,8 +60,6 @@
 #include "tls_policy/json_text.h"
 #include "views.h"
 
-#define TP_VIEWS_ERROR (tp_views_error_quark())
-static G_DEFINE_QUARK(tp-views-error-quark, tp_views_error)
 
 static void rules_json(GString *out, const tp_policy_snapshot *snap)
 {
@@ -260,172 +257,6 @@ void tls_policy_rules_deinit(UDF_INIT *initid)
   tp_views_udf_deinit(initid);
 }
 
-/* ---- the SQL worker ------------------------------------------------------ */
-
-typedef struct sql_job {
-  char **statements;
-  tp_sql_job_flags flags;
-  gboolean done;
-  gboolean abandoned;   /* the caller stopped waiting: the worker logs */
-  GError *error;
-} sql_job;
-
-static void sql_job_free(gpointer p)
-{
-  sql_job *job = p;
-  g_strfreev(job->statements);
-  g_clear_error(&job->error);
-}
-
-/* lock protects every field; held only for queue handling, never across
- * SQL. */
-static struct {
-  GMutex lock;
-  GCond cond;
-  GThread *thread;
-  GThread *deferred;   /* stopped on itself: joined at the next start */
-  GQueue queue;     /* sql_job * (an atomic rc box: caller and worker) */
-  gboolean stop;
-} worker;
-
-static gboolean run_one(MYSQL *m, const char *q, GError **error)
-{
-  if (mysql_real_query(m, q, strlen(q)))
-  {
-    g_set_error(error, TP_VIEWS_ERROR, (int) mysql_errno(m), "%s (errno %u)",
-                mysql_error(m), mysql_errno(m));
-    return FALSE;
-  }
-  MYSQL_RES *r = mysql_store_result(m);
-  if (r)
-    mysql_free_result(r);
-  return TRUE;
-}
-
-/* The session's sql_log_bin is set per job (run_job). */
-static MYSQL *worker_connect(GError **error)
-{
-  return tp_sql_session_open("SQL worker", 0, TP_SQL_JOB_LOCK_WAIT, error);
-}
-
-static void run_job(MYSQL **m, sql_job *job)
-{
-  GError *error = NULL;
-  tp_sql_session_release_at_shutdown(m);
-  if (!*m)
-    *m = worker_connect(&error);
-  if (*m)
-  {
-    const char *binlog = job->flags & TP_SQL_JOB_BINLOG
-                             ? "SET SESSION sql_log_bin=1"
-                             : "SET SESSION sql_log_bin=0";
-    if (run_one(*m, binlog, &error))
-      for (char **q = job->statements; *q && !error; q++)
-        run_one(*m, *q, &error);
-    if (error && mysql_errno(*m) >= 2000)
-    {
-      tp_sql_session_close(*m);   /* client-side error: reconnect for the next job */
-      *m = NULL;
-    }
-  }
-  if (!error && (job->flags & TP_SQL_JOB_REFRESH_POLICY) &&
-      !tp_policy_store_refresh_wait(5 * G_USEC_PER_SEC))
-    g_set_error_literal(&error, TP_VIEWS_ERROR, 1,
-                        "the policy store did not re-read mysql.tls_policy "
-                        "within 5 s");
-  g_mutex_lock(&worker.lock);
-  job->error = error;
-  job->done = TRUE;
-  gboolean log = error && job->abandoned;
-  g_cond_broadcast(&worker.cond);
-  g_mutex_unlock(&worker.lock);
-  if (log)
-    tp_log_error("SQL worker: a job given up on by its caller failed: %s",
-                 error->message);
-}
-
-static gpointer worker_main(gpointer unused)
-{
-  if (!tp_server_thread_init())
-  {
-    tp_log_error("SQL worker: thread initialisation failed");
-    g_mutex_lock(&worker.lock);
-    worker.stop = TRUE;   /* tp_sql_job_run refuses from now on */
-    g_cond_broadcast(&worker.cond);
-    g_mutex_unlock(&worker.lock);
-    return NULL;
-  }
-  MYSQL *m = NULL;
-  g_mutex_lock(&worker.lock);
-  for (;;)
-  {
-    while (!worker.stop && g_queue_is_empty(&worker.queue))
-    {
-      g_cond_wait_until(&worker.cond, &worker.lock,
-                        g_get_monotonic_time() + TP_SQL_SHUTDOWN_POLL_USEC);
-      if (m && tp_server_shutting_down())
-      {
-        g_mutex_unlock(&worker.lock);
-        tp_sql_session_release_at_shutdown(&m);   /* sql_session.h */
-        g_mutex_lock(&worker.lock);
-      }
-    }
-    if (worker.stop)
-      break;
-    sql_job *job = g_queue_pop_head(&worker.queue);
-    g_mutex_unlock(&worker.lock);
-    run_job(&m, job);
-    g_atomic_rc_box_release_full(job, sql_job_free);
-    g_mutex_lock(&worker.lock);
-  }
-  /* Jobs still queued at stop fail. */
-  sql_job *job;
-  while (worker.thread == g_thread_self() && (job = g_queue_pop_head(&worker.queue)))
-  {
-    g_set_error_literal(&job->error, TP_VIEWS_ERROR, 1, "the plugin is stopping");
-    job->done = TRUE;
-    g_atomic_rc_box_release_full(job, sql_job_free);
-  }
-  g_cond_broadcast(&worker.cond);
-  g_mutex_unlock(&worker.lock);
-  tp_sql_session_close(m);
-  tp_server_thread_end();
-  return NULL;
-}
-
-gboolean tp_sql_job_run(const char *const *statements, tp_sql_job_flags flags,
-                        gint64 timeout_usec, GError **error)
-{
-  sql_job *job = g_atomic_rc_box_new0(sql_job);
-  job->statements = g_strdupv((char **) statements);
-  job->flags = flags;
-  g_mutex_lock(&worker.lock);
-  if (!worker.thread || worker.stop || g_thread_self() == worker.thread)
-  {
-    g_mutex_unlock(&worker.lock);
-    g_atomic_rc_box_release_full(job, sql_job_free);
-    g_set_error_literal(error, TP_VIEWS_ERROR, 1, "the SQL worker is not running");
-    return FALSE;
-  }
-  g_queue_push_tail(&worker.queue, g_atomic_rc_box_acquire(job));
-  g_cond_broadcast(&worker.cond);
-  gint64 deadline = g_get_monotonic_time() + timeout_usec;
-  while (!job->done)
-    if (!g_cond_wait_until(&worker.cond, &worker.lock, deadline))
-      break;
-  gboolean done = job->done;
-  gboolean ok = done && !job->error;
-  if (done && job->error)
-    g_propagate_error(error, g_error_copy(job->error));
-  job->abandoned = !done;
-  g_mutex_unlock(&worker.lock);
-  if (!done)
-    g_set_error(error, TP_VIEWS_ERROR, 1, "no outcome within %" G_GINT64_FORMAT
-                " ms (the job goes on)", timeout_usec / 1000);
-  g_atomic_rc_box_release_full(job, sql_job_free);
-  return ok;
-}
-
 /* ---- statement text --------------------------------------------------------- */
 
 
@@ -437,7 +268,7 @@ gboolean tp_sql_job_run(const char *const *statements, tp_sql_job_flags flags,
 static void install_one(MYSQL *m, const char *what, const char *q)
 {
   g_autoptr(GError) error = NULL;
-  if (!run_one(m, q, &error))
+  if (!tp_sql_session_run(m, q, &error))
     tp_log_error("cannot create %s: %s", what, error->message);
 }
 
@@ -625,43 +456,7 @@ static void views_on_statement(MYSQL_THD thd, const struct mysql_event_general *
 
 /* ---- module ------------------------------------------------------------------ */
 
-static gboolean views_start(GError **error)
-{
-  tp_thread_join_deferred(&worker.deferred);
-  /* Created under the lock: the worker first looks at `worker` once
-   * worker.thread is set. */
-  g_mutex_lock(&worker.lock);
-  worker.stop = FALSE;
-  GThread *t = g_thread_try_new("tls_policy_sql", worker_main, NULL, error);
-  worker.thread = t;
-  g_mutex_unlock(&worker.lock);
-  return t != NULL;
-}
-
-/* May run on the worker itself (deinit inside one of its statements,
- * sql_session.h): then the worker is joined at the next start; it ends when
- * its statement returns.  While it still holds worker.thread it fails the
- * jobs left in the queue. */
-static void views_stop(void)
-{
-  g_mutex_lock(&worker.lock);
-  worker.stop = TRUE;
-  g_cond_broadcast(&worker.cond);
-  GThread *t = worker.thread;
-  gboolean self = t == g_thread_self();
-  g_mutex_unlock(&worker.lock);
-  tp_thread_stop_join(t, &worker.deferred);
-  if (!self)
-  {
-    g_mutex_lock(&worker.lock);
-    worker.thread = NULL;
-    g_mutex_unlock(&worker.lock);
-  }
-}
-
 const tp_module tp_module_views = {
   .name = "views",
-  .start = views_start,
-  .stop = views_stop,
   .on_statement = views_on_statement,
 };

@@ -1,7 +1,7 @@
 /*
  * views.h — the SQL objects tls_policy installs beside mysql.tls_policy
- * (docs/sql-objects.md), and the SQL worker thread that runs statements the
- * plugin must not run on a session's own THD.
+ * (docs/sql-objects.md): views over the plugin's UDFs, their tokens, and
+ * the rules view.
  */
 #ifndef TLS_POLICY_VIEWS_H
 #define TLS_POLICY_VIEWS_H
@@ -10,25 +10,7 @@
 
 struct st_mysql;
 
-typedef enum tp_sql_job_flags {
-  TP_SQL_JOB_BINLOG = 1 << 0,         /* run with sql_log_bin=1 (else 0) */
-  TP_SQL_JOB_REFRESH_POLICY = 1 << 1, /* after success, wait until the
-                                       * policy store re-read the table */
-} tp_sql_job_flags;
-
-/*
- * Runs `statements` (NULL-terminated, one SQL statement each, no result
- * sets needed) in order on the SQL worker's own local connection, stopping
- * at the first failure, and waits at most timeout_usec for the outcome.
- * Safe from any thread except the worker itself; never runs SQL on the
- * caller's THD.  The worker's session has lock_wait_timeout and
- * innodb_lock_wait_timeout of TP_SQL_JOB_LOCK_WAIT seconds, so a job never
- * hangs on a lock for long.  On timeout the job still completes later and
- * logs its own failure; FALSE with error.
- */
-#define TP_SQL_JOB_LOCK_WAIT 5
-gboolean tp_sql_job_run(const char *const *statements, tp_sql_job_flags flags,
-                        gint64 timeout_usec, GError **error);
+#include "sql_worker.h"   /* TP_SQL_JOB_LOCK_WAIT in the objects' statements */
 
 
 /*
