@@ -431,6 +431,12 @@ static gboolean publish_locked(SSL_CTX *ctx, GError **error)
   tp_server_ssl_wrlock();
   tp_server_acceptor_publish_locked(holder, ctx);
   tp_server_ssl_unlock();
+  const char *fp_problem = tp_server_fingerprint_problem_once();
+  if (fp_problem)
+    tp_log_warning("the server's certificate fingerprint is not updated (%s): "
+                   "clients that verify the server by it (MariaDB 11.4+ "
+                   "clients given no CA) refuse a certificate other than the "
+                   "server's own", fp_problem);
   if (cur_ctx)
     SSL_CTX_free(cur_ctx);
   cur_ctx = ctx;
