@@ -161,6 +161,11 @@ typedef struct tp_tls_config {
   const char *tls_version;   /* see tp_tls_version_parse */
   const char *passphrase;    /* for an encrypted key; never prompted for */
   gboolean auto_generate;    /* no cert and no key: generate a self-signed one */
+  /* No cert, no key and auto_generate off: this certificate and key, held
+   * in memory (the serving one that no file holds, e.g. the one MariaDB
+   * 11.4+ generates with no ssl_cert); borrowed, both or neither. */
+  X509 *mem_cert;
+  EVP_PKEY *mem_key;
 } tp_tls_config;
 
 /* Facts about a built context, for status variables.  Plain data, no
