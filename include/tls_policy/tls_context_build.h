@@ -179,7 +179,8 @@ typedef struct tp_tls_context_info {
   char server_cert_subject[256];   /* RFC 4514 one line, control chars removed, truncated */
   gboolean self_signed_generated;  /* the certificate was generated (auto_generate) */
   gboolean chain_verified;         /* chain verified against CA file/path; FALSE when
-                                      no CA was configured or the cert was generated */
+                                      no CA was configured or the cert was generated
+                                      or held in memory (mem_cert) */
   unsigned usable_tls_versions;    /* TP_TLS_V* that completed the build-time
                                       handshake (tp_tls_context_info_from_ctx:
                                       versions enabled by the context options) */

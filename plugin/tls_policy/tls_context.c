@@ -933,9 +933,9 @@ static MYSQL_SYSVAR_UINT(watch_settle_ms, opt_settle_ms, PLUGIN_VAR_RQCMDARG,
   "Milliseconds without further file changes before an automatic reload.",
   NULL, NULL, 500, 0, 600000, 0);
 static MYSQL_SYSVAR_BOOL(auto_generate_cert, opt_auto_generate, PLUGIN_VAR_OPCMDARG,
-  "When neither the plugin nor a TLS-enabled server configures a "
-  "certificate, reload with an in-memory self-signed ECDSA P-256 "
-  "certificate.", NULL, NULL, 0);
+  "When no certificate file is configured, neither by the plugin nor by "
+  "the server (--skip-ssl, or 11.4+ zero-configuration TLS), reload with "
+  "an in-memory self-signed ECDSA P-256 certificate.", NULL, NULL, 0);
 static MYSQL_SYSVAR_UINT(expiry_warning_days, opt_expiry_days, PLUGIN_VAR_RQCMDARG,
   "Warn in the error log (daily) when the server certificate, a CA "
   "certificate or a CRL ends within this many days; 0 disables.",
