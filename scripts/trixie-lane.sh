@@ -25,22 +25,9 @@ grep -i 'warning' "$build.build.log" || true
 (cd "$build" && ctest -L package -LE slow --output-on-failure)
 echo "trixie-lane: build, unit and package tests took $(($(date +%s) - t0)) s"
 
-# Known not to pass on 11.8, with the reason and the measured failure (see
-# docs/install.md); both need changes in tls_context.c:
+# Known not to pass on 11.8, each with the reason and the measured failure
+# (see docs/install.md); none at present.
 skips=(
-  # 11.4+ clients given no CA verify the server by the certificate
-  # fingerprint the server computes for its own context only (at startup and
-  # FLUSH SSL); once the plugin serves other files (reload, or FLUSH SSL with
-  # the plugin's files set) they refuse the server: "ERROR 2026 (HY000):
-  # TLS/SSL error: Certificate verification failure: The certificate is NOT
-  # trusted."
-  tls_fingerprint_default_client
-  # Zero-configuration TLS: with no ssl-ca the server's context holds the
-  # system CA store, and the expiry check warns about a root nobody
-  # configured: "tls_policy: a CA certificate of the serving TLS context
-  # expired at 2025-05-12 23:59:00 UTC".  (TLS logins, FLUSH SSL and the
-  # secure-transport rule pass.)
-  tls_zero_config
 )
 t1=$(date +%s)
 rc=0

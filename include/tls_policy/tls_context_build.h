@@ -161,6 +161,11 @@ typedef struct tp_tls_config {
   const char *tls_version;   /* see tp_tls_version_parse */
   const char *passphrase;    /* for an encrypted key; never prompted for */
   gboolean auto_generate;    /* no cert and no key: generate a self-signed one */
+  /* No cert, no key and auto_generate off: this certificate and key, held
+   * in memory (the serving one that no file holds, e.g. the one MariaDB
+   * 11.4+ generates with no ssl_cert); borrowed, both or neither. */
+  X509 *mem_cert;
+  EVP_PKEY *mem_key;
 } tp_tls_config;
 
 /* Facts about a built context, for status variables.  Plain data, no
@@ -174,7 +179,8 @@ typedef struct tp_tls_context_info {
   char server_cert_subject[256];   /* RFC 4514 one line, control chars removed, truncated */
   gboolean self_signed_generated;  /* the certificate was generated (auto_generate) */
   gboolean chain_verified;         /* chain verified against CA file/path; FALSE when
-                                      no CA was configured or the cert was generated */
+                                      no CA was configured or the cert was generated
+                                      or held in memory (mem_cert) */
   unsigned usable_tls_versions;    /* TP_TLS_V* that completed the build-time
                                       handshake (tp_tls_context_info_from_ctx:
                                       versions enabled by the context options) */

@@ -23,7 +23,9 @@
  *     to OFF in 10.11 and to ON in 11.4+ (zero-configuration TLS);
  *   - the authentication interface is 0x0202 in 10.11 and 0x0203 in 11.x;
  *     only the major byte is compared (check_builtin_auth);
- *   - MYSQL_PLUGIN_VIO_INFO gained `tls` in 11.4 (server_compat.h).
+ *   - MYSQL_PLUGIN_VIO_INFO gained `tls` in 11.4 (server_compat.h);
+ *   - 11.4+ caches the fingerprint of its acceptor certificate (below,
+ *     "the certificate fingerprint"); 10.11 has no such cache.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -33,7 +35,10 @@
 #include <mysql/plugin.h>
 #include <mysql/plugin_auth.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 #include "server_abi.h"
+#include "server_compat.h"
 
 struct st_VioSSLFd_layout {
   SSL_CTX *ssl_context;
@@ -85,6 +90,112 @@ static struct {
   free_acceptor_fn free_acceptor;
   gboolean loaded;
 } abi;
+
+/* ---- the certificate fingerprint (MariaDB 11.4+) -------------------------
+ *
+ * MariaDB 11.4 and later (MDEV-31855; read from the 11.8.9 binary, the
+ * source was not available): the server keeps the SHA-256 of the
+ * certificate of its acceptor context in a static 32-byte buffer that is not
+ * exported.  It computes it as
+ *   X509_digest(SSL_CTX_get0_certificate(ssl_acceptor_fd->ssl_context),
+ *               EVP_sha256(), buf, &len)
+ * in init_ssl() (inlined in mysqld_main, before connections are accepted)
+ * and in reinit_ssl() (FLUSH SSL) right after it swapped ssl_acceptor_fd,
+ * inside the same LOCK_ssl_refresh write section; nothing else writes it.
+ * acl_authenticate() reads it, without the lock, through the exported C++
+ * accessor `ssl_acceptor_fingerprint()` (a {pointer, length} pair returned
+ * in registers: {buf, 32}) and sends SHA2(password hash, scramble,
+ * fingerprint) in the OK packet; a client given no CA compares that with
+ * the certificate it received.
+ *
+ * So whenever tls_policy publishes a context, the buffer must describe the
+ * context's certificate, or such clients refuse the server.  The server has
+ * no exported function that computes the fingerprint on its own (the
+ * computation is inline in both callers; reinit_ssl() rebuilds the context
+ * from the server's ssl_* files): publish_locked below does what reinit_ssl
+ * does, in the same write section as the swap.  It writes only after
+ * checking that the buffer holds exactly the fingerprint of the context
+ * being replaced (all zero when TLS was off), which proves both the buffer
+ * and the digest; on any mismatch it never writes again (fp.broken).
+ * MariaDB 10.11: no such buffer; this part is compiled out.
+ * See docs/design.md for why this and not a server re-initialisation. */
+#define TP_FP_LEN 32
+static struct {
+  unsigned char *buf;       /* NULL: this series has none, or not usable */
+  gboolean broken;          /* LOCK_ssl_refresh (write): a check failed */
+  gboolean reported;        /* reload serialization (tls_context.c) */
+  const char *problem;      /* why it is not kept in step, or NULL */
+} fp;
+
+#if TP_SERVER_HAS_CERT_FINGERPRINT
+typedef struct { const unsigned char *str; size_t length; } tp_fp_span;
+typedef tp_fp_span (*fingerprint_fn)(void);
+
+static void fingerprint_load(void)
+{
+  memset(&fp, 0, sizeof fp);   /* statics survive UNINSTALL/INSTALL */
+  fingerprint_fn get = (fingerprint_fn) dlsym(RTLD_DEFAULT,
+                                              "_Z24ssl_acceptor_fingerprintv");
+  if (!get)
+  {
+    fp.problem = "the server has no ssl_acceptor_fingerprint()";
+    return;
+  }
+  tp_fp_span span = get();
+  /* The buffer must be the server's own static storage of 32 bytes. */
+  Dl_info in_server, in_buf;
+  if (span.length != TP_FP_LEN || !span.str ||
+      !dladdr((void *) abi.server_version, &in_server) ||
+      !dladdr((void *) span.str, &in_buf) || !in_server.dli_fbase ||
+      in_server.dli_fbase != in_buf.dli_fbase)
+  {
+    fp.problem = "ssl_acceptor_fingerprint() does not return the server's "
+                 "32-byte buffer";
+    return;
+  }
+  fp.buf = (unsigned char *) span.str;
+}
+
+/* SHA-256 of the certificate of `ctx` into out; all zero for no context.
+ * FALSE if the context has no certificate or the digest fails. */
+static gboolean fingerprint_of(SSL_CTX *ctx, unsigned char out[TP_FP_LEN])
+{
+  memset(out, 0, TP_FP_LEN);
+  if (!ctx)
+    return TRUE;
+  X509 *cert = SSL_CTX_get0_certificate(ctx);
+  unsigned int len = TP_FP_LEN;
+  if (!cert || !X509_digest(cert, EVP_sha256(), out, &len) || len != TP_FP_LEN)
+  {
+    ERR_clear_error();
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Caller holds LOCK_ssl_refresh for writing; `old` is the context being
+ * replaced (NULL if none), `ctx` the one being published. */
+static void fingerprint_publish_locked(SSL_CTX *old, SSL_CTX *ctx)
+{
+  if (!fp.buf || fp.broken)
+    return;
+  unsigned char was[TP_FP_LEN], now[TP_FP_LEN];
+  if (!fingerprint_of(old, was) || memcmp(was, fp.buf, TP_FP_LEN) != 0)
+  {
+    fp.broken = TRUE;
+    fp.problem = "the server's certificate fingerprint does not describe the "
+                 "context it serves";
+    return;
+  }
+  if (!fingerprint_of(ctx, now))
+  {
+    fp.broken = TRUE;
+    fp.problem = "the fingerprint of the new certificate could not be computed";
+    return;
+  }
+  memcpy(fp.buf, now, TP_FP_LEN);
+}
+#endif
 
 #define TP_ABI_ERROR (tp_abi_error_quark())
 static G_DEFINE_QUARK(tp-abi-error-quark, tp_abi_error)
@@ -229,6 +340,9 @@ gboolean tp_server_abi_load(GError **error)
   }
   if (!login_context_load(error))
     return FALSE;
+#if TP_SERVER_HAS_CERT_FINGERPRINT
+  fingerprint_load();
+#endif
   abi.loaded = TRUE;
   return TRUE;
 }
@@ -365,10 +479,24 @@ void tp_server_acceptor_publish_locked(tp_server_acceptor *holder, SSL_CTX *ctx)
   SSL_CTX_free(holder->fd->ssl_context);
   holder->fd->ssl_context = ctx;
   struct st_VioSSLFd_layout *old = *abi.ssl_acceptor_fd;
+#if TP_SERVER_HAS_CERT_FINGERPRINT
+  /* As reinit_ssl() does: the fingerprint changes with the pointer, in the
+   * same write section (acl_authenticate reads it without the lock, as it
+   * does for the server's own FLUSH SSL). */
+  fingerprint_publish_locked(old ? old->ssl_context : NULL, ctx);
+#endif
   *abi.ssl_acceptor_fd = holder->fd;
   g_free(holder);
   if (old)
     abi.free_acceptor(old);
+}
+
+const char *tp_server_fingerprint_problem_once(void)
+{
+  if (!TP_SERVER_HAS_CERT_FINGERPRINT || fp.reported || !fp.problem)
+    return NULL;
+  fp.reported = TRUE;
+  return fp.problem;
 }
 
 void tp_server_ssl_options_get(tp_server_ssl_options *out)

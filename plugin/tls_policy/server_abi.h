@@ -89,8 +89,17 @@ tp_server_acceptor *tp_server_acceptor_alloc(GError **error);
 /* Frees a holder that was never published. */
 void tp_server_acceptor_discard(tp_server_acceptor *holder);
 /* Publishes holder with ctx inside; frees the previous one.  Caller holds
- * the write lock.  Cannot fail. */
+ * the write lock.  Cannot fail.  On MariaDB 11.4+ it also sets the server's
+ * cached SHA-256 of its certificate to ctx's (what reinit_ssl() does), so
+ * that clients verifying the server by that fingerprint accept it; see
+ * server_abi.c. */
 void tp_server_acceptor_publish_locked(tp_server_acceptor *holder, SSL_CTX *ctx);
+/* Why the server's certificate fingerprint is not kept in step with the
+ * published context (MariaDB 11.4+: the accessor is missing or does not look
+ * as expected, or the buffer did not describe the serving context), the
+ * first time this is asked after it became so; NULL otherwise and always on
+ * 10.11.  Call with reload serialization held, after a publish. */
+const char *tp_server_fingerprint_problem_once(void);
 
 /* The client address the server authenticated the login with (from the
  * PROXY protocol header if there was one), NULL for a local connection. */

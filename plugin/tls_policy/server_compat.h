@@ -36,4 +36,25 @@
 #define TP_VIO_INFO_TLS(vi) (-1)
 #endif
 
+/*
+ * The server's cached fingerprint of its own certificate.
+ * MariaDB 11.4 and later (MDEV-31855; measured on 11.8.9): the server keeps
+ * the SHA-256 of the certificate of its acceptor context in a static buffer
+ * and mixes it into the OK packet; clients given no CA verify the server
+ * with it.  tls_policy keeps it in step whenever it publishes a context
+ * (server_abi.c, tp_server_acceptor_publish_locked).  MariaDB 10.11: no
+ * such buffer, nothing to do.
+ */
+#define TP_SERVER_HAS_CERT_FINGERPRINT (TP_SERVER_SERIES >= 1104)
+
+/*
+ * Zero-configuration TLS.  MariaDB 11.4 and later: TLS is on by default
+ * (opt_use_ssl defaults to ON) and a server with no ssl_cert/ssl_key
+ * generates a self-signed certificate in memory at start and at every
+ * FLUSH SSL (measured on 11.8.9).  MariaDB 10.11: TLS is off by default
+ * and a server asked for TLS without a certificate refuses to start, so a
+ * serving server context always comes from the server's files.
+ */
+#define TP_SERVER_HAS_ZERO_CONFIG_TLS (TP_SERVER_SERIES >= 1104)
+
 #endif

@@ -35,6 +35,7 @@
 #include "module.h"
 #include "report.h"
 #include "server_abi.h"
+#include "server_compat.h"
 #include "tls_context.h"
 #include "tls_facts.h"
 
@@ -72,6 +73,11 @@ static GMutex reload_lock;
 /* All below: reload_lock. */
 static gboolean running;
 static SSL_CTX *cur_ctx;          /* our reference on the serving context */
+/* Our reference on the latest context the server built around a
+ * certificate it generated in memory (11.4+ zero-configuration TLS; always
+ * NULL on 10.11): its certificate and key serve when nothing else is
+ * configured (reload_locked). */
+static SSL_CTX *srv_generated;
 static gboolean initial_pending;  /* server not started: no context captured yet */
 static gboolean startup_apply_pending;
 static char last_digest[65];      /* content of the files at the last attempt */
@@ -163,13 +169,30 @@ static void split_server_cipher(const char *cipher, char **list, char **suites)
   *suites = s->len ? g_string_free(s, FALSE) : (g_string_free(s, TRUE), NULL);
 }
 
-/* Caller holds cfg_lock. */
+/* The server names a certificate file of its own that it serves. */
+static gboolean server_has_cert_files(const tp_server_ssl_options *srv)
+{
+  return srv->use_ssl && ((srv->cert && *srv->cert) || (srv->key && *srv->key));
+}
+
+/* The server serves (or will serve, at start) a certificate it generated in
+ * memory: zero-configuration TLS, MariaDB 11.4+ (server_compat.h). */
+static gboolean server_generates_cert(const tp_server_ssl_options *srv)
+{
+  return TP_SERVER_HAS_ZERO_CONFIG_TLS && srv->use_ssl && !server_has_cert_files(srv);
+}
+
+/* Caller holds cfg_lock.  auto_generate_cert counts as a configuration of
+ * the plugin's own whenever no certificate file is configured anywhere:
+ * the server's TLS is off (--skip-ssl), or, on 11.4+, it runs
+ * zero-configuration TLS (on 10.11 a server with TLS on always names its
+ * certificate file). */
 static gboolean plugin_configured_locked(const tp_server_ssl_options *srv)
 {
   for (int i = 0; i < S__COUNT; i++)
     if (setting_buf[i][0])
       return TRUE;
-  return passphrase_buf[0] || (opt_auto_generate && !srv->use_ssl);
+  return passphrase_buf[0] || (opt_auto_generate && !server_has_cert_files(srv));
 }
 
 static void effective_get(tp_effective *e)
@@ -431,10 +454,33 @@ static gboolean publish_locked(SSL_CTX *ctx, GError **error)
   tp_server_ssl_wrlock();
   tp_server_acceptor_publish_locked(holder, ctx);
   tp_server_ssl_unlock();
+  const char *fp_problem = tp_server_fingerprint_problem_once();
+  if (fp_problem)
+    tp_log_warning("the server's certificate fingerprint is not updated (%s): "
+                   "clients that verify the server by it (MariaDB 11.4+ "
+                   "clients given no CA) refuse a certificate other than the "
+                   "server's own", fp_problem);
   if (cur_ctx)
     SSL_CTX_free(cur_ctx);
   cur_ctx = ctx;
   return TRUE;
+}
+
+/* Remembers `p`, a context the server published, if it is built around a
+ * certificate the server generated.  Caller holds reload_lock and a
+ * reference on p (may be NULL). */
+static void note_server_context_locked(SSL_CTX *p)
+{
+  tp_server_ssl_options srv;
+  tp_server_ssl_options_get(&srv);
+  SSL_CTX *keep = p && server_generates_cert(&srv) ? p : NULL;
+  if (keep == srv_generated)
+    return;
+  if (keep)
+    SSL_CTX_up_ref(keep);
+  if (srv_generated)
+    SSL_CTX_free(srv_generated);
+  srv_generated = keep;
 }
 
 /* Takes `ctx` (a reference the caller passes) as the serving context
@@ -442,15 +488,32 @@ static gboolean publish_locked(SSL_CTX *ctx, GError **error)
 static void adopt_locked(SSL_CTX *ctx)
 {
   tp_tls_context_info info;
+  tp_server_ssl_options srv;
   info_from_ctx(ctx, &info);
+  tp_server_ssl_options_get(&srv);
+  /* With neither ssl_ca nor ssl_capath the server's context trusts
+   * OpenSSL's default store (viosslfactories.c): nobody configured those
+   * CA certificates, so they are not reported or warned about. */
+  if (!(srv.ca && *srv.ca) && !(srv.capath && *srv.capath))
+    info.ca_not_after = 0;
   if (cur_ctx)
     SSL_CTX_free(cur_ctx);
   cur_ctx = ctx;
+  note_server_context_locked(ctx);
   tel_set_info(ctx ? &info : NULL);
 }
 
-/* Caller holds reload_lock. */
-static gboolean reload_locked(tp_reload_origin origin, GError **error)
+/*
+ * Builds from the effective configuration and publishes.  When no
+ * certificate file is configured (neither the plugin nor the server names
+ * one) and auto_generate_cert is off, the certificate and key of `mem_src`
+ * serve again (the certificate MariaDB 11.4+ generated in memory for
+ * zero-configuration TLS), so that other settings can change without
+ * losing it.
+ * Caller holds reload_lock and a reference on mem_src (may be NULL).
+ */
+static gboolean reload_from_locked(tp_reload_origin origin, SSL_CTX *mem_src,
+                                   GError **error)
 {
   tp_effective e;
   effective_get(&e);
@@ -464,6 +527,14 @@ static gboolean reload_locked(tp_reload_origin origin, GError **error)
     .tls_version = e.s[S_TLS_VERSION], .passphrase = e.passphrase,
     .auto_generate = e.auto_generate,
   };
+  gboolean no_files = !cfg.cert && !cfg.key;
+  if (no_files && !cfg.auto_generate && mem_src)
+  {
+    /* Read-only use of a context we hold a reference on; the build takes
+     * its own references on both. */
+    cfg.mem_cert = SSL_CTX_get0_certificate(mem_src);
+    cfg.mem_key = SSL_CTX_get0_privatekey(mem_src);
+  }
   tp_tls_context_info info;
   g_autoptr(GError) err = NULL;
   SSL_CTX *ctx = tp_tls_context_build(&cfg, &info, &err);
@@ -491,11 +562,18 @@ static gboolean reload_locked(tp_reload_origin origin, GError **error)
               tel_get(&tel.generation), info.server_cert_subject,
               info.server_cert_sha256, until,
               info.self_signed_generated ? "an auto-generated self-signed "
-                                           "certificate" : "'",
-              info.self_signed_generated ? "" : (cfg.cert ? cfg.cert : cfg.key),
-              info.self_signed_generated ? "" : "'");
+                                           "certificate"
+              : no_files ? "the certificate the server generated (no file)" : "'",
+              no_files ? "" : (cfg.cert ? cfg.cert : cfg.key),
+              no_files ? "" : "'");
   effective_clear(&e);
   return TRUE;
+}
+
+/* Caller holds reload_lock. */
+static gboolean reload_locked(tp_reload_origin origin, GError **error)
+{
+  return reload_from_locked(origin, srv_generated, error);
 }
 
 gboolean tp_tls_context_reload(tp_reload_origin origin, GError **error)
@@ -550,6 +628,9 @@ static void server_replaced_locked(SSL_CTX *p, tp_reload_origin origin)
      * configuration must serve.  Rebuild from it, or put back what served
      * before if that fails. */
     g_autoptr(GError) err = NULL;
+    /* A certificate the server generated anew (11.4+ zero-configuration
+     * TLS: FLUSH SSL makes a new one) is the one to serve from now on. */
+    note_server_context_locked(p);
     if (reload_locked(origin, &err))
     {
       SSL_CTX_free(p);
@@ -852,9 +933,9 @@ static MYSQL_SYSVAR_UINT(watch_settle_ms, opt_settle_ms, PLUGIN_VAR_RQCMDARG,
   "Milliseconds without further file changes before an automatic reload.",
   NULL, NULL, 500, 0, 600000, 0);
 static MYSQL_SYSVAR_BOOL(auto_generate_cert, opt_auto_generate, PLUGIN_VAR_OPCMDARG,
-  "When neither the plugin nor a TLS-enabled server configures a "
-  "certificate, reload with an in-memory self-signed ECDSA P-256 "
-  "certificate.", NULL, NULL, 0);
+  "When no certificate file is configured, neither by the plugin nor by "
+  "the server (--skip-ssl, or 11.4+ zero-configuration TLS), reload with "
+  "an in-memory self-signed ECDSA P-256 certificate.", NULL, NULL, 0);
 static MYSQL_SYSVAR_UINT(expiry_warning_days, opt_expiry_days, PLUGIN_VAR_RQCMDARG,
   "Warn in the error log (daily) when the server certificate, a CA "
   "certificate or a CRL ends within this many days; 0 disables.",
@@ -972,6 +1053,9 @@ static void release_locked(void)
   if (cur_ctx)
     SSL_CTX_free(cur_ctx);
   cur_ctx = NULL;
+  if (srv_generated)
+    SSL_CTX_free(srv_generated);
+  srv_generated = NULL;
 }
 
 /* Forgets every setting of the plugin's own (caller holds cfg_lock): after
@@ -1033,6 +1117,7 @@ static gboolean tc_start(GError **error)
   tel_last_error[0] = 0;
   g_mutex_unlock(&tel_lock);
   cur_ctx = NULL;
+  srv_generated = NULL;
   last_digest[0] = 0;
   startup_apply_pending = FALSE;
   running = TRUE;
@@ -1061,14 +1146,20 @@ static gboolean tc_start(GError **error)
       /* TLS is initialised after plugins at server start: validate now,
        * apply once the server runs (the watcher thread). */
       tp_effective e;
+      tp_server_ssl_options srv;
       effective_get(&e);
+      tp_server_ssl_options_get(&srv);
       digest_compute(&e, last_digest);
       tp_tls_config cfg = {
         .cert = e.s[S_CERT], .key = e.s[S_KEY], .ca = e.s[S_CA],
         .capath = e.s[S_CAPATH], .crl = e.s[S_CRL], .crlpath = e.s[S_CRLPATH],
         .cipher = e.s[S_CIPHER], .ciphersuites = e.s[S_CIPHERSUITES],
         .tls_version = e.s[S_TLS_VERSION], .passphrase = e.passphrase,
-        .auto_generate = e.auto_generate,
+        /* 11.4+ zero-configuration TLS: the server generates its
+         * certificate after this; a generated one stands in for it here,
+         * the server's serves once applied (reload_locked). */
+        .auto_generate = e.auto_generate ||
+                         (!e.s[S_CERT] && !e.s[S_KEY] && server_generates_cert(&srv)),
       };
       SSL_CTX *ctx = tp_tls_context_build(&cfg, NULL, &cfg_error);
       effective_clear(&e);

@@ -1158,7 +1158,22 @@ SSL_CTX *tp_tls_context_build(const tp_tls_config *cfg, tp_tls_context_info *inf
   g_autoptr(X509) leaf = NULL;
   g_autoptr(TpX509Stack) chain = NULL;
   g_autoptr(EVP_PKEY) pkey = NULL;
-  if (cert_path == NULL && key_path == NULL) {
+  gboolean in_memory = FALSE;   /* cfg->mem_cert: not checked against the CA */
+  if (cert_path == NULL && key_path == NULL && !cfg->auto_generate &&
+      cfg->mem_cert != NULL && cfg->mem_key != NULL) {
+    if (!X509_up_ref(cfg->mem_cert) || !EVP_PKEY_up_ref(cfg->mem_key)) {
+      fail(error, TP_TLS_BUILD_ERROR_INTERNAL, NULL, NULL, "X509_up_ref failed");
+      return NULL;
+    }
+    leaf = cfg->mem_cert;
+    pkey = cfg->mem_key;
+    in_memory = TRUE;
+    chain = sk_X509_new_null();
+    if (chain == NULL) {
+      fail(error, TP_TLS_BUILD_ERROR_INTERNAL, NULL, NULL, "out of memory");
+      return NULL;
+    }
+  } else if (cert_path == NULL && key_path == NULL) {
     if (!cfg->auto_generate) {
       fail(error, TP_TLS_BUILD_ERROR_NO_CERTIFICATE, NULL, NULL,
            "no certificate configured (cert and key unset) and auto_generate is off");
@@ -1191,7 +1206,8 @@ SSL_CTX *tp_tls_context_build(const tp_tls_config *cfg, tp_tls_context_info *inf
     if (pkey == NULL)
       return NULL;
   }
-  const char *cert_label = out.self_signed_generated ? "(generated)" : cert_path;
+  const char *cert_label = out.self_signed_generated ? "(generated)"
+                           : cert_path == NULL ? "(in memory)" : cert_path;
 
   ERR_clear_error();
   if (X509_check_private_key(leaf, pkey) != 1) {
@@ -1361,7 +1377,7 @@ SSL_CTX *tp_tls_context_build(const tp_tls_config *cfg, tp_tls_context_info *inf
   }
 
   /* 6. the server's own chain */
-  if ((ca != NULL || capath != NULL) && !out.self_signed_generated) {
+  if ((ca != NULL || capath != NULL) && !out.self_signed_generated && !in_memory) {
     if (!verify_server_chain(ctx, leaf, chain, cert_path, ca, capath, crls, error))
       return NULL;
     out.chain_verified = TRUE;
