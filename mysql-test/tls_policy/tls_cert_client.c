@@ -1,6 +1,6 @@
 /*
  * tls_cert_client.c — a minimal Connector/C client for the tls_cert tests
- * (t/v5_tls_cert.test builds it with cc ... -lmariadb).
+ * (t/auth_tls_cert.test builds it with cc ... -lmariadb).
  *
  *   tls_cert_client HOST PORT USER CA CERT KEY [PASSWORD]
  *

@@ -5,7 +5,7 @@
  *            [--tls 1.2|1.3] [--ca CA] [--cert CERT --key KEY]
  *
  * Build: cc -o client_c client_c.c $(mariadb_config --cflags --libs)
- * (the MTR test v7_clients does this into $MYSQLTEST_VARDIR/tmp).
+ * (the MTR test clients_matrix does this into $MYSQLTEST_VARDIR/tmp).
  *
  * Without --tls the connection is plain TCP.  With --tls the server is
  * verified against --ca (chain and host name) and exactly that TLS version
