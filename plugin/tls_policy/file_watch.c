@@ -27,7 +27,10 @@
 #include "file_watch.h"
 #include "report.h"
 #include "server_abi.h"
-#include "tls_context.h"
+
+/* Set by tp_file_watch_start() before the thread starts; read by the
+ * watcher thread only. */
+static const tp_file_watch_hooks *hooks;
 
 #define TP_TICK_BEFORE_START_MS 50
 #define TP_TICK_MS 1000
@@ -80,7 +83,7 @@ static gboolean settle_fire(gpointer data)
   g_source_unref(w->settle_source);
   w->settle_source = NULL;
   if (!g_atomic_int_get(&w->stop))
-    tp_tls_context_auto_reload();
+    hooks->files_changed();
   return G_SOURCE_REMOVE;
 }
 
@@ -99,7 +102,7 @@ static void source_drop(GSource **s)
 static void settle_arm(tp_watcher *w)
 {
   source_drop(&w->settle_source);
-  w->settle_source = g_timeout_source_new(tp_tls_context_settle_ms());
+  w->settle_source = g_timeout_source_new(hooks->settle_ms());
   g_source_set_callback(w->settle_source, settle_fire, w, NULL);
   g_source_attach(w->settle_source, w->ctx);
 }
@@ -180,7 +183,7 @@ static gboolean apply_targets(gpointer data)
   tp_watcher *w = data;
   if (g_atomic_int_get(&w->stop))
     return G_SOURCE_REMOVE;
-  GPtrArray *new_targets = tp_tls_context_watch_targets();
+  GPtrArray *new_targets = hooks->targets();
   GPtrArray *new_monitors = g_ptr_array_new();
   for (guint i = 0; i < new_targets->len; i++)
   {
@@ -197,7 +200,7 @@ static gboolean apply_targets(gpointer data)
                      error->message);
       continue;
     }
-    g_file_monitor_set_rate_limit(m, MAX(tp_tls_context_settle_ms(), 100));
+    g_file_monitor_set_rate_limit(m, MAX(hooks->settle_ms(), 100));
     monitor_data *md = g_new0(monitor_data, 1);
     md->w = w;
     md->t = t;
@@ -248,12 +251,12 @@ static gboolean tick(gpointer data)
     if (!tp_server_started())
       return G_SOURCE_CONTINUE;
     w->server_started_seen = TRUE;
-    tp_tls_context_server_started();
+    hooks->server_started();
     tick_schedule(w, TP_TICK_MS);
     return G_SOURCE_REMOVE;
   }
   /* A safety net for FLUSH SSL statements on_statement did not see. */
-  tp_tls_context_sync_server(TP_RELOAD_FLUSH_SSL);
+  hooks->tick();
   return G_SOURCE_CONTINUE;
 }
 
@@ -261,7 +264,7 @@ static gboolean expiry_fire(gpointer data)
 {
   tp_watcher *w = data;
   if (!g_atomic_int_get(&w->stop))
-    tp_tls_context_expiry_check();
+    hooks->expiry_check();
   return G_SOURCE_CONTINUE;
 }
 
@@ -269,7 +272,7 @@ static gboolean expiry_once(gpointer data)
 {
   tp_watcher *w = data;
   if (!g_atomic_int_get(&w->stop))
-    tp_tls_context_expiry_check();
+    hooks->expiry_check();
   return G_SOURCE_REMOVE;
 }
 
@@ -314,8 +317,9 @@ static gpointer watch_main(gpointer data)
   return NULL;
 }
 
-gboolean tp_file_watch_start(GError **error)
+gboolean tp_file_watch_start(const tp_file_watch_hooks *h, GError **error)
 {
+  hooks = h;
   tp_watcher *w = g_new0(tp_watcher, 1);
   w->refs = 1;
   w->ctx = g_main_context_new();

@@ -2,15 +2,15 @@
  * file_watch.h — the watcher thread of the TLS context module.
  *
  * One thread ("tls_policy_watch") runs its own GMainContext.  It
- *   - watches the directories of the configured TLS files with GFileMonitor
- *     (G_FILE_MONITOR_WATCH_MOVES, so an atomic rename into place is seen)
- *     while tls_policy_watch_files is ON, waits until the events settle
- *     (tls_policy_watch_settle_ms of quiet) and then calls
- *     tp_tls_context_auto_reload();
- *   - once a second, compares the server's acceptor context with the one the
- *     plugin knows (tp_tls_context_sync_server), which also catches the
- *     server bringing TLS up after the plugin was loaded at server start;
- *   - checks certificate, CA and CRL expiry at start and then daily.
+ *   - watches the directories of the files hooks->targets() names with
+ *     GFileMonitor (G_FILE_MONITOR_WATCH_MOVES, so an atomic rename into
+ *     place is seen), waits until the events settle (hooks->settle_ms() of
+ *     quiet) and then calls hooks->files_changed();
+ *   - calls hooks->server_started() once the server accepts connections,
+ *     and hooks->tick() once a second after that;
+ *   - calls hooks->expiry_check() at start and then daily.
+ * The watcher knows nothing of TLS: the TLS context module (tls_context.c)
+ * passes the hooks, and the hooks run on the watcher thread.
  *
  * The functions below may be called from any thread; none blocks on the
  * watcher (requests are queued to its main context), except stop(), which
@@ -23,7 +23,27 @@
 
 G_BEGIN_DECLS
 
-gboolean tp_file_watch_start(GError **error);
+/* What to watch: one entry per directory; `names` holds the basenames of
+ * the configured files in it, or is NULL when any entry of the directory
+ * matters (capath, crlpath). */
+typedef struct tp_watch_target {
+  char *dir;
+  GPtrArray *names;   /* of char*, or NULL */
+} tp_watch_target;
+
+typedef struct tp_file_watch_hooks {
+  void (*files_changed)(void);
+  guint (*settle_ms)(void);
+  /* What to watch: a new array of tp_watch_target* with its free function
+   * set (the watcher unrefs it); empty: nothing. */
+  GPtrArray *(*targets)(void);
+  void (*server_started)(void);
+  void (*tick)(void);
+  void (*expiry_check)(void);
+} tp_file_watch_hooks;
+
+/* hooks must stay valid until tp_file_watch_stop() returned (a static). */
+gboolean tp_file_watch_start(const tp_file_watch_hooks *hooks, GError **error);
 /* Stops the thread and joins it; every monitor and timer is gone
  * afterwards.  A thread that does not finish within 10 s (stuck inside
  * GLib) is logged and left to finish on its own with its own state. */

@@ -1101,6 +1101,22 @@ static void startup_failed_locked(const GError *err)
  * automatic, FLUSH SSL) applies the configuration once it validates.
  * FALSE only when the watcher thread cannot start.
  */
+/* What the file watcher (file_watch.c) calls, on its thread. */
+static void watch_tick(void)
+{
+  /* A safety net for FLUSH SSL statements tc_on_statement did not see. */
+  tp_tls_context_sync_server(TP_RELOAD_FLUSH_SSL);
+}
+
+static const tp_file_watch_hooks watch_hooks = {
+  .files_changed = tp_tls_context_auto_reload,
+  .settle_ms = tp_tls_context_settle_ms,
+  .targets = tp_tls_context_watch_targets,
+  .server_started = tp_tls_context_server_started,
+  .tick = watch_tick,
+  .expiry_check = tp_tls_context_expiry_check,
+};
+
 static gboolean tc_start(GError **error)
 {
   g_autoptr(GError) cfg_error = NULL;
@@ -1171,7 +1187,7 @@ static gboolean tc_start(GError **error)
   }
   g_mutex_unlock(&reload_lock);
 
-  if (!tp_file_watch_start(error))
+  if (!tp_file_watch_start(&watch_hooks, error))
   {
     g_mutex_lock(&reload_lock);
     release_locked();

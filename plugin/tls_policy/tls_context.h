@@ -26,6 +26,7 @@
 #define TLS_POLICY_TLS_CONTEXT_H
 
 #include <glib.h>
+#include "file_watch.h"   /* tp_watch_target */
 
 G_BEGIN_DECLS
 
@@ -72,13 +73,6 @@ void tp_tls_context_server_started(void);
  * within tls_policy_expiry_warning_days.  Any thread. */
 void tp_tls_context_expiry_check(void);
 
-/* What to watch: one entry per directory; `names` holds the basenames of
- * the configured files in it, or is NULL when any entry of the directory
- * matters (capath, crlpath). */
-typedef struct tp_watch_target {
-  char *dir;
-  GPtrArray *names;   /* of char*, or NULL */
-} tp_watch_target;
 /* Array of tp_watch_target* (free func set); empty if watch_files is OFF or
  * nothing is configured. */
 GPtrArray *tp_tls_context_watch_targets(void);
