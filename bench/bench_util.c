@@ -31,10 +31,14 @@ const char *bu_outcome_name(bu_outcome o)
 {
   switch (o)
   {
-  case BU_ADMITTED: return "admitted";
-  case BU_DENIED: return "denied";
-  case BU_TLS_FAILED: return "tls_failed";
-  default: return "other_error";
+  case BU_ADMITTED:
+    return "admitted";
+  case BU_DENIED:
+    return "denied";
+  case BU_TLS_FAILED:
+    return "tls_failed";
+  default:
+    return "other_error";
   }
 }
 
@@ -42,11 +46,16 @@ const char *bu_transport_name(bu_transport t)
 {
   switch (t)
   {
-  case BU_PLAIN: return "plain";
-  case BU_TLS: return "tls";
-  case BU_CERT: return "tls+cert";
-  case BU_SOCKET: return "socket";
-  case BU_SOCKET_TLS: return "socket+tls";
+  case BU_PLAIN:
+    return "plain";
+  case BU_TLS:
+    return "tls";
+  case BU_CERT:
+    return "tls+cert";
+  case BU_SOCKET:
+    return "socket";
+  case BU_SOCKET_TLS:
+    return "socket+tls";
   }
   return "?";
 }
@@ -69,8 +78,8 @@ void bu_sleep(double seconds)
 {
   if (seconds <= 0)
     return;
-  struct timespec ts = { (time_t) seconds,
-                         (long) ((seconds - (time_t) seconds) * 1e9) };
+  struct timespec ts = {(time_t) seconds,
+                        (long) ((seconds - (time_t) seconds) * 1e9)};
   while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
     ;
 }
@@ -105,8 +114,9 @@ bu_outcome bu_login_once(const bu_target *t, const bu_login *l, unsigned *err,
     }
   }
   bu_outcome o;
-  if (mysql_real_connect(m, socket ? "localhost" : t->host, l->user, l->password,
-                         NULL, socket ? 0 : t->port, socket ? t->socket : NULL, 0))
+  if (mysql_real_connect(m, socket ? "localhost" : t->host, l->user,
+                         l->password, NULL, socket ? 0 : t->port,
+                         socket ? t->socket : NULL, 0))
   {
     o = BU_ADMITTED;
     if (err)
@@ -121,8 +131,9 @@ bu_outcome bu_login_once(const bu_target *t, const bu_login *l, unsigned *err,
       *err = e;
     if (msg && msglen)
       snprintf(msg, msglen, "%s", mysql_error(m));
-    o = e == ER_ACCESS_DENIED_ERROR ? BU_DENIED
-        : e == CR_SSL_CONNECTION_ERROR ? BU_TLS_FAILED : BU_OTHER_ERROR;
+    o = e == ER_ACCESS_DENIED_ERROR    ? BU_DENIED
+        : e == CR_SSL_CONNECTION_ERROR ? BU_TLS_FAILED
+                                       : BU_OTHER_ERROR;
   }
   mysql_close(m);
   return o;
@@ -174,7 +185,8 @@ unsigned bu_exec(MYSQL *m, bool must, const char *fmt, ...)
   return e;
 }
 
-long long bu_query_ll(MYSQL *m, long long dflt, unsigned *err, const char *fmt, ...)
+long long bu_query_ll(MYSQL *m, long long dflt, unsigned *err, const char *fmt,
+                      ...)
 {
   va_list ap;
   va_start(ap, fmt);
@@ -205,9 +217,11 @@ long long bu_query_ll(MYSQL *m, long long dflt, unsigned *err, const char *fmt, 
 
 long long bu_status(MYSQL *m, const char *name)
 {
-  return bu_query_ll(m, -1, NULL,
-                     "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
-                     "WHERE VARIABLE_NAME = UPPER('%s')", name);
+  return bu_query_ll(
+      m, -1, NULL,
+      "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+      "WHERE VARIABLE_NAME = UPPER('%s')",
+      name);
 }
 
 bool bu_plugin_active(MYSQL *m)
@@ -237,7 +251,8 @@ int bu_errlog_last_state(const char *path, long from)
   {
     if (strstr(line, "tls_policy: version ") && strstr(line, " active on "))
       state = 1;
-    else if (strstr(line, "tls_policy: stopped; authentication handlers restored"))
+    else if (strstr(line,
+                    "tls_policy: stopped; authentication handlers restored"))
       state = 0;
   }
   free(line);
@@ -252,7 +267,7 @@ void bu_install(MYSQL *m, const char *errlog, double timeout)
   {
     unsigned e = bu_exec(m, false, "INSTALL SONAME 'tls_policy'");
     if (bu_plugin_active(m))
-      return;   /* installed now, or already was */
+      return; /* installed now, or already was */
     if (bu_now() > end)
       bu_die("INSTALL SONAME 'tls_policy' did not succeed (last errno %u: %s)",
              e, mysql_error(m));
@@ -260,12 +275,13 @@ void bu_install(MYSQL *m, const char *errlog, double timeout)
   }
 }
 
-void bu_uninstall(MYSQL **m, const bu_target *t, const char *errlog, double timeout)
+void bu_uninstall(MYSQL **m, const bu_target *t, const char *errlog,
+                  double timeout)
 {
   long from = bu_file_size(errlog);
   unsigned e = bu_exec(*m, false, "UNINSTALL SONAME 'tls_policy'");
   if (e == ER_SP_DOES_NOT_EXIST)
-    return;   /* not installed */
+    return; /* not installed */
   if (e)
     bu_die("UNINSTALL SONAME 'tls_policy': %s (errno %u)", mysql_error(*m), e);
   /* MariaDB finishes the UNINSTALL of an audit plugin when no session
@@ -276,7 +292,8 @@ void bu_uninstall(MYSQL **m, const bu_target *t, const char *errlog, double time
   while (bu_errlog_last_state(errlog, from) != 0)
   {
     if (bu_now() > end)
-      bu_die("tls_policy was not deinitialised within %.0f s (see %s)", timeout, errlog);
+      bu_die("tls_policy was not deinitialised within %.0f s (see %s)", timeout,
+             errlog);
     bu_exec(*m, false, "SELECT 1");
     bu_sleep(0.05);
   }

@@ -16,18 +16,18 @@
 
 /* How one login reaches the server. */
 typedef enum bu_transport {
-  BU_PLAIN,   /* TCP without TLS */
-  BU_TLS,     /* TCP with TLS, server certificate verified, no client cert */
-  BU_CERT,    /* TCP with TLS and a client certificate */
-  BU_SOCKET,  /* unix socket without TLS */
+  BU_PLAIN,  /* TCP without TLS */
+  BU_TLS,    /* TCP with TLS, server certificate verified, no client cert */
+  BU_CERT,   /* TCP with TLS and a client certificate */
+  BU_SOCKET, /* unix socket without TLS */
   BU_SOCKET_TLS,
 } bu_transport;
 
 typedef struct bu_target {
-  const char *host;       /* TCP host, e.g. 127.0.0.1 */
+  const char *host; /* TCP host, e.g. 127.0.0.1 */
   unsigned port;
-  const char *socket;     /* unix socket path */
-  const char *ca;         /* CA file the client verifies the server with */
+  const char *socket; /* unix socket path */
+  const char *ca;     /* CA file the client verifies the server with */
 } bu_target;
 
 typedef struct bu_login {
@@ -59,15 +59,15 @@ void bu_sleep(double seconds);
 
 /* ---- administrator connection (root over the unix socket) -------------- */
 
-MYSQL *bu_admin_connect(const bu_target *t);   /* exits on failure */
+MYSQL *bu_admin_connect(const bu_target *t); /* exits on failure */
 /* Runs a statement, discards any result.  Returns mysql_errno (0 = ok);
  * when must is true, exits with a message on error. */
 unsigned bu_exec(MYSQL *m, bool must, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* First column of the first row as an integer; `dflt` if no row / NULL /
  * error (then *err, if given, gets mysql_errno). */
-long long bu_query_ll(MYSQL *m, long long dflt, unsigned *err, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+long long bu_query_ll(MYSQL *m, long long dflt, unsigned *err, const char *fmt,
+                      ...) __attribute__((format(printf, 4, 5)));
 /* A global status variable (any case, e.g. "Tls_policy_rules_loaded"); -1
  * when it does not exist (plugin not installed). */
 long long bu_status(MYSQL *m, const char *name);
@@ -86,7 +86,8 @@ long bu_file_size(const char *path);
  * server really ran the plugin's deinit (read from the error log).
  * Both exit on failure after `timeout` seconds. */
 void bu_install(MYSQL *m, const char *errlog, double timeout);
-void bu_uninstall(MYSQL **m, const bu_target *t, const char *errlog, double timeout);
+void bu_uninstall(MYSQL **m, const bu_target *t, const char *errlog,
+                  double timeout);
 
 /* Waits until Tls_policy_rules_loaded == rules and no refresh happened for
  * `quiet` seconds (the refresher re-reads the table for a settle period
@@ -105,6 +106,7 @@ double bu_max(const double *v, size_t n);
 double bu_stdev(const double *v, size_t n);
 
 /* Fatal error: prints and exits(2). */
-void bu_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void bu_die(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
 
 #endif

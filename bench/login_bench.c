@@ -63,31 +63,32 @@ static struct {
   int tcounts[MAX_TCOUNTS], n_tcounts;
   long rules;
   char configs[N_CONFIGS + 1];
-  long count;          /* fixed-count mode */
+  long count; /* fixed-count mode */
   const char *kind;
 } opt = {
-  .target = { .host = "127.0.0.1", .port = 13306 },
-  .plain_rule = "NONE",
-  .tls_rule = "SSL",
-  .password = "pw",
-  .users = { "bench_plain", "bench_tls", "bench_cert" },
-  .repeats = 5,
-  .seconds = 2.0,
-  .warmup = 0.5,
-  .quiet = 3.0,
-  .tcounts = { 1, 4 },
-  .n_tcounts = 2,
-  .rules = 100000,
-  .configs = "abcd",
+    .target = {.host = "127.0.0.1", .port = 13306},
+    .plain_rule = "NONE",
+    .tls_rule = "SSL",
+    .password = "pw",
+    .users = {"bench_plain", "bench_tls", "bench_cert"},
+    .repeats = 5,
+    .seconds = 2.0,
+    .warmup = 0.5,
+    .quiet = 3.0,
+    .tcounts = {1, 4},
+    .n_tcounts = 2,
+    .rules = 100000,
+    .configs = "abcd",
 };
 
-static const bu_transport kinds[N_KINDS] = { BU_PLAIN, BU_TLS, BU_CERT };
-static const char *const kind_names[N_KINDS] = { "plain", "tls", "tls+cert" };
+static const bu_transport kinds[N_KINDS] = {BU_PLAIN, BU_TLS, BU_CERT};
+static const char *const kind_names[N_KINDS] = {"plain", "tls", "tls+cert"};
 
 static bu_login login_of(int kind)
 {
-  bu_login l = { .transport = kinds[kind], .user = opt.users[kind],
-                 .password = opt.password };
+  bu_login l = {.transport = kinds[kind],
+                .user = opt.users[kind],
+                .password = opt.password};
   if (kinds[kind] == BU_CERT)
   {
     l.cert = opt.cert;
@@ -117,7 +118,8 @@ static void *worker_main(void *p)
   while (bu_now() < w->end)
   {
     unsigned err;
-    if (bu_login_once(&opt.target, &l, &err, w->last_msg, sizeof w->last_msg) == BU_ADMITTED)
+    if (bu_login_once(&opt.target, &l, &err, w->last_msg, sizeof w->last_msg) ==
+        BU_ADMITTED)
       w->logins++;
     else
     {
@@ -172,8 +174,8 @@ static double measure(int kind, int threads, double seconds, long *failures,
   pthread_barrier_destroy(&start);
   *failures = fail;
   if (cpu_us_per_login)
-    *cpu_us_per_login = cpu0 >= 0 && cpu1 >= 0 && total > 0
-                            ? (cpu1 - cpu0) * 1e6 / total : NAN;
+    *cpu_us_per_login =
+        cpu0 >= 0 && cpu1 >= 0 && total > 0 ? (cpu1 - cpu0) * 1e6 / total : NAN;
   return total / elapsed;
 }
 
@@ -189,10 +191,14 @@ static const char *config_text(char c)
 {
   switch (c)
   {
-  case 'a': return "server without the plugin (UNINSTALL SONAME)";
-  case 'b': return "plugin installed, mysql.tls_policy empty";
-  case 'c': return "plugin, one rule per benchmark account";
-  case 'd': return "plugin, (c) + filler rules for other accounts";
+  case 'a':
+    return "server without the plugin (UNINSTALL SONAME)";
+  case 'b':
+    return "plugin installed, mysql.tls_policy empty";
+  case 'c':
+    return "plugin, one rule per benchmark account";
+  case 'd':
+    return "plugin, (c) + filler rules for other accounts";
   }
   return "?";
 }
@@ -210,13 +216,15 @@ static char *sql_quote(MYSQL *m, const char *s)
 
 static void insert_account_rows(MYSQL *m)
 {
-  const char *rules[N_KINDS] = { opt.plain_rule, opt.tls_rule, opt.cert_rule };
+  const char *rules[N_KINDS] = {opt.plain_rule, opt.tls_rule, opt.cert_rule};
   for (int k = 0; k < N_KINDS; k++)
   {
     char *u = sql_quote(m, opt.users[k]);
     char *r = sql_quote(m, rules[k]);
-    bu_exec(m, true, "INSERT INTO mysql.tls_policy (Host, User, Requirement, Comment) "
-                     "VALUES ('%%', %s, %s, 'bench-account')", u, r);
+    bu_exec(m, true,
+            "INSERT INTO mysql.tls_policy (Host, User, Requirement, Comment) "
+            "VALUES ('%%', %s, %s, 'bench-account')",
+            u, r);
     free(u);
     free(r);
   }
@@ -228,17 +236,23 @@ static void insert_account_rows(MYSQL *m)
 static void insert_filler_rows(MYSQL *m)
 {
   bu_exec(m, true,
-    "INSERT INTO mysql.tls_policy (Host, User, Requirement, Comment) "
-    "SELECT CASE seq %% 4 WHEN 0 THEN '%%' WHEN 1 THEN CONCAT('10.', seq %% 256, '.%%') "
-    "  WHEN 2 THEN '192.168.0.0/255.255.0.0' ELSE CONCAT('app', seq %% 100, '.example.com') END, "
-    " CONCAT('filler', LPAD(seq, 7, '0')), "
-    " CASE seq %% 6 "
-    "  WHEN 0 THEN 'SSL' WHEN 1 THEN 'X509' "
-    "  WHEN 2 THEN CONCAT('SUBJECT ''/C=FI/O=Acme/CN=user', seq, ''' AND ISSUER ''/C=FI/O=tls_policy tests/CN=tls_policy test CA 1''') "
-    "  WHEN 3 THEN CONCAT('SUBJECT_DN ''CN=user', seq, ',O=Acme,C=FI'' AND MIN_TLS_VERSION ''TLSv1.2''') "
-    "  WHEN 4 THEN CONCAT('SAN DNS ''host', seq, '.example.com''') "
-    "  ELSE CONCAT('SPIFFE ''spiffe://example.org/ns/prod/sa/user', seq, '''') END, "
-    " 'bench-filler' FROM mysql.seq_1_to_%ld", opt.rules);
+          "INSERT INTO mysql.tls_policy (Host, User, Requirement, Comment) "
+          "SELECT CASE seq %% 4 WHEN 0 THEN '%%' WHEN 1 THEN CONCAT('10.', seq "
+          "%% 256, '.%%') "
+          "  WHEN 2 THEN '192.168.0.0/255.255.0.0' ELSE CONCAT('app', seq %% "
+          "100, '.example.com') END, "
+          " CONCAT('filler', LPAD(seq, 7, '0')), "
+          " CASE seq %% 6 "
+          "  WHEN 0 THEN 'SSL' WHEN 1 THEN 'X509' "
+          "  WHEN 2 THEN CONCAT('SUBJECT ''/C=FI/O=Acme/CN=user', seq, ''' AND "
+          "ISSUER ''/C=FI/O=tls_policy tests/CN=tls_policy test CA 1''') "
+          "  WHEN 3 THEN CONCAT('SUBJECT_DN ''CN=user', seq, ',O=Acme,C=FI'' "
+          "AND MIN_TLS_VERSION ''TLSv1.2''') "
+          "  WHEN 4 THEN CONCAT('SAN DNS ''host', seq, '.example.com''') "
+          "  ELSE CONCAT('SPIFFE ''spiffe://example.org/ns/prod/sa/user', seq, "
+          "'''') END, "
+          " 'bench-filler' FROM mysql.seq_1_to_%ld",
+          opt.rules);
 }
 
 static long long expected_rules(void)
@@ -259,12 +273,14 @@ static void set_config(MYSQL **m, char c)
   }
   if (state.filler && !filler)
   {
-    bu_exec(*m, true, "DELETE FROM mysql.tls_policy WHERE Comment='bench-filler'");
+    bu_exec(*m, true,
+            "DELETE FROM mysql.tls_policy WHERE Comment='bench-filler'");
     state.filler = false;
   }
   if (state.acct && !acct)
   {
-    bu_exec(*m, true, "DELETE FROM mysql.tls_policy WHERE Comment='bench-account'");
+    bu_exec(*m, true,
+            "DELETE FROM mysql.tls_policy WHERE Comment='bench-account'");
     state.acct = false;
   }
   if (!state.acct && acct)
@@ -290,20 +306,26 @@ static void set_config(MYSQL **m, char c)
   if (plugin)
     bu_wait_policy(*m, expected_rules(), opt.quiet, 300);
   if (plugin != bu_plugin_active(*m))
-    bu_die("configuration %c: plugin active=%d, expected %d", c, !plugin, plugin);
-  fprintf(stderr, "bench: configuration %c ready in %.1f s (rules loaded: %lld)\n",
-          c, bu_now() - t0, plugin ? bu_status(*m, "Tls_policy_rules_loaded") : -1LL);
+    bu_die("configuration %c: plugin active=%d, expected %d", c, !plugin,
+           plugin);
+  fprintf(stderr,
+          "bench: configuration %c ready in %.1f s (rules loaded: %lld)\n", c,
+          bu_now() - t0,
+          plugin ? bu_status(*m, "Tls_policy_rules_loaded") : -1LL);
 }
 
 /* ---- main ----------------------------------------------------------------- */
 
 static void usage(void)
 {
-  fprintf(stderr,
-          "usage: login_bench --port P --socket S --ca CA --cert C --key K --errlog F\n"
-          "                   --cert-rule RULE [--repeats R] [--seconds S] [--threads 1,4]\n"
-          "                   [--rules N] [--configs abcd] [--quiet S] [--raw FILE] [--pid-file F]\n"
-          "       login_bench --count N --kind plain|tls|cert --port P --ca CA --cert C --key K\n");
+  fprintf(stderr, "usage: login_bench --port P --socket S --ca CA --cert C "
+                  "--key K --errlog F\n"
+                  "                   --cert-rule RULE [--repeats R] "
+                  "[--seconds S] [--threads 1,4]\n"
+                  "                   [--rules N] [--configs abcd] [--quiet S] "
+                  "[--raw FILE] [--pid-file F]\n"
+                  "       login_bench --count N --kind plain|tls|cert --port P "
+                  "--ca CA --cert C --key K\n");
   exit(2);
 }
 
@@ -342,7 +364,8 @@ static int fixed_count(void)
     if (bu_login_once(&opt.target, &l, &err, msg, sizeof msg) != BU_ADMITTED)
     {
       if (!fail)
-        fprintf(stderr, "login_bench: %s login failed: %u %s\n", kind_names[kind], err, msg);
+        fprintf(stderr, "login_bench: %s login failed: %u %s\n",
+                kind_names[kind], err, msg);
       fail++;
     }
   }
@@ -354,46 +377,100 @@ static int fixed_count(void)
 int main(int argc, char **argv)
 {
   static const struct option lo[] = {
-    { "host", 1, 0, 'h' }, { "port", 1, 0, 'P' }, { "socket", 1, 0, 'S' },
-    { "ca", 1, 0, 'A' }, { "cert", 1, 0, 'C' }, { "key", 1, 0, 'K' },
-    { "errlog", 1, 0, 'E' }, { "cert-rule", 1, 0, 'R' }, { "tls-rule", 1, 0, 'T' },
-    { "plain-rule", 1, 0, 'N' }, { "repeats", 1, 0, 'r' }, { "seconds", 1, 0, 's' },
-    { "threads", 1, 0, 't' }, { "rules", 1, 0, 'n' }, { "configs", 1, 0, 'c' },
-    { "quiet", 1, 0, 'q' }, { "raw", 1, 0, 'w' }, { "count", 1, 0, 'k' },
-    { "kind", 1, 0, 'i' }, { "warmup", 1, 0, 'W' }, { "password", 1, 0, 'p' },
-    { "pid-file", 1, 0, 'F' }, { "user-plain", 1, 0, 1 }, { "user-tls", 1, 0, 2 }, { "user-cert", 1, 0, 3 },
-    { 0, 0, 0, 0 }
-  };
+      {"host", 1, 0, 'h'},     {"port", 1, 0, 'P'},
+      {"socket", 1, 0, 'S'},   {"ca", 1, 0, 'A'},
+      {"cert", 1, 0, 'C'},     {"key", 1, 0, 'K'},
+      {"errlog", 1, 0, 'E'},   {"cert-rule", 1, 0, 'R'},
+      {"tls-rule", 1, 0, 'T'}, {"plain-rule", 1, 0, 'N'},
+      {"repeats", 1, 0, 'r'},  {"seconds", 1, 0, 's'},
+      {"threads", 1, 0, 't'},  {"rules", 1, 0, 'n'},
+      {"configs", 1, 0, 'c'},  {"quiet", 1, 0, 'q'},
+      {"raw", 1, 0, 'w'},      {"count", 1, 0, 'k'},
+      {"kind", 1, 0, 'i'},     {"warmup", 1, 0, 'W'},
+      {"password", 1, 0, 'p'}, {"pid-file", 1, 0, 'F'},
+      {"user-plain", 1, 0, 1}, {"user-tls", 1, 0, 2},
+      {"user-cert", 1, 0, 3},  {0, 0, 0, 0}};
   int ch;
   while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1)
     switch (ch)
     {
-    case 'h': opt.target.host = optarg; break;
-    case 'P': opt.target.port = (unsigned) atoi(optarg); break;
-    case 'S': opt.target.socket = optarg; break;
-    case 'A': opt.target.ca = optarg; break;
-    case 'C': opt.cert = optarg; break;
-    case 'K': opt.key = optarg; break;
-    case 'E': opt.errlog = optarg; break;
-    case 'R': opt.cert_rule = optarg; break;
-    case 'T': opt.tls_rule = optarg; break;
-    case 'N': opt.plain_rule = optarg; break;
-    case 'r': opt.repeats = atoi(optarg); break;
-    case 's': opt.seconds = atof(optarg); break;
-    case 't': parse_threads(optarg); break;
-    case 'n': opt.rules = atol(optarg); break;
-    case 'c': snprintf(opt.configs, sizeof opt.configs, "%s", optarg); break;
-    case 'q': opt.quiet = atof(optarg); break;
-    case 'w': opt.raw = optarg; break;
-    case 'k': opt.count = atol(optarg); break;
-    case 'i': opt.kind = optarg; break;
-    case 'W': opt.warmup = atof(optarg); break;
-    case 'p': opt.password = optarg; break;
-    case 'F': opt.pid_file = optarg; break;
-    case 1: opt.users[0] = optarg; break;
-    case 2: opt.users[1] = optarg; break;
-    case 3: opt.users[2] = optarg; break;
-    default: usage();
+    case 'h':
+      opt.target.host = optarg;
+      break;
+    case 'P':
+      opt.target.port = (unsigned) atoi(optarg);
+      break;
+    case 'S':
+      opt.target.socket = optarg;
+      break;
+    case 'A':
+      opt.target.ca = optarg;
+      break;
+    case 'C':
+      opt.cert = optarg;
+      break;
+    case 'K':
+      opt.key = optarg;
+      break;
+    case 'E':
+      opt.errlog = optarg;
+      break;
+    case 'R':
+      opt.cert_rule = optarg;
+      break;
+    case 'T':
+      opt.tls_rule = optarg;
+      break;
+    case 'N':
+      opt.plain_rule = optarg;
+      break;
+    case 'r':
+      opt.repeats = atoi(optarg);
+      break;
+    case 's':
+      opt.seconds = atof(optarg);
+      break;
+    case 't':
+      parse_threads(optarg);
+      break;
+    case 'n':
+      opt.rules = atol(optarg);
+      break;
+    case 'c':
+      snprintf(opt.configs, sizeof opt.configs, "%s", optarg);
+      break;
+    case 'q':
+      opt.quiet = atof(optarg);
+      break;
+    case 'w':
+      opt.raw = optarg;
+      break;
+    case 'k':
+      opt.count = atol(optarg);
+      break;
+    case 'i':
+      opt.kind = optarg;
+      break;
+    case 'W':
+      opt.warmup = atof(optarg);
+      break;
+    case 'p':
+      opt.password = optarg;
+      break;
+    case 'F':
+      opt.pid_file = optarg;
+      break;
+    case 1:
+      opt.users[0] = optarg;
+      break;
+    case 2:
+      opt.users[1] = optarg;
+      break;
+    case 3:
+      opt.users[2] = optarg;
+      break;
+    default:
+      usage();
     }
   if (mysql_library_init(0, NULL, NULL))
     bu_die("mysql_library_init failed");
@@ -419,18 +496,26 @@ int main(int argc, char **argv)
   if (opt.raw && !(raw = fopen(opt.raw, "w")))
     bu_die("cannot write %s", opt.raw);
   if (raw)
-    fprintf(raw, "repetition\tconfig\tkind\tthreads\tlogins_per_s\tserver_cpu_us_per_login\tfailures\n");
+    fprintf(raw, "repetition\tconfig\tkind\tthreads\tlogins_per_s\tserver_cpu_"
+                 "us_per_login\tfailures\n");
 
   MYSQL *m = bu_admin_connect(&opt.target);
   /* Start from a known state: plugin loaded or not, our rows removed. */
   state.installed = bu_plugin_active(m);
-  if (bu_query_ll(m, 0, NULL, "SELECT COUNT(*) FROM information_schema.TABLES WHERE "
+  if (bu_query_ll(m, 0, NULL,
+                  "SELECT COUNT(*) FROM information_schema.TABLES WHERE "
                   "TABLE_SCHEMA='mysql' AND TABLE_NAME='tls_policy'") != 1)
-    bu_die("mysql.tls_policy does not exist (INSTALL SONAME 'tls_policy' creates it)");
-  bu_exec(m, true, "DELETE FROM mysql.tls_policy WHERE Comment IN ('bench-account','bench-filler')");
-  long long other_rows = bu_query_ll(m, -1, NULL, "SELECT COUNT(*) FROM mysql.tls_policy");
+    bu_die("mysql.tls_policy does not exist (INSTALL SONAME 'tls_policy' "
+           "creates it)");
+  bu_exec(m, true,
+          "DELETE FROM mysql.tls_policy WHERE Comment IN "
+          "('bench-account','bench-filler')");
+  long long other_rows =
+      bu_query_ll(m, -1, NULL, "SELECT COUNT(*) FROM mysql.tls_policy");
   if (other_rows != 0)
-    bu_die("mysql.tls_policy holds %lld rows that are not the benchmark's: use an empty table", other_rows);
+    bu_die("mysql.tls_policy holds %lld rows that are not the benchmark's: use "
+           "an empty table",
+           other_rows);
 
   /* samples[config][kind][tcount][rep] */
   static double samples[N_CONFIGS][N_KINDS][MAX_TCOUNTS][MAX_REPEATS];
@@ -461,13 +546,15 @@ int main(int argc, char **argv)
           samples[c - 'a'][k][ti][r] = rate;
           cpu_samples[c - 'a'][k][ti][r] = cpu;
           total_failures += f;
-          fprintf(stderr, "bench: rep %d config %c %-8s T=%d %9.1f logins/s %8.1f server-us/login%s\n",
+          fprintf(stderr,
+                  "bench: rep %d config %c %-8s T=%d %9.1f logins/s %8.1f "
+                  "server-us/login%s\n",
                   r + 1, c, kind_names[k], opt.tcounts[ti], rate, cpu,
                   f ? " (FAILURES)" : "");
           if (raw)
           {
-            fprintf(raw, "%d\t%c\t%s\t%d\t%.1f\t%.1f\t%ld\n", r + 1, c, kind_names[k],
-                    opt.tcounts[ti], rate, cpu, f);
+            fprintf(raw, "%d\t%c\t%s\t%d\t%.1f\t%.1f\t%ld\n", r + 1, c,
+                    kind_names[k], opt.tcounts[ti], rate, cpu, f);
             fflush(raw);
           }
         }
@@ -478,22 +565,30 @@ int main(int argc, char **argv)
   /* Leave the server as found: our rows gone, plugin installed. */
   if (!state.installed)
     bu_install(m, opt.errlog, 60);
-  bu_exec(m, true, "DELETE FROM mysql.tls_policy WHERE Comment IN ('bench-account','bench-filler')");
+  bu_exec(m, true,
+          "DELETE FROM mysql.tls_policy WHERE Comment IN "
+          "('bench-account','bench-filler')");
   mysql_close(m);
   if (raw)
     fclose(raw);
 
-  printf("# login_bench: %s:%u, %d repetitions x %.1f s per cell, order a b c d / d c b a "
+  printf("# login_bench: %s:%u, %d repetitions x %.1f s per cell, order a b c "
+         "d / d c b a "
          "alternating, %ld filler rules in (d), run time %.0f s\n",
-         opt.target.host, opt.target.port, opt.repeats, opt.seconds, opt.rules, t_total);
+         opt.target.host, opt.target.port, opt.repeats, opt.seconds, opt.rules,
+         t_total);
   for (const char *c = opt.configs; *c; c++)
     printf("#   (%c) %s\n", *c, config_text(*c));
-  printf("# ratio = median(config) / median(a); paired = min..max over repetitions of "
+  printf("# ratio = median(config) / median(a); paired = min..max over "
+         "repetitions of "
          "config/a measured in the same repetition (d/c rows: d over c)\n");
-  printf("# srv-us = server CPU (user+sys of mariadbd, all threads) per login, median; "
-         "cpu-ratio = srv-us(a) / srv-us(config): 1.000 = no extra server CPU\n");
+  printf(
+      "# srv-us = server CPU (user+sys of mariadbd, all threads) per login, "
+      "median; "
+      "cpu-ratio = srv-us(a) / srv-us(config): 1.000 = no extra server CPU\n");
   printf("%-9s %2s %4s %9s %19s %7s %7s %13s %8s %9s\n", "kind", "T", "cfg",
-         "median/s", "min..max", "stdev", "ratio", "paired", "srv-us", "cpu-ratio");
+         "median/s", "min..max", "stdev", "ratio", "paired", "srv-us",
+         "cpu-ratio");
   bool have_a = strchr(opt.configs, 'a') != NULL;
   for (int ti = 0; ti < opt.n_tcounts; ti++)
     for (int k = 0; k < N_KINDS; k++)
@@ -519,9 +614,9 @@ int main(int argc, char **argv)
                    bu_max(pr, opt.repeats));
           snprintf(cratio, sizeof cratio, "%.3f", ca / cpu);
         }
-        printf("%-9s %2d %4c %9.1f %19s %7.1f %7s %13s %8.1f %9s\n", kind_names[k],
-               opt.tcounts[ti], *c, med, range, bu_stdev(v, opt.repeats), ratio,
-               paired, cpu, cratio);
+        printf("%-9s %2d %4c %9.1f %19s %7.1f %7s %13s %8.1f %9s\n",
+               kind_names[k], opt.tcounts[ti], *c, med, range,
+               bu_stdev(v, opt.repeats), ratio, paired, cpu, cratio);
       }
       if (strchr(opt.configs, 'c') && strchr(opt.configs, 'd'))
       {
@@ -532,14 +627,16 @@ int main(int argc, char **argv)
         char paired[40];
         snprintf(paired, sizeof paired, "%.3f..%.3f", bu_min(pr, opt.repeats),
                  bu_max(pr, opt.repeats));
-        printf("%-9s %2d %4s %9s %19s %7s %7.3f %13s %8s %9.3f\n", kind_names[k],
-               opt.tcounts[ti], "d/c", "", "", "",
-               bu_median(d, opt.repeats) / bu_median(c, opt.repeats), paired, "",
+        printf("%-9s %2d %4s %9s %19s %7s %7.3f %13s %8s %9.3f\n",
+               kind_names[k], opt.tcounts[ti], "d/c", "", "", "",
+               bu_median(d, opt.repeats) / bu_median(c, opt.repeats), paired,
+               "",
                bu_median(cpu_samples[2][k][ti], opt.repeats) /
                    bu_median(cpu_samples[3][k][ti], opt.repeats));
       }
     }
-  printf("# logins not admitted during the run: %ld (must be 0)\n", total_failures);
+  printf("# logins not admitted during the run: %ld (must be 0)\n",
+         total_failures);
   mysql_library_end();
   return total_failures ? 1 : 0;
 }

@@ -43,15 +43,19 @@ typedef struct options {
 } options;
 
 static options opt = {
-  .host = "127.0.0.1", .user = "root", .password = "", .port = 3306,
-  .reloads = 1000, .threads = 4,
+    .host = "127.0.0.1",
+    .user = "root",
+    .password = "",
+    .port = 3306,
+    .reloads = 1000,
+    .threads = 4,
 };
 
 static atomic_int stop_clients;
 static atomic_long logins_ok, logins_failed, logins_plain;
 static pthread_mutex_t error_lock = PTHREAD_MUTEX_INITIALIZER;
-static char first_errors[5][512];   /* error_lock */
-static int n_first_errors;          /* error_lock */
+static char first_errors[5][512]; /* error_lock */
+static int n_first_errors;        /* error_lock */
 
 static double now_ms(void)
 {
@@ -81,8 +85,8 @@ static MYSQL *connect_tls(MYSQL *m)
   mysql_options(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
   unsigned timeout = 10;
   mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-  return mysql_real_connect(m, opt.host, opt.user, opt.password, NULL,
-                            opt.port, NULL, 0);
+  return mysql_real_connect(m, opt.host, opt.user, opt.password, NULL, opt.port,
+                            NULL, 0);
 }
 
 static void *client_main(void *arg)
@@ -146,7 +150,9 @@ static int set_pair(MYSQL *m, const char *cert, const char *key)
   char *sql = malloc(2 * (lc + lk) + 128);
   if (!ec || !ek || !sql)
   {
-    free(ec); free(ek); free(sql);
+    free(ec);
+    free(ek);
+    free(sql);
     return -1;
   }
   mysql_real_escape_string(m, ec, cert, lc);
@@ -154,7 +160,9 @@ static int set_pair(MYSQL *m, const char *cert, const char *key)
   sprintf(sql, "SET GLOBAL tls_policy_ssl_cert='%s', tls_policy_ssl_key='%s'",
           ec, ek);
   int rc = run_sql(m, sql);
-  free(ec); free(ek); free(sql);
+  free(ec);
+  free(ek);
+  free(sql);
   return rc;
 }
 
@@ -170,44 +178,69 @@ static void usage(const char *argv0)
 static int parse_args(int argc, char **argv)
 {
   static const struct option longopts[] = {
-    { "host", required_argument, NULL, 'h' },
-    { "port", required_argument, NULL, 'P' },
-    { "user", required_argument, NULL, 'u' },
-    { "password", required_argument, NULL, 'p' },
-    { "ssl-ca", required_argument, NULL, 'c' },
-    { "verify-server-cert", no_argument, NULL, 'v' },
-    { "reloads", required_argument, NULL, 'n' },
-    { "threads", required_argument, NULL, 't' },
-    { "cert-a", required_argument, NULL, 1 },
-    { "key-a", required_argument, NULL, 2 },
-    { "cert-b", required_argument, NULL, 3 },
-    { "key-b", required_argument, NULL, 4 },
-    { "help", no_argument, NULL, '?' },
-    { NULL, 0, NULL, 0 }
-  };
+      {"host", required_argument, NULL, 'h'},
+      {"port", required_argument, NULL, 'P'},
+      {"user", required_argument, NULL, 'u'},
+      {"password", required_argument, NULL, 'p'},
+      {"ssl-ca", required_argument, NULL, 'c'},
+      {"verify-server-cert", no_argument, NULL, 'v'},
+      {"reloads", required_argument, NULL, 'n'},
+      {"threads", required_argument, NULL, 't'},
+      {"cert-a", required_argument, NULL, 1},
+      {"key-a", required_argument, NULL, 2},
+      {"cert-b", required_argument, NULL, 3},
+      {"key-b", required_argument, NULL, 4},
+      {"help", no_argument, NULL, '?'},
+      {NULL, 0, NULL, 0}};
   int c;
   while ((c = getopt_long(argc, argv, "h:P:u:p:c:vn:t:", longopts, NULL)) != -1)
   {
     switch (c)
     {
-    case 'h': opt.host = optarg; break;
-    case 'P': opt.port = (unsigned) strtoul(optarg, NULL, 10); break;
-    case 'u': opt.user = optarg; break;
-    case 'p': opt.password = optarg; break;
-    case 'c': opt.ssl_ca = optarg; break;
-    case 'v': opt.verify = 1; break;
-    case 'n': opt.reloads = strtol(optarg, NULL, 10); break;
-    case 't': opt.threads = atoi(optarg); break;
-    case 1: opt.cert_a = optarg; break;
-    case 2: opt.key_a = optarg; break;
-    case 3: opt.cert_b = optarg; break;
-    case 4: opt.key_b = optarg; break;
-    default: usage(argv[0]); return -1;
+    case 'h':
+      opt.host = optarg;
+      break;
+    case 'P':
+      opt.port = (unsigned) strtoul(optarg, NULL, 10);
+      break;
+    case 'u':
+      opt.user = optarg;
+      break;
+    case 'p':
+      opt.password = optarg;
+      break;
+    case 'c':
+      opt.ssl_ca = optarg;
+      break;
+    case 'v':
+      opt.verify = 1;
+      break;
+    case 'n':
+      opt.reloads = strtol(optarg, NULL, 10);
+      break;
+    case 't':
+      opt.threads = atoi(optarg);
+      break;
+    case 1:
+      opt.cert_a = optarg;
+      break;
+    case 2:
+      opt.key_a = optarg;
+      break;
+    case 3:
+      opt.cert_b = optarg;
+      break;
+    case 4:
+      opt.key_b = optarg;
+      break;
+    default:
+      usage(argv[0]);
+      return -1;
     }
   }
   int pairs = !!opt.cert_a + !!opt.key_a + !!opt.cert_b + !!opt.key_b;
-  if (optind != argc || opt.reloads < 1 || opt.threads < 1 || opt.threads > 256 ||
-      (pairs != 0 && pairs != 4))
+  if (optind != argc || opt.reloads < 1 || opt.threads < 1 ||
+      opt.threads > 256 || (pairs != 0 && pairs != 4))
   {
     usage(argv[0]);
     return -1;
@@ -256,9 +289,11 @@ int main(int argc, char **argv)
     if (opt.cert_a)
     {
       int a = (i % 2) == 0;
-      if (set_pair(admin, a ? opt.cert_a : opt.cert_b, a ? opt.key_a : opt.key_b) != 0)
+      if (set_pair(admin, a ? opt.cert_a : opt.cert_b,
+                   a ? opt.key_a : opt.key_b) != 0)
       {
-        fprintf(stderr, "setting the certificate failed: %s\n", mysql_error(admin));
+        fprintf(stderr, "setting the certificate failed: %s\n",
+                mysql_error(admin));
         failed_reloads++;
         continue;
       }
@@ -285,7 +320,8 @@ int main(int argc, char **argv)
   double median = 0, p95 = 0, max = 0;
   if (done)
   {
-    median = done % 2 ? times[done / 2] : (times[done / 2 - 1] + times[done / 2]) / 2;
+    median = done % 2 ? times[done / 2]
+                      : (times[done / 2 - 1] + times[done / 2]) / 2;
     p95 = times[(long) ((done - 1) * 0.95)];
     max = times[done - 1];
   }
@@ -293,8 +329,9 @@ int main(int argc, char **argv)
          failed_reloads, elapsed / 1e3);
   printf("reload time:        median %.3f ms, p95 %.3f ms, max %.3f ms\n",
          median, p95, max);
-  printf("TLS logins:         %ld succeeded, %ld without TLS, %d client threads\n",
-         atomic_load(&logins_ok), atomic_load(&logins_plain), opt.threads);
+  printf(
+      "TLS logins:         %ld succeeded, %ld without TLS, %d client threads\n",
+      atomic_load(&logins_ok), atomic_load(&logins_plain), opt.threads);
   printf("failed logins:      %ld\n", atomic_load(&logins_failed));
   for (int i = 0; i < n_first_errors; i++)
     printf("  %s\n", first_errors[i]);

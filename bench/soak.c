@@ -62,11 +62,11 @@ static struct {
   unsigned seed;
   bool no_barrier, keep_sessions;
 } opt = {
-  .target = { .host = "127.0.0.1", .port = 13306 },
-  .duration = 60,
-  .clients = 8,
-  .cycle = 10,
-  .seed = 1,
+    .target = {.host = "127.0.0.1", .port = 13306},
+    .duration = 60,
+    .clients = 8,
+    .cycle = 10,
+    .seed = 1,
 };
 
 static char alice_cert[512], alice_key[512], bob_cert[512], bob_key[512],
@@ -84,15 +84,15 @@ static void set_phase(int phase)
 {
   unsigned long long w = atomic_load(&phase_word);
   atomic_store(&phase_word, (((w >> 2) + 1) << 2) | (unsigned) phase);
-  static const char *const names[] = { "INSTALLED", "UNINSTALLED", "TRANSITION" };
-  fprintf(stderr, "soak: %.3f phase %llu %s\n", bu_now() - t_start, (w >> 2) + 1,
-          names[phase]);
+  static const char *const names[] = {"INSTALLED", "UNINSTALLED", "TRANSITION"};
+  fprintf(stderr, "soak: %.3f phase %llu %s\n", bu_now() - t_start,
+          (w >> 2) + 1, names[phase]);
 }
 
 /* ---- the toggled rule ------------------------------------------------------ */
 
 static pthread_rwlock_t toggle_lock;
-static bool toggle_requires_ssl;   /* protected by toggle_lock */
+static bool toggle_requires_ssl; /* protected by toggle_lock */
 
 /* ---- scenarios ---------------------------------------------------------------- */
 
@@ -102,40 +102,58 @@ typedef struct scenario {
   const char *name;
   bu_transport transport;
   const char *user, *password;
-  int cert;               /* 0 none, 1 alice, 2 bob, 3 alice signed by ca3 */
-  expect installed;       /* with the plugin */
-  expect uninstalled;     /* without it: what native authentication says */
+  int cert;           /* 0 none, 1 alice, 2 bob, 3 alice signed by ca3 */
+  expect installed;   /* with the plugin */
+  expect uninstalled; /* without it: what native authentication says */
   /* results */
   atomic_long attempts, wrong, indeterminate, other_error;
   atomic_long outcome[4];
 } scenario;
 
 static scenario scenarios[] = {
-  { "native SSL rule, TLS", BU_TLS, "soak_ssl", "pw", 0, EXP_ADMIT, EXP_ADMIT },
-  { "native SSL rule, plain TCP", BU_PLAIN, "soak_ssl", "pw", 0, EXP_DENY, EXP_ADMIT },
-  { "native SSL rule, plain socket", BU_SOCKET, "soak_ssl", "pw", 0, EXP_DENY, EXP_ADMIT },
-  { "native SSL rule, TLS over socket", BU_SOCKET_TLS, "soak_ssl", "pw", 0, EXP_ADMIT, EXP_ADMIT },
-  { "native SUBJECT+ISSUER, alice", BU_CERT, "soak_cert", "pw", 1, EXP_ADMIT, EXP_ADMIT },
-  { "native SUBJECT+ISSUER, bob", BU_CERT, "soak_cert", "pw", 2, EXP_DENY, EXP_ADMIT },
-  { "native SUBJECT+ISSUER, no cert", BU_TLS, "soak_cert", "pw", 0, EXP_DENY, EXP_ADMIT },
-  { "native SUBJECT+ISSUER, plain", BU_PLAIN, "soak_cert", "pw", 0, EXP_DENY, EXP_ADMIT },
-  { "native no rule, plain TCP", BU_PLAIN, "soak_none", "pw", 0, EXP_ADMIT, EXP_ADMIT },
-  { "native no rule, socket", BU_SOCKET, "soak_none", "pw", 0, EXP_ADMIT, EXP_ADMIT },
-  { "native wrong password", BU_PLAIN, "soak_none", "wrong", 0, EXP_DENY, EXP_DENY },
-  { "untrusted client cert (ca3)", BU_CERT, "soak_none", "pw", 3, EXP_TLS_FAIL, EXP_TLS_FAIL },
-  { "ed25519 X509 rule, alice", BU_CERT, "soak_ed", "edpw", 1, EXP_ADMIT, EXP_ADMIT },
-  { "ed25519 X509 rule, no cert", BU_TLS, "soak_ed", "edpw", 0, EXP_DENY, EXP_ADMIT },
-  { "ed25519 X509 rule, plain", BU_PLAIN, "soak_ed", "edpw", 0, EXP_DENY, EXP_ADMIT },
-  { "ed25519 wrong password, alice", BU_CERT, "soak_ed", "wrong", 1, EXP_DENY, EXP_DENY },
-  { "ed25519 FINGERPRINT bob, bob", BU_CERT, "soak_edfp", "edpw", 2, EXP_ADMIT, EXP_ADMIT },
-  { "ed25519 FINGERPRINT bob, alice", BU_CERT, "soak_edfp", "edpw", 1, EXP_DENY, EXP_ADMIT },
-  { "native toggled NONE/SSL, plain", BU_PLAIN, "soak_toggle", "pw", 0, EXP_TOGGLE, EXP_ADMIT },
+    {"native SSL rule, TLS", BU_TLS, "soak_ssl", "pw", 0, EXP_ADMIT, EXP_ADMIT},
+    {"native SSL rule, plain TCP", BU_PLAIN, "soak_ssl", "pw", 0, EXP_DENY,
+     EXP_ADMIT},
+    {"native SSL rule, plain socket", BU_SOCKET, "soak_ssl", "pw", 0, EXP_DENY,
+     EXP_ADMIT},
+    {"native SSL rule, TLS over socket", BU_SOCKET_TLS, "soak_ssl", "pw", 0,
+     EXP_ADMIT, EXP_ADMIT},
+    {"native SUBJECT+ISSUER, alice", BU_CERT, "soak_cert", "pw", 1, EXP_ADMIT,
+     EXP_ADMIT},
+    {"native SUBJECT+ISSUER, bob", BU_CERT, "soak_cert", "pw", 2, EXP_DENY,
+     EXP_ADMIT},
+    {"native SUBJECT+ISSUER, no cert", BU_TLS, "soak_cert", "pw", 0, EXP_DENY,
+     EXP_ADMIT},
+    {"native SUBJECT+ISSUER, plain", BU_PLAIN, "soak_cert", "pw", 0, EXP_DENY,
+     EXP_ADMIT},
+    {"native no rule, plain TCP", BU_PLAIN, "soak_none", "pw", 0, EXP_ADMIT,
+     EXP_ADMIT},
+    {"native no rule, socket", BU_SOCKET, "soak_none", "pw", 0, EXP_ADMIT,
+     EXP_ADMIT},
+    {"native wrong password", BU_PLAIN, "soak_none", "wrong", 0, EXP_DENY,
+     EXP_DENY},
+    {"untrusted client cert (ca3)", BU_CERT, "soak_none", "pw", 3, EXP_TLS_FAIL,
+     EXP_TLS_FAIL},
+    {"ed25519 X509 rule, alice", BU_CERT, "soak_ed", "edpw", 1, EXP_ADMIT,
+     EXP_ADMIT},
+    {"ed25519 X509 rule, no cert", BU_TLS, "soak_ed", "edpw", 0, EXP_DENY,
+     EXP_ADMIT},
+    {"ed25519 X509 rule, plain", BU_PLAIN, "soak_ed", "edpw", 0, EXP_DENY,
+     EXP_ADMIT},
+    {"ed25519 wrong password, alice", BU_CERT, "soak_ed", "wrong", 1, EXP_DENY,
+     EXP_DENY},
+    {"ed25519 FINGERPRINT bob, bob", BU_CERT, "soak_edfp", "edpw", 2, EXP_ADMIT,
+     EXP_ADMIT},
+    {"ed25519 FINGERPRINT bob, alice", BU_CERT, "soak_edfp", "edpw", 1,
+     EXP_DENY, EXP_ADMIT},
+    {"native toggled NONE/SSL, plain", BU_PLAIN, "soak_toggle", "pw", 0,
+     EXP_TOGGLE, EXP_ADMIT},
 };
 #define N_SCEN (sizeof scenarios / sizeof scenarios[0])
 
 static atomic_bool stopping;
-static atomic_long n_toggles, n_churn, n_flush, n_reload, n_cycles, n_reload_errors,
-    n_flush_errors;
+static atomic_long n_toggles, n_churn, n_flush, n_reload, n_cycles,
+    n_reload_errors, n_flush_errors;
 static atomic_bool reload_known = true;
 
 static unsigned rnd(unsigned *s)
@@ -148,10 +166,14 @@ static bu_outcome expect_outcome(expect e, bool toggle_ssl)
 {
   switch (e)
   {
-  case EXP_ADMIT: return BU_ADMITTED;
-  case EXP_DENY: return BU_DENIED;
-  case EXP_TLS_FAIL: return BU_TLS_FAILED;
-  case EXP_TOGGLE: return toggle_ssl ? BU_DENIED : BU_ADMITTED;
+  case EXP_ADMIT:
+    return BU_ADMITTED;
+  case EXP_DENY:
+    return BU_DENIED;
+  case EXP_TLS_FAIL:
+    return BU_TLS_FAILED;
+  case EXP_TOGGLE:
+    return toggle_ssl ? BU_DENIED : BU_ADMITTED;
   }
   return BU_OTHER_ERROR;
 }
@@ -163,13 +185,22 @@ static void *client_main(void *p)
   while (!atomic_load(&stopping))
   {
     scenario *sc = &scenarios[rnd(&seed) % N_SCEN];
-    bu_login l = { .transport = sc->transport, .user = sc->user,
-                   .password = sc->password };
+    bu_login l = {
+        .transport = sc->transport, .user = sc->user, .password = sc->password};
     switch (sc->cert)
     {
-    case 1: l.cert = alice_cert; l.key = alice_key; break;
-    case 2: l.cert = bob_cert; l.key = bob_key; break;
-    case 3: l.cert = ca3_cert; l.key = ca3_key; break;
+    case 1:
+      l.cert = alice_cert;
+      l.key = alice_key;
+      break;
+    case 2:
+      l.cert = bob_cert;
+      l.key = bob_key;
+      break;
+    case 3:
+      l.cert = ca3_cert;
+      l.key = ca3_key;
+      break;
     }
     bool toggled = sc->installed == EXP_TOGGLE;
     if (toggled)
@@ -202,16 +233,19 @@ static void *client_main(void *p)
       atomic_fetch_add(&sc->indeterminate, 1);
       continue;
     }
-    bu_outcome want = expect_outcome(phase == PH_INSTALLED ? sc->installed
-                                                           : sc->uninstalled,
-                                     toggle_ssl);
+    bu_outcome want = expect_outcome(
+        phase == PH_INSTALLED ? sc->installed : sc->uninstalled, toggle_ssl);
     if (o != want)
     {
       if (atomic_fetch_add(&sc->wrong, 1) < 5)
-        fprintf(stderr, "soak: WRONG at %.3f: %s (%s, phase seq %llu%s): got %s (%u %s), expected %s\n",
-              bu_now() - t_start, sc->name, phase == PH_INSTALLED ? "installed" : "uninstalled",
-              before >> 2, toggled ? (toggle_ssl ? ", rule SSL" : ", rule NONE") : "",
-              bu_outcome_name(o), err, msg, bu_outcome_name(want));
+        fprintf(stderr,
+                "soak: WRONG at %.3f: %s (%s, phase seq %llu%s): got %s (%u "
+                "%s), expected %s\n",
+                bu_now() - t_start, sc->name,
+                phase == PH_INSTALLED ? "installed" : "uninstalled",
+                before >> 2,
+                toggled ? (toggle_ssl ? ", rule SSL" : ", rule NONE") : "",
+                bu_outcome_name(o), err, msg, bu_outcome_name(want));
     }
   }
   mysql_thread_end();
@@ -248,7 +282,8 @@ static void *toggle_main(void *unused)
      * (docs/performance.md); that window is not what the toggle tests. */
     if ((atomic_load(&phase_word) & 3) == PH_TRANSITION)
     {
-      fresh_session(&m, &seen);   /* an idle session would hold the old instance */
+      fresh_session(&m,
+                    &seen); /* an idle session would hold the old instance */
       bu_sleep(0.02);
       continue;
     }
@@ -260,8 +295,10 @@ static void *toggle_main(void *unused)
      * audit STATUS event follows Protocol::end_statement()).  The next
      * statement of the same session runs only when that re-read is done:
      * SELECT 1 is the barrier (unless --no-barrier, to show the race). */
-    if (bu_exec(m, false, "UPDATE mysql.tls_policy SET Requirement='%s' "
-                          "WHERE User='soak_toggle'", next ? "SSL" : "NONE") == 0 &&
+    if (bu_exec(m, false,
+                "UPDATE mysql.tls_policy SET Requirement='%s' "
+                "WHERE User='soak_toggle'",
+                next ? "SSL" : "NONE") == 0 &&
         (opt.no_barrier || bu_exec(m, false, "SELECT 1") == 0))
       toggle_requires_ssl = next;
     else
@@ -289,10 +326,17 @@ static void *churn_main(void *unused)
   {
     fresh_session(&m, &seen);
     unsigned k = rnd(&seed) % 50;
-    unsigned e = (rnd(&seed) & 1)
-        ? bu_exec(m, false, "INSERT INTO mysql.tls_policy (Host, User, Requirement, Comment) "
-                            "VALUES ('%%', 'unrelated%u', 'X509', 'soak-churn')", k)
-        : bu_exec(m, false, "DELETE FROM mysql.tls_policy WHERE User='unrelated%u' LIMIT 1", k);
+    unsigned e =
+        (rnd(&seed) & 1)
+            ? bu_exec(m, false,
+                      "INSERT INTO mysql.tls_policy (Host, User, Requirement, "
+                      "Comment) "
+                      "VALUES ('%%', 'unrelated%u', 'X509', 'soak-churn')",
+                      k)
+            : bu_exec(m, false,
+                      "DELETE FROM mysql.tls_policy WHERE User='unrelated%u' "
+                      "LIMIT 1",
+                      k);
     if (e)
     {
       fprintf(stderr, "soak: churn DML failed: %s\n", mysql_error(m));
@@ -324,15 +368,18 @@ static void *flush_main(void *unused)
     else
       atomic_fetch_add(&n_flush, 1);
     bu_sleep(0.3 + (rnd(&seed) % 700) / 1000.0);
-    if (atomic_load(&reload_known) && (atomic_load(&phase_word) & 3) == PH_INSTALLED)
+    if (atomic_load(&reload_known) &&
+        (atomic_load(&phase_word) & 3) == PH_INSTALLED)
     {
       unsigned long long before = atomic_load(&phase_word);
       unsigned e = bu_exec(m, false, "SET GLOBAL tls_policy_reload_tls_now=ON");
       if (!e)
         atomic_fetch_add(&n_reload, 1);
-      else if (e == ER_UNKNOWN_SYSTEM_VARIABLE && atomic_load(&phase_word) == before)
+      else if (e == ER_UNKNOWN_SYSTEM_VARIABLE &&
+               atomic_load(&phase_word) == before)
       {
-        fprintf(stderr, "soak: tls_policy_reload_tls_now does not exist: not used\n");
+        fprintf(stderr,
+                "soak: tls_policy_reload_tls_now does not exist: not used\n");
         atomic_store(&reload_known, false);
       }
       else if (e != ER_UNKNOWN_SYSTEM_VARIABLE)
@@ -442,38 +489,71 @@ static void print_denial_reasons(const char *path, long from)
 
 static void usage(void)
 {
-  fprintf(stderr, "usage: soak --port P --socket S --certs DIR --errlog FILE --pid-file FILE\n"
-                  "            [--duration 60] [--clients 8] [--cycle 10] [--seed N] [--no-barrier]\n"
+  fprintf(stderr, "usage: soak --port P --socket S --certs DIR --errlog FILE "
+                  "--pid-file FILE\n"
+                  "            [--duration 60] [--clients 8] [--cycle 10] "
+                  "[--seed N] [--no-barrier]\n"
                   "            [--keep-sessions]\n");
   exit(2);
 }
 
 int main(int argc, char **argv)
 {
-  static const struct option lo[] = {
-    { "host", 1, 0, 'h' }, { "port", 1, 0, 'P' }, { "socket", 1, 0, 'S' },
-    { "certs", 1, 0, 'c' }, { "errlog", 1, 0, 'E' }, { "pid-file", 1, 0, 'F' },
-    { "duration", 1, 0, 'd' }, { "clients", 1, 0, 'n' }, { "cycle", 1, 0, 'y' },
-    { "seed", 1, 0, 's' }, { "no-barrier", 0, 0, 'B' },
-    { "keep-sessions", 0, 0, 'k' }, { 0, 0, 0, 0 }
-  };
+  static const struct option lo[] = {{"host", 1, 0, 'h'},
+                                     {"port", 1, 0, 'P'},
+                                     {"socket", 1, 0, 'S'},
+                                     {"certs", 1, 0, 'c'},
+                                     {"errlog", 1, 0, 'E'},
+                                     {"pid-file", 1, 0, 'F'},
+                                     {"duration", 1, 0, 'd'},
+                                     {"clients", 1, 0, 'n'},
+                                     {"cycle", 1, 0, 'y'},
+                                     {"seed", 1, 0, 's'},
+                                     {"no-barrier", 0, 0, 'B'},
+                                     {"keep-sessions", 0, 0, 'k'},
+                                     {0, 0, 0, 0}};
   int ch;
   while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1)
     switch (ch)
     {
-    case 'h': opt.target.host = optarg; break;
-    case 'P': opt.target.port = (unsigned) atoi(optarg); break;
-    case 'S': opt.target.socket = optarg; break;
-    case 'c': opt.certs = optarg; break;
-    case 'E': opt.errlog = optarg; break;
-    case 'F': opt.pid_file = optarg; break;
-    case 'd': opt.duration = atof(optarg); break;
-    case 'n': opt.clients = atoi(optarg); break;
-    case 'y': opt.cycle = atof(optarg); break;
-    case 's': opt.seed = (unsigned) atoi(optarg); break;
-    case 'B': opt.no_barrier = true; break;
-    case 'k': opt.keep_sessions = true; break;
-    default: usage();
+    case 'h':
+      opt.target.host = optarg;
+      break;
+    case 'P':
+      opt.target.port = (unsigned) atoi(optarg);
+      break;
+    case 'S':
+      opt.target.socket = optarg;
+      break;
+    case 'c':
+      opt.certs = optarg;
+      break;
+    case 'E':
+      opt.errlog = optarg;
+      break;
+    case 'F':
+      opt.pid_file = optarg;
+      break;
+    case 'd':
+      opt.duration = atof(optarg);
+      break;
+    case 'n':
+      opt.clients = atoi(optarg);
+      break;
+    case 'y':
+      opt.cycle = atof(optarg);
+      break;
+    case 's':
+      opt.seed = (unsigned) atoi(optarg);
+      break;
+    case 'B':
+      opt.no_barrier = true;
+      break;
+    case 'k':
+      opt.keep_sessions = true;
+      break;
+    default:
+      usage();
     }
   if (!opt.target.socket || !opt.certs || !opt.errlog || !opt.pid_file ||
       opt.clients < 1 || opt.clients > MAX_CLIENTS || opt.duration <= 0)
@@ -491,7 +571,8 @@ int main(int argc, char **argv)
 
   pthread_rwlockattr_t ra;
   pthread_rwlockattr_init(&ra);
-  pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+  pthread_rwlockattr_setkind_np(&ra,
+                                PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
   pthread_rwlock_init(&toggle_lock, &ra);
 
   long pid0 = bu_read_pid(opt.pid_file);
@@ -499,9 +580,15 @@ int main(int argc, char **argv)
   MYSQL *m = bu_admin_connect(&opt.target);
   if (!bu_plugin_active(m))
     bu_install(m, opt.errlog, 60);
-  bu_exec(m, true, "UPDATE mysql.tls_policy SET Requirement='NONE' WHERE User='soak_toggle'");
-  if (bu_query_ll(m, 0, NULL, "SELECT COUNT(*) FROM mysql.tls_policy WHERE User='soak_toggle'") != 1)
-    bu_die("mysql.tls_policy needs exactly one row for soak_toggle (run_soak.sh creates it)");
+  bu_exec(m, true,
+          "UPDATE mysql.tls_policy SET Requirement='NONE' WHERE "
+          "User='soak_toggle'");
+  if (bu_query_ll(
+          m, 0, NULL,
+          "SELECT COUNT(*) FROM mysql.tls_policy WHERE User='soak_toggle'") !=
+      1)
+    bu_die("mysql.tls_policy needs exactly one row for soak_toggle "
+           "(run_soak.sh creates it)");
   mysql_close(m);
   toggle_requires_ssl = false;
   atomic_store(&phase_word, PH_INSTALLED);
@@ -509,7 +596,8 @@ int main(int argc, char **argv)
   t_start = bu_now();
   pthread_t clients[MAX_CLIENTS], th_toggle, th_churn, th_flush, th_cycle;
   for (int i = 0; i < opt.clients; i++)
-    pthread_create(&clients[i], NULL, client_main, (void *) (uintptr_t) (opt.seed * 1000 + i));
+    pthread_create(&clients[i], NULL, client_main,
+                   (void *) (uintptr_t) (opt.seed * 1000 + i));
   pthread_create(&th_toggle, NULL, toggle_main, NULL);
   pthread_create(&th_churn, NULL, churn_main, NULL);
   pthread_create(&th_flush, NULL, flush_main, NULL);
@@ -528,7 +616,8 @@ int main(int argc, char **argv)
         a += atomic_load(&scenarios[i].attempts);
         w += atomic_load(&scenarios[i].wrong);
       }
-      fprintf(stderr, "soak: %.0f s: %ld logins, %ld wrong, %ld install cycles\n",
+      fprintf(stderr,
+              "soak: %.0f s: %ld logins, %ld wrong, %ld install cycles\n",
               bu_now() - t0, a, w, atomic_load(&n_cycles));
       last_report = bu_now();
     }
@@ -555,35 +644,41 @@ int main(int argc, char **argv)
   long asserts = count_in_log(opt.errlog, log0, "Assertion");
 
   long ta = 0, tw = 0, ti = 0, to = 0;
-  printf("# soak: %d clients, %.0f s, install/uninstall every %.0f s%s\n", opt.clients,
-         elapsed, opt.cycle, opt.cycle > 0 ? "" : " (off)");
-  printf("%-36s %8s %8s %8s %8s %8s %6s %6s %6s\n", "scenario", "attempts", "admitted",
-         "denied", "tls_fail", "other", "wrong", "indet", "");
+  printf("# soak: %d clients, %.0f s, install/uninstall every %.0f s%s\n",
+         opt.clients, elapsed, opt.cycle, opt.cycle > 0 ? "" : " (off)");
+  printf("%-36s %8s %8s %8s %8s %8s %6s %6s %6s\n", "scenario", "attempts",
+         "admitted", "denied", "tls_fail", "other", "wrong", "indet", "");
   for (size_t i = 0; i < N_SCEN; i++)
   {
     scenario *s = &scenarios[i];
-    printf("%-36s %8ld %8ld %8ld %8ld %8ld %6ld %6ld\n", s->name, atomic_load(&s->attempts),
-           atomic_load(&s->outcome[BU_ADMITTED]), atomic_load(&s->outcome[BU_DENIED]),
-           atomic_load(&s->outcome[BU_TLS_FAILED]), atomic_load(&s->other_error),
-           atomic_load(&s->wrong), atomic_load(&s->indeterminate));
+    printf("%-36s %8ld %8ld %8ld %8ld %8ld %6ld %6ld\n", s->name,
+           atomic_load(&s->attempts), atomic_load(&s->outcome[BU_ADMITTED]),
+           atomic_load(&s->outcome[BU_DENIED]),
+           atomic_load(&s->outcome[BU_TLS_FAILED]),
+           atomic_load(&s->other_error), atomic_load(&s->wrong),
+           atomic_load(&s->indeterminate));
     ta += atomic_load(&s->attempts);
     tw += atomic_load(&s->wrong);
     ti += atomic_load(&s->indeterminate);
     to += atomic_load(&s->other_error);
   }
-  printf("TOTAL attempts=%ld (%.1f/s) wrong=%ld indeterminate=%ld other_errors=%ld\n", ta,
-         ta / elapsed, tw, ti, to);
-  printf("chaos: toggles=%ld churn_dml=%ld flush_ssl=%ld (errors %ld) reload_tls_now=%ld%s "
+  printf("TOTAL attempts=%ld (%.1f/s) wrong=%ld indeterminate=%ld "
+         "other_errors=%ld\n",
+         ta, ta / elapsed, tw, ti, to);
+  printf("chaos: toggles=%ld churn_dml=%ld flush_ssl=%ld (errors %ld) "
+         "reload_tls_now=%ld%s "
          "(errors %ld) install_cycles=%ld\n",
          atomic_load(&n_toggles), atomic_load(&n_churn), atomic_load(&n_flush),
          atomic_load(&n_flush_errors), atomic_load(&n_reload),
          atomic_load(&reload_known) ? "" : " (variable unknown)",
          atomic_load(&n_reload_errors), atomic_load(&n_cycles));
-  printf("plugin counters since the last INSTALL: logins_checked=%lld logins_denied=%lld "
+  printf("plugin counters since the last INSTALL: logins_checked=%lld "
+         "logins_denied=%lld "
          "denied_tls_unknown=%lld denied_policy_not_loaded=%lld\n",
          checked, denied, tls_unknown, not_loaded);
   print_denial_reasons(opt.errlog, log0);
-  printf("server pid before=%ld after=%ld (%s); error log: %ld 'got signal', %ld 'Assertion' lines\n",
+  printf("server pid before=%ld after=%ld (%s); error log: %ld 'got signal', "
+         "%ld 'Assertion' lines\n",
          pid0, pid1, pid0 == pid1 ? "same" : "CHANGED", signals, asserts);
   bool ok = tw == 0 && pid0 == pid1 && signals == 0 && asserts == 0 && pid0 > 0;
   printf("RESULT: %s\n", ok ? "PASS (0 wrong decisions, no crash)" : "FAIL");

@@ -42,9 +42,12 @@ static X509 *make_cert(void)
 
   X509_set_version(x, X509_VERSION_3);
   ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-  X509_NAME_add_entry_by_txt(subject, "O", MBSTRING_UTF8, (const unsigned char *) "Acme", -1, -1, 0);
-  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8, (const unsigned char *) "alice", -1, -1, 0);
-  X509_NAME_add_entry_by_txt(subject, "UID", MBSTRING_UTF8, (const unsigned char *) "a1", -1, -1, -1);
+  X509_NAME_add_entry_by_txt(subject, "O", MBSTRING_UTF8,
+                             (const unsigned char *) "Acme", -1, -1, 0);
+  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
+                             (const unsigned char *) "alice", -1, -1, 0);
+  X509_NAME_add_entry_by_txt(subject, "UID", MBSTRING_UTF8,
+                             (const unsigned char *) "a1", -1, -1, -1);
   X509_NAME_add_entry_by_txt(X509_get_issuer_name(x), "CN", MBSTRING_UTF8,
                              (const unsigned char *) "Test CA", -1, -1, 0);
   X509_time_adj_ex(X509_getm_notBefore(x), -1, 0, &now);
@@ -52,8 +55,10 @@ static X509 *make_cert(void)
   X509_set_pubkey(x, key);
   X509V3_CTX ctx;
   X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
-  X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_alt_name,
-    "DNS:db.example.com,IP:10.1.2.3,email:alice@example.com,URI:spiffe://example.org/ns/a");
+  X509_EXTENSION *ext =
+      X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_alt_name,
+                          "DNS:db.example.com,IP:10.1.2.3,email:alice@example."
+                          "com,URI:spiffe://example.org/ns/a");
   X509_add_ext(x, ext, -1);
   X509_EXTENSION_free(ext);
   X509_sign(x, key, EVP_sha256());
@@ -65,15 +70,19 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
   cert = make_cert();
   if (cert == NULL)
     abort();
-  facts_cert = (tp_tls_facts) { .protocol_version = TLS1_2_VERSION, .protocol = "TLSv1.2",
-                                .cipher = "TLS_AES_128_GCM_SHA256",
-                                .verify_result = X509_V_OK, .peer_cert = cert };
+  facts_cert = (tp_tls_facts){.protocol_version = TLS1_2_VERSION,
+                              .protocol = "TLSv1.2",
+                              .cipher = "TLS_AES_128_GCM_SHA256",
+                              .verify_result = X509_V_OK,
+                              .peer_cert = cert};
   facts_nocert = facts_cert;
   facts_nocert.peer_cert = NULL;
-  logins[0] = (tp_login) { .tls_state = TP_TLS_UNKNOWN, .now = TEST_NOW };
-  logins[1] = (tp_login) { .tls_state = TP_TLS_NO, .now = TEST_NOW };
-  logins[2] = (tp_login) { .tls_state = TP_TLS_YES, .tls = &facts_nocert, .now = TEST_NOW };
-  logins[3] = (tp_login) { .tls_state = TP_TLS_YES, .tls = &facts_cert, .now = TEST_NOW };
+  logins[0] = (tp_login){.tls_state = TP_TLS_UNKNOWN, .now = TEST_NOW};
+  logins[1] = (tp_login){.tls_state = TP_TLS_NO, .now = TEST_NOW};
+  logins[2] = (tp_login){
+      .tls_state = TP_TLS_YES, .tls = &facts_nocert, .now = TEST_NOW};
+  logins[3] =
+      (tp_login){.tls_state = TP_TLS_YES, .tls = &facts_cert, .now = TEST_NOW};
   return 0;
 }
 
@@ -81,9 +90,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   g_autoptr(GError) error = NULL;
   size_t pos = (size_t) -1;
-  g_autoptr(tp_requirement) req = tp_requirement_parse((const char *) data, size, &pos, &error);
+  g_autoptr(tp_requirement) req =
+      tp_requirement_parse((const char *) data, size, &pos, &error);
 
-  if (req == NULL) {
+  if (req == NULL)
+  {
     if (error == NULL || error->domain != TP_POLICY_PARSE_ERROR)
       die("parse failed without a TP_POLICY_PARSE_ERROR", NULL, NULL);
     if (pos > size)
@@ -98,9 +109,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   g_autofree char *text = tp_requirement_to_string(req);
   size_t len = strlen(text);
   g_autoptr(GError) error2 = NULL;
-  g_autoptr(tp_requirement) again = tp_requirement_parse(text, len, NULL, &error2);
+  g_autoptr(tp_requirement) again =
+      tp_requirement_parse(text, len, NULL, &error2);
 
-  if (len > TP_REQ_MAX_INPUT) {
+  if (len > TP_REQ_MAX_INPUT)
+  {
     /* escaping grew a long input beyond the bound: refused, never changed */
     if (again != NULL || !g_error_matches(error2, TP_POLICY_PARSE_ERROR,
                                           TP_POLICY_PARSE_ERROR_TOO_LONG))
@@ -116,14 +129,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       tp_requirement_has_identity(req) != tp_requirement_has_identity(again) ||
       tp_requirement_needs_tls(req) != tp_requirement_needs_tls(again))
     die("predicates differ after the round trip", text, text2);
-  for (guint i = 0; i < G_N_ELEMENTS(logins); i++) {
+  for (guint i = 0; i < G_N_ELEMENTS(logins); i++)
+  {
     g_autoptr(GString) d1 = g_string_new(NULL);
     g_autoptr(GString) d2 = g_string_new(NULL);
     tp_reason r1 = tp_requirement_evaluate(req, &logins[i], d1);
     tp_reason r2 = tp_requirement_evaluate(again, &logins[i], d2);
     if (r1 != r2 || strcmp(d1->str, d2->str) != 0)
       die("decision differs after the round trip", d1->str, d2->str);
-    if ((unsigned) r1 >= TP_REASON__COUNT || (r1 == TP_REASON_OK) != (d1->len == 0))
+    if ((unsigned) r1 >= TP_REASON__COUNT ||
+        (r1 == TP_REASON_OK) != (d1->len == 0))
       die("reason and detail disagree", text, d1->str);
     if (!tp_requirement_needs_tls(req) && r1 != TP_REASON_OK)
       die("a rule that needs no TLS denied", text, d1->str);

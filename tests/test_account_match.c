@@ -17,12 +17,13 @@
 
 static const char ref_many = '%', ref_one = '_', ref_prefix = '\\';
 
-static int
-ref_wild_case_compare(const char *str, const char *wildstr)
+static int ref_wild_case_compare(const char *str, const char *wildstr)
 {
   int flag;
-  while (*wildstr) {
-    while (*wildstr && *wildstr != ref_many && *wildstr != ref_one) {
+  while (*wildstr)
+  {
+    while (*wildstr && *wildstr != ref_many && *wildstr != ref_one)
+    {
       if (*wildstr == ref_prefix && wildstr[1])
         wildstr++;
       if (g_ascii_toupper(*wildstr++) != g_ascii_toupper(*str++))
@@ -30,15 +31,20 @@ ref_wild_case_compare(const char *str, const char *wildstr)
     }
     if (!*wildstr)
       return (*str != 0);
-    if (*wildstr++ == ref_one) {
+    if (*wildstr++ == ref_one)
+    {
       if (!*str++)
         return 1;
-    } else {
+    }
+    else
+    {
       if (!*wildstr)
         return 0;
       flag = (*wildstr != ref_many && *wildstr != ref_one);
-      do {
-        if (flag) {
+      do
+      {
+        if (flag)
+        {
           char cmp;
           if ((cmp = *wildstr) == ref_prefix && wildstr[1])
             cmp = wildstr[1];
@@ -57,12 +63,13 @@ ref_wild_case_compare(const char *str, const char *wildstr)
   return (*str != '\0');
 }
 
-static int
-ref_wild_compare(const char *str, const char *wildstr)
+static int ref_wild_compare(const char *str, const char *wildstr)
 {
   char cmp;
-  while (*wildstr) {
-    while (*wildstr && *wildstr != ref_many && *wildstr != ref_one) {
+  while (*wildstr)
+  {
+    while (*wildstr && *wildstr != ref_many && *wildstr != ref_one)
+    {
       if (*wildstr == ref_prefix && wildstr[1])
         wildstr++;
       if (*wildstr++ != *str++)
@@ -70,13 +77,17 @@ ref_wild_compare(const char *str, const char *wildstr)
     }
     if (!*wildstr)
       return (*str != 0);
-    if (*wildstr++ == ref_one) {
+    if (*wildstr++ == ref_one)
+    {
       if (!*str)
         return 1;
       str++;
-    } else {
+    }
+    else
+    {
       for (; *wildstr == ref_many || *wildstr == ref_one; wildstr++)
-        if (*wildstr == ref_one) {
+        if (*wildstr == ref_one)
+        {
           if (!*str++)
             return 1;
         }
@@ -84,7 +95,8 @@ ref_wild_compare(const char *str, const char *wildstr)
         return 0;
       if ((cmp = *wildstr) == ref_prefix && wildstr[1])
         cmp = wildstr[1];
-      for (;; str++) {
+      for (;; str++)
+      {
         while (*str && *str != cmp)
           str++;
         if (!*str)
@@ -99,8 +111,7 @@ ref_wild_compare(const char *str, const char *wildstr)
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static tp_account *
-mk_account(const char *host, const char *user)
+static tp_account *mk_account(const char *host, const char *user)
 {
   g_autoptr(GError) error = NULL;
   tp_account *a = tp_account_new(host, user, &error);
@@ -109,16 +120,15 @@ mk_account(const char *host, const char *user)
   return a;
 }
 
-static gboolean
-host_matches(const char *pattern, const char *host, const char *ip)
+static gboolean host_matches(const char *pattern, const char *host,
+                             const char *ip)
 {
   g_autoptr(tp_account) a = mk_account(pattern, "u");
   return tp_account_matches_host(a, host, ip);
 }
 
-static void
-assert_invalid(const char *host, const char *user, gint code,
-               const char *message_part)
+static void assert_invalid(const char *host, const char *user, gint code,
+                           const char *message_part)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(tp_account) a = tp_account_new(host, user, &error);
@@ -128,19 +138,17 @@ assert_invalid(const char *host, const char *user, gint code,
     g_error("message '%s' lacks '%s'", error->message, message_part);
 }
 
-static gint
-acct_ptr_compare(gconstpointer a, gconstpointer b)
+static gint acct_ptr_compare(gconstpointer a, gconstpointer b)
 {
-  return tp_account_compare(*(tp_account *const *)a, *(tp_account *const *)b);
+  return tp_account_compare(*(tp_account *const *) a, *(tp_account *const *) b);
 }
 
 /* Sorts the given hosts (all for `user`) and checks the result, given in
  * expected order, element by element. */
-static void
-assert_order(const char *user, const char *const *expected, gsize n)
+static void assert_order(const char *user, const char *const *expected, gsize n)
 {
   g_autoptr(GPtrArray) arr =
-      g_ptr_array_new_with_free_func((GDestroyNotify)tp_account_free);
+      g_ptr_array_new_with_free_func((GDestroyNotify) tp_account_free);
   /* Insert in reverse and rotated order so that sorting has work to do. */
   for (gsize i = 0; i < n; i++)
     g_ptr_array_add(arr, mk_account(expected[(n - 1 - i + n / 2) % n], user));
@@ -152,8 +160,7 @@ assert_order(const char *user, const char *const *expected, gsize n)
 
 /* ---- wildcard matching ------------------------------------------------ */
 
-static void
-test_host_wildcard(void)
+static void test_host_wildcard(void)
 {
   g_assert_true(tp_wild_case_match("anything", "%"));
   g_assert_true(tp_wild_case_match("", "%"));
@@ -184,8 +191,7 @@ test_host_wildcard(void)
   g_assert_true(tp_wild_case_match("FD00::1", "fd00::%"));
 }
 
-static void
-test_host_wildcard_reference(void)
+static void test_host_wildcard_reference(void)
 {
   /* Exhaustive-ish random cross-check against the server's own code; a
    * fixed seed keeps failures reproducible. */
@@ -194,14 +200,17 @@ test_host_wildcard_reference(void)
   char pat[12], str[14];
   guint matches = 0;
 
-  for (int iter = 0; iter < 300000; iter++) {
-    int pl = g_rand_int_range(rand, 0, (gint32)sizeof pat);
-    int sl = g_rand_int_range(rand, 0, (gint32)sizeof str);
+  for (int iter = 0; iter < 300000; iter++)
+  {
+    int pl = g_rand_int_range(rand, 0, (gint32) sizeof pat);
+    int sl = g_rand_int_range(rand, 0, (gint32) sizeof str);
     for (int i = 0; i < pl; i++)
-      pat[i] = alphabet[g_rand_int_range(rand, 0, (gint32)sizeof alphabet - 1)];
+      pat[i] =
+          alphabet[g_rand_int_range(rand, 0, (gint32) sizeof alphabet - 1)];
     pat[pl] = '\0';
     for (int i = 0; i < sl; i++)
-      str[i] = alphabet[g_rand_int_range(rand, 0, (gint32)sizeof alphabet - 1)];
+      str[i] =
+          alphabet[g_rand_int_range(rand, 0, (gint32) sizeof alphabet - 1)];
     str[sl] = '\0';
 
     gboolean want_ci = ref_wild_case_compare(str, pat) == 0;
@@ -210,16 +219,14 @@ test_host_wildcard_reference(void)
       g_error("wild_case_compare('%s', '%s') = %d, ours differs", str, pat,
               want_ci);
     if (tp_wild_match(str, pat) != want_cs)
-      g_error("wild_compare('%s', '%s') = %d, ours differs", str, pat,
-              want_cs);
+      g_error("wild_compare('%s', '%s') = %d, ours differs", str, pat, want_cs);
     matches += want_ci ? 1u : 0u;
   }
   /* The sample must exercise both outcomes. */
   g_assert_cmpuint(matches, >, 1000);
 }
 
-static void
-test_host_wildcard_no_blowup(void)
+static void test_host_wildcard_no_blowup(void)
 {
   /* A pattern that makes a recursive backtracker exponential; this must
    * simply answer (no time threshold: a hang would time the test out). */
@@ -234,8 +241,7 @@ test_host_wildcard_no_blowup(void)
 
 /* ---- normalisation and validation ------------------------------------- */
 
-static void
-test_host_normalize(void)
+static void test_host_normalize(void)
 {
   g_autoptr(tp_account) a = mk_account("LocalHost", "alice");
   g_assert_cmpstr(tp_account_host(a), ==, "localhost");
@@ -254,8 +260,7 @@ test_host_normalize(void)
   g_assert_true(tp_account_matches_host(v6, NULL, "fd00::1"));
 }
 
-static void
-test_host_invalid(void)
+static void test_host_invalid(void)
 {
   assert_invalid("db@example.com", "u", TP_ACCOUNT_ERROR_HOST_CHARACTER, "'@'");
   assert_invalid("\xff\xfe", "u", TP_ACCOUNT_ERROR_HOST_CHARACTER, "UTF-8");
@@ -265,21 +270,30 @@ test_host_invalid(void)
   g_autoptr(tp_account) ok = mk_account(max_host, "u");
   g_assert_nonnull(ok);
 
-  assert_invalid("10.0.0.1/8", "u", TP_ACCOUNT_ERROR_HOST_ADDRESS, "outside the /8");
+  assert_invalid("10.0.0.1/8", "u", TP_ACCOUNT_ERROR_HOST_ADDRESS,
+                 "outside the /8");
   assert_invalid("10.0.0.0/33", "u", TP_ACCOUNT_ERROR_HOST_ADDRESS, "1..32");
   assert_invalid("10.0.0.0/0", "u", TP_ACCOUNT_ERROR_HOST_ADDRESS, "1..32");
   assert_invalid("10.0.0.0/", "u", TP_ACCOUNT_ERROR_HOST_ADDRESS, "1..32");
   assert_invalid("10.0.0.0/+8", "u", TP_ACCOUNT_ERROR_HOST_ADDRESS, "1..32");
-  assert_invalid("0.0.0.0/0.0.0.0", "u", TP_ACCOUNT_ERROR_HOST_ADDRESS, "0.0.0.0 is not allowed");
-  assert_invalid("192.168.1.5/255.255.255.0", "u", TP_ACCOUNT_ERROR_HOST_ADDRESS, "outside the netmask");
-  assert_invalid("192.168.1.%/255.255.255.0", "u", TP_ACCOUNT_ERROR_HOST_ADDRESS, "'/' is allowed only");
-  assert_invalid("256.0.0.0/8", "u", TP_ACCOUNT_ERROR_HOST_ADDRESS, "'/' is allowed only");
-  assert_invalid("a/b", "u", TP_ACCOUNT_ERROR_HOST_ADDRESS, "'/' is allowed only");
-  assert_invalid(" 10.0.0.0/8", "u", TP_ACCOUNT_ERROR_HOST_ADDRESS, "'/' is allowed only");
-  assert_invalid("fd00::1/8", "u", TP_ACCOUNT_ERROR_HOST_ADDRESS, "outside the /8");
+  assert_invalid("0.0.0.0/0.0.0.0", "u", TP_ACCOUNT_ERROR_HOST_ADDRESS,
+                 "0.0.0.0 is not allowed");
+  assert_invalid("192.168.1.5/255.255.255.0", "u",
+                 TP_ACCOUNT_ERROR_HOST_ADDRESS, "outside the netmask");
+  assert_invalid("192.168.1.%/255.255.255.0", "u",
+                 TP_ACCOUNT_ERROR_HOST_ADDRESS, "'/' is allowed only");
+  assert_invalid("256.0.0.0/8", "u", TP_ACCOUNT_ERROR_HOST_ADDRESS,
+                 "'/' is allowed only");
+  assert_invalid("a/b", "u", TP_ACCOUNT_ERROR_HOST_ADDRESS,
+                 "'/' is allowed only");
+  assert_invalid(" 10.0.0.0/8", "u", TP_ACCOUNT_ERROR_HOST_ADDRESS,
+                 "'/' is allowed only");
+  assert_invalid("fd00::1/8", "u", TP_ACCOUNT_ERROR_HOST_ADDRESS,
+                 "outside the /8");
   assert_invalid("fd00::/129", "u", TP_ACCOUNT_ERROR_HOST_ADDRESS, "1..128");
   assert_invalid("fd00::/0", "u", TP_ACCOUNT_ERROR_HOST_ADDRESS, "1..128");
-  assert_invalid("fd00::%/8", "u", TP_ACCOUNT_ERROR_HOST_ADDRESS, "'/' is allowed only");
+  assert_invalid("fd00::%/8", "u", TP_ACCOUNT_ERROR_HOST_ADDRESS,
+                 "'/' is allowed only");
 
   g_autofree char *long_user = g_strnfill(129, 'u');
   assert_invalid("%", long_user, TP_ACCOUNT_ERROR_USER_TOO_LONG, "128");
@@ -294,10 +308,13 @@ test_host_invalid(void)
 
   /* Trailing spaces: the server drops them from stored account names, and
    * the table's PAD SPACE collation hides them; the row is refused. */
-  assert_invalid("%", "ts ", TP_ACCOUNT_ERROR_TRAILING_SPACE, "ends in a space");
+  assert_invalid("%", "ts ", TP_ACCOUNT_ERROR_TRAILING_SPACE,
+                 "ends in a space");
   assert_invalid("%", " ", TP_ACCOUNT_ERROR_TRAILING_SPACE, "ends in a space");
-  assert_invalid("% ", "ts", TP_ACCOUNT_ERROR_TRAILING_SPACE, "ends in a space");
-  assert_invalid("localhost  ", "ts", TP_ACCOUNT_ERROR_TRAILING_SPACE, "ends in a space");
+  assert_invalid("% ", "ts", TP_ACCOUNT_ERROR_TRAILING_SPACE,
+                 "ends in a space");
+  assert_invalid("localhost  ", "ts", TP_ACCOUNT_ERROR_TRAILING_SPACE,
+                 "ends in a space");
   /* leading and inner spaces, and other trailing blanks, are kept as the
    * server keeps them */
   g_autoptr(tp_account) lead = mk_account("%", " lead");
@@ -310,8 +327,7 @@ test_host_invalid(void)
   g_assert_nonnull(lead_host);
 }
 
-static void
-test_host_fail_closed(void)
+static void test_host_fail_closed(void)
 {
   g_autoptr(tp_account) bad = tp_account_new_fail_closed("10.0.0.1/8", "alice");
   g_assert_cmpint(tp_account_host_kind(bad), ==, TP_HOST_INVALID);
@@ -325,8 +341,7 @@ test_host_fail_closed(void)
 
 /* ---- matching --------------------------------------------------------- */
 
-static void
-test_host_localhost(void)
+static void test_host_localhost(void)
 {
   /* Unix socket: host "localhost", no IP. */
   g_assert_true(host_matches("localhost", "localhost", NULL));
@@ -350,8 +365,7 @@ test_host_localhost(void)
   g_assert_cmpint(tp_account_compare(l6, lo), <, 0);
 }
 
-static void
-test_host_name_or_ip(void)
+static void test_host_name_or_ip(void)
 {
   /* compare_hostname() tries the name, then the IP. */
   g_assert_true(host_matches("%.example.com", "db1.example.com", "192.0.2.7"));
@@ -359,17 +373,19 @@ test_host_name_or_ip(void)
   g_assert_false(host_matches("192.0.2.%", "db1.example.com", "192.0.3.7"));
   g_assert_true(host_matches("192.0.2.7", NULL, "192.0.2.7"));
   g_assert_false(host_matches("%.example.com", NULL, "192.0.2.7"));
-  g_assert_true(host_matches("DB1.EXAMPLE.COM", "db1.example.com", "192.0.2.7"));
+  g_assert_true(
+      host_matches("DB1.EXAMPLE.COM", "db1.example.com", "192.0.2.7"));
 }
 
-static void
-test_host_netmask(void)
+static void test_host_netmask(void)
 {
-  g_assert_true(host_matches("192.168.1.0/255.255.255.0", "h", "192.168.1.200"));
+  g_assert_true(
+      host_matches("192.168.1.0/255.255.255.0", "h", "192.168.1.200"));
   g_assert_false(host_matches("192.168.1.0/255.255.255.0", "h", "192.168.2.1"));
   g_assert_true(host_matches("192.168.0.0/255.255.0.0", NULL, "192.168.77.1"));
   /* Leading zeros in octets, as str2int() takes them. */
-  g_assert_true(host_matches("192.168.001.000/255.255.255.000", NULL, "192.168.1.9"));
+  g_assert_true(
+      host_matches("192.168.001.000/255.255.255.000", NULL, "192.168.1.9"));
   /* Non-contiguous masks work bit by bit, as in the server. */
   g_assert_true(host_matches("10.0.5.0/255.0.255.0", NULL, "10.77.5.3"));
   g_assert_false(host_matches("10.0.5.0/255.0.255.0", NULL, "10.77.6.3"));
@@ -380,8 +396,7 @@ test_host_netmask(void)
   g_assert_cmpint(tp_account_host_kind(a), ==, TP_HOST_NETMASK4);
 }
 
-static void
-test_host_cidr(void)
+static void test_host_cidr(void)
 {
   g_autoptr(tp_account) c4 = mk_account("10.0.0.0/8", "u");
   g_assert_cmpint(tp_account_host_kind(c4), ==, TP_HOST_CIDR4);
@@ -408,8 +423,10 @@ test_host_cidr(void)
   g_assert_false(tp_account_matches_host(c6, NULL, "fe80::1"));
   g_assert_false(tp_account_matches_host(c6, NULL, "10.0.0.1"));
   g_assert_false(tp_account_matches_host(c6, "localhost", NULL));
-  g_assert_true(host_matches("2001:db8:abcd:12::/63", NULL, "2001:db8:abcd:13::5"));
-  g_assert_false(host_matches("2001:db8:abcd:12::/63", NULL, "2001:db8:abcd:14::5"));
+  g_assert_true(
+      host_matches("2001:db8:abcd:12::/63", NULL, "2001:db8:abcd:13::5"));
+  g_assert_false(
+      host_matches("2001:db8:abcd:12::/63", NULL, "2001:db8:abcd:14::5"));
   g_assert_true(host_matches("::1/128", NULL, "::1"));
   g_assert_false(host_matches("::1/128", NULL, "::2"));
   /* An IPv4 CIDR does not match an IPv6 login, nor the reverse. */
@@ -418,8 +435,7 @@ test_host_cidr(void)
 
 /* ---- ordering --------------------------------------------------------- */
 
-static void
-test_magic_values(void)
+static void test_magic_values(void)
 {
   /* No wildcard: 0, whatever the length. */
   g_assert_cmpuint(tp_host_magic("localhost"), ==, 0);
@@ -439,35 +455,34 @@ test_magic_values(void)
   g_assert_cmpuint(tp_host_magic("a\\_c"), ==, 0);
 
   /* "hu": one more bit, 1 for the anonymous user, then inverted. */
-  g_assert_cmpuint(tp_account_sort_value("localhost", "alice"), ==, ~(guint64)0);
-  g_assert_cmpuint(tp_account_sort_value("localhost", ""), ==, ~(guint64)1);
+  g_assert_cmpuint(tp_account_sort_value("localhost", "alice"), ==,
+                   ~(guint64) 0);
+  g_assert_cmpuint(tp_account_sort_value("localhost", ""), ==, ~(guint64) 1);
   g_assert_cmpuint(tp_account_sort_value("%", "alice"), ==,
-                   ~((guint64)1071652864u << 1));
+                   ~((guint64) 1071652864u << 1));
   g_assert_cmpuint(tp_account_sort_value("%", ""), ==,
-                   ~(((guint64)1071652864u << 1) + 1));
+                   ~(((guint64) 1071652864u << 1) + 1));
 }
 
-static void
-test_order_exact_beats_percent(void)
+static void test_order_exact_beats_percent(void)
 {
-  static const char *const order[] = { "db1.example.com", "db_.example.com",
-                                       "%.example.com", "%" };
+  static const char *const order[] = {"db1.example.com", "db_.example.com",
+                                      "%.example.com", "%"};
   assert_order("alice", order, G_N_ELEMENTS(order));
 }
 
-static void
-test_order_ip_forms(void)
+static void test_order_ip_forms(void)
 {
   /* Magic 0 first (exact, netmask and CIDR via its netmask text), ranked by
    * descending strcmp of the order text; then by increasing generality. */
   static const char *const order[] = {
-    "localhost",                 /* 'l' > '1' */
-    "192.168.1.7",               /* "...1.7" > "...1.0/..." */
-    "192.168.1.0/255.255.255.0", /* > "192.168.0.0/255.255.0.0" */
-    "192.168.0.0/16",
-    "192.168.1.%",
-    "192.168.%",
-    "%",
+      "localhost",                 /* 'l' > '1' */
+      "192.168.1.7",               /* "...1.7" > "...1.0/..." */
+      "192.168.1.0/255.255.255.0", /* > "192.168.0.0/255.255.0.0" */
+      "192.168.0.0/16",
+      "192.168.1.%",
+      "192.168.%",
+      "%",
   };
   assert_order("bob", order, G_N_ELEMENTS(order));
 
@@ -481,8 +496,7 @@ test_order_ip_forms(void)
   g_assert_cmpint(tp_account_compare(v6, pct), <, 0);
 }
 
-static void
-test_order_user(void)
+static void test_order_user(void)
 {
   /* Same host: the named user first (the 'u' bit). */
   g_autoptr(tp_account) named = mk_account("%", "alice");
@@ -495,8 +509,7 @@ test_order_user(void)
   g_assert_cmpint(tp_account_compare(named_local, anon_local), <, 0);
 }
 
-static void
-test_order_prefix_quirk(void)
+static void test_order_prefix_quirk(void)
 {
   /* get_magic_sort()'s comment says "abc_" should sort before "a_bc"; its
    * code gives the larger P (prefix length) the larger magic, i.e. the
@@ -507,13 +520,14 @@ test_order_prefix_quirk(void)
   g_assert_cmpint(tp_account_compare(early, late), <, 0);
 }
 
-int
-main(int argc, char **argv)
+int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/account/host/wildcard", test_host_wildcard);
-  g_test_add_func("/account/host/wildcard-reference", test_host_wildcard_reference);
-  g_test_add_func("/account/host/wildcard-no-blowup", test_host_wildcard_no_blowup);
+  g_test_add_func("/account/host/wildcard-reference",
+                  test_host_wildcard_reference);
+  g_test_add_func("/account/host/wildcard-no-blowup",
+                  test_host_wildcard_no_blowup);
   g_test_add_func("/account/host/normalize", test_host_normalize);
   g_test_add_func("/account/host/invalid", test_host_invalid);
   g_test_add_func("/account/host/fail-closed", test_host_fail_closed);
@@ -522,7 +536,8 @@ main(int argc, char **argv)
   g_test_add_func("/account/host/netmask", test_host_netmask);
   g_test_add_func("/account/host/cidr", test_host_cidr);
   g_test_add_func("/account/order/magic-values", test_magic_values);
-  g_test_add_func("/account/order/exact-beats-percent", test_order_exact_beats_percent);
+  g_test_add_func("/account/order/exact-beats-percent",
+                  test_order_exact_beats_percent);
   g_test_add_func("/account/order/ip-forms", test_order_ip_forms);
   g_test_add_func("/account/order/user", test_order_user);
   g_test_add_func("/account/order/prefix-quirk", test_order_prefix_quirk);

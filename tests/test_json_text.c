@@ -17,9 +17,9 @@ static void test_escapes(void)
   check("\n\r\t\b\f", 5, "\"\\n\\r\\t\\b\\f\"");
   check("a\0b", 3, "\"a\\u0000b\"");
   check("\x01\x7f", 2, "\"\\u0001\\u007f\"");
-  check("caf\xc3\xa9", 5, "\"caf\xc3\xa9\"");      /* valid UTF-8 kept */
-  check("caf\xe9", 4, "\"caf\\ufffd\"");           /* invalid byte replaced */
-  check("\xed\xa0\x80", 3, "\"\\ufffd\\ufffd\\ufffd\"");  /* surrogate */
+  check("caf\xc3\xa9", 5, "\"caf\xc3\xa9\""); /* valid UTF-8 kept */
+  check("caf\xe9", 4, "\"caf\\ufffd\"");      /* invalid byte replaced */
+  check("\xed\xa0\x80", 3, "\"\\ufffd\\ufffd\\ufffd\""); /* surrogate */
   check(NULL, 0, "null");
   g_autoptr(GString) out = g_string_new(NULL);
   tp_json_append_cstring(out, NULL);

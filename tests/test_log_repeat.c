@@ -34,10 +34,14 @@ static void test_window(void)
                     TP_REPEAT_COUNT);
   g_assert_false(has);
   /* a different reason, user or host opens its own window */
-  g_assert_cmpint(note(2, "u", "h", 3 * S, 60 * S, &sum, &has), ==, TP_REPEAT_LOG);
-  g_assert_cmpint(note(1, "v", "h", 3 * S, 60 * S, &sum, &has), ==, TP_REPEAT_LOG);
-  g_assert_cmpint(note(1, "u", "h2", 3 * S, 60 * S, &sum, &has), ==, TP_REPEAT_LOG);
-  g_assert_cmpint(note(1, "uh", "", 3 * S, 60 * S, &sum, &has), ==, TP_REPEAT_LOG);
+  g_assert_cmpint(note(2, "u", "h", 3 * S, 60 * S, &sum, &has), ==,
+                  TP_REPEAT_LOG);
+  g_assert_cmpint(note(1, "v", "h", 3 * S, 60 * S, &sum, &has), ==,
+                  TP_REPEAT_LOG);
+  g_assert_cmpint(note(1, "u", "h2", 3 * S, 60 * S, &sum, &has), ==,
+                  TP_REPEAT_LOG);
+  g_assert_cmpint(note(1, "uh", "", 3 * S, 60 * S, &sum, &has), ==,
+                  TP_REPEAT_LOG);
   /* nothing is due before the window ends */
   g_assert_false(tp_repeat_take_due(&table, 59 * S, 60 * S, FALSE, &sum));
   g_assert_true(tp_repeat_take_due(&table, 61 * S, 60 * S, FALSE, &sum));
@@ -49,7 +53,8 @@ static void test_window(void)
   /* the other windows counted nothing: freed, no summary */
   g_assert_false(tp_repeat_take_due(&table, 61 * S, 60 * S, FALSE, &sum));
   /* after its summary the key starts over with a logged line */
-  g_assert_cmpint(note(1, "u", "h", 62 * S, 60 * S, &sum, &has), ==, TP_REPEAT_LOG);
+  g_assert_cmpint(note(1, "u", "h", 62 * S, 60 * S, &sum, &has), ==,
+                  TP_REPEAT_LOG);
   g_assert_false(has);
 }
 
@@ -63,7 +68,8 @@ static void test_late_refusal(void)
   note(1, "u", "h", 0, 2 * S, &sum, &has);
   note(1, "u", "h", 1 * S, 2 * S, &sum, &has);
   note(1, "u", "h", 1 * S, 2 * S, &sum, &has);
-  g_assert_cmpint(note(1, "u", "h", 5 * S, 2 * S, &sum, &has), ==, TP_REPEAT_LOG);
+  g_assert_cmpint(note(1, "u", "h", 5 * S, 2 * S, &sum, &has), ==,
+                  TP_REPEAT_LOG);
   g_assert_true(has);
   g_assert_cmpuint(sum.count, ==, 2);
   g_assert_cmpint(sum.span_us, ==, 2 * S);
@@ -98,7 +104,8 @@ static void test_eviction(void)
   for (int i = 0; i < TP_REPEAT_SLOTS; i++)
   {
     g_autofree char *user = g_strdup_printf("user%d", i);
-    g_assert_cmpint(note(1, user, "h", i, 60 * S, &sum, &has), ==, TP_REPEAT_LOG);
+    g_assert_cmpint(note(1, user, "h", i, 60 * S, &sum, &has), ==,
+                    TP_REPEAT_LOG);
     g_assert_false(has);
     g_assert_cmpint(note(1, user, "h", i, 60 * S, &sum, &has), ==,
                     TP_REPEAT_COUNT_FIRST);
@@ -146,16 +153,19 @@ static void test_long_keys(void)
   memset(user, 'u', sizeof user - 1);
   user[sizeof user - 1] = '\0';
   for (int i = 0; i < 3; i++)
-    g_assert_cmpint(note(1, user, "h", i, 60 * S, &sum, &has), ==, TP_REPEAT_LOG);
+    g_assert_cmpint(note(1, user, "h", i, 60 * S, &sum, &has), ==,
+                    TP_REPEAT_LOG);
   char host[TP_REPEAT_HOST_MAX + 2];
   memset(host, 'h', sizeof host - 1);
   host[sizeof host - 1] = '\0';
   for (int i = 0; i < 3; i++)
-    g_assert_cmpint(note(1, "u", host, i, 60 * S, &sum, &has), ==, TP_REPEAT_LOG);
+    g_assert_cmpint(note(1, "u", host, i, 60 * S, &sum, &has), ==,
+                    TP_REPEAT_LOG);
   /* the longest keys that fit are aggregated */
   user[TP_REPEAT_USER_MAX] = '\0';
   host[TP_REPEAT_HOST_MAX] = '\0';
-  g_assert_cmpint(note(1, user, host, 0, 60 * S, &sum, &has), ==, TP_REPEAT_LOG);
+  g_assert_cmpint(note(1, user, host, 0, 60 * S, &sum, &has), ==,
+                  TP_REPEAT_LOG);
   g_assert_cmpint(note(1, user, host, 1, 60 * S, &sum, &has), ==,
                   TP_REPEAT_COUNT_FIRST);
   g_assert_true(tp_repeat_take_due(&table, 2, 60 * S, TRUE, &sum));

@@ -13,26 +13,24 @@
 #include "tls_policy/account_match.h"
 #include "tls_policy/policy_snapshot.h"
 
-static void
-add_row(tp_policy_snapshot_builder *b, uint64_t id, const char *host,
-        const char *user, const char *req)
+static void add_row(tp_policy_snapshot_builder *b, uint64_t id,
+                    const char *host, const char *user, const char *req)
 {
   g_autoptr(GError) error = NULL;
-  gboolean ok = tp_policy_snapshot_builder_add(b, id, host, user, req,
-                                               strlen(req), TP_ROW_ENFORCE,
-                                               NULL, &error);
+  gboolean ok = tp_policy_snapshot_builder_add(
+      b, id, host, user, req, strlen(req), TP_ROW_ENFORCE, NULL, &error);
   g_assert_no_error(error);
   g_assert_true(ok);
 }
 
 /* The Ids of the rows a lookup returns, "" for no match: "3,7". */
-static char *
-lookup_ids(const tp_policy_snapshot *s, const char *user, const char *host,
-           const char *ip)
+static char *lookup_ids(const tp_policy_snapshot *s, const char *user,
+                        const char *host, const char *ip)
 {
   const GPtrArray *rows = tp_policy_snapshot_lookup(s, user, host, ip);
   GString *out = g_string_new(NULL);
-  for (guint i = 0; rows && i < rows->len; i++) {
+  for (guint i = 0; rows && i < rows->len; i++)
+  {
     const tp_policy_row *r = g_ptr_array_index(rows, i);
     g_string_append_printf(out, "%s%" PRIu64, i ? "," : "", r->id);
   }
@@ -41,15 +39,15 @@ lookup_ids(const tp_policy_snapshot *s, const char *user, const char *host,
   return g_string_free(out, FALSE);
 }
 
-#define assert_lookup(s, user, host, ip, expected)                         \
-  do {                                                                      \
-    g_autofree char *got_ = lookup_ids((s), (user), (host), (ip));          \
-    g_assert_cmpstr(got_, ==, (expected));                                  \
+#define assert_lookup(s, user, host, ip, expected)                 \
+  do                                                               \
+  {                                                                \
+    g_autofree char *got_ = lookup_ids((s), (user), (host), (ip)); \
+    g_assert_cmpstr(got_, ==, (expected));                         \
   } while (0)
 
 /* MariaDB's documentation example: alice@localhost and alice@'%'. */
-static void
-test_lookup_doc_example(void)
+static void test_lookup_doc_example(void)
 {
   tp_policy_snapshot_builder *b = tp_policy_snapshot_builder_new();
   add_row(b, 1, "%", "alice", "X509");
@@ -74,8 +72,8 @@ test_lookup_doc_example(void)
   assert_lookup(s, "", "localhost", NULL, "");
   assert_lookup(s, NULL, "localhost", NULL, "");
 
-  const tp_policy_row *r =
-      g_ptr_array_index(tp_policy_snapshot_lookup(s, "alice", "localhost", NULL), 0);
+  const tp_policy_row *r = g_ptr_array_index(
+      tp_policy_snapshot_lookup(s, "alice", "localhost", NULL), 0);
   g_assert_cmpstr(r->host, ==, "localhost");
   g_assert_cmpstr(r->user, ==, "alice");
   g_assert_cmpstr(r->requirement_text, ==, "SSL");
@@ -84,8 +82,7 @@ test_lookup_doc_example(void)
 }
 
 /* The anonymous user: the server's famous ''@localhost trap. */
-static void
-test_lookup_anonymous(void)
+static void test_lookup_anonymous(void)
 {
   tp_policy_snapshot_builder *b = tp_policy_snapshot_builder_new();
   add_row(b, 1, "%", "alice", "X509");
@@ -113,8 +110,7 @@ test_lookup_anonymous(void)
   assert_lookup(s2, "erin", "localhost", NULL, "1");
 }
 
-static void
-test_lookup_ip_forms(void)
+static void test_lookup_ip_forms(void)
 {
   tp_policy_snapshot_builder *b = tp_policy_snapshot_builder_new();
   add_row(b, 10, "%", "u", "NONE");
@@ -141,8 +137,7 @@ test_lookup_ip_forms(void)
   assert_lookup(s, "u", "localhost", NULL, "10");
 }
 
-static void
-test_lookup_alternatives(void)
+static void test_lookup_alternatives(void)
 {
   tp_policy_snapshot_builder *b = tp_policy_snapshot_builder_new();
   add_row(b, 7, "DB.example.com", "app", "X509");
@@ -161,10 +156,11 @@ test_lookup_alternatives(void)
   /* Rows in table order (the order they were added), hosts as stored. */
   const GPtrArray *rows = tp_policy_snapshot_rows(s);
   g_assert_cmpuint(rows->len, ==, 4);
-  const uint64_t want[] = { 7, 9, 3, 5 };
+  const uint64_t want[] = {7, 9, 3, 5};
   for (guint i = 0; i < rows->len; i++)
-    g_assert_cmpuint(((tp_policy_row *)g_ptr_array_index(rows, i))->id, ==, want[i]);
-  g_assert_cmpstr(((tp_policy_row *)g_ptr_array_index(rows, 0))->host, ==,
+    g_assert_cmpuint(((tp_policy_row *) g_ptr_array_index(rows, i))->id, ==,
+                     want[i]);
+  g_assert_cmpstr(((tp_policy_row *) g_ptr_array_index(rows, 0))->host, ==,
                   "DB.example.com");
 
   /* Empty Host is '%', the same pair. */
@@ -176,8 +172,7 @@ test_lookup_alternatives(void)
 }
 
 /* Two different texts the server could not tell apart: smallest Id wins. */
-static void
-test_lookup_equal_order_tie(void)
+static void test_lookup_equal_order_tie(void)
 {
   tp_policy_snapshot_builder *b = tp_policy_snapshot_builder_new();
   add_row(b, 8, "10.0.0.0/255.0.0.0", "u", "SSL");
@@ -186,8 +181,7 @@ test_lookup_equal_order_tie(void)
   assert_lookup(s, "u", NULL, "10.1.1.1", "4");
 }
 
-static void
-test_row_invalid_requirement(void)
+static void test_row_invalid_requirement(void)
 {
   tp_policy_snapshot_builder *b = tp_policy_snapshot_builder_new();
   add_row(b, 1, "%", "alice", "NOT A RULE");
@@ -195,7 +189,8 @@ test_row_invalid_requirement(void)
   g_autoptr(tp_policy_snapshot) s = tp_policy_snapshot_builder_finish(b, 1);
 
   g_assert_cmpuint(tp_policy_snapshot_rows_invalid(s), ==, 1);
-  const GPtrArray *rows = tp_policy_snapshot_lookup(s, "alice", NULL, "10.0.0.1");
+  const GPtrArray *rows =
+      tp_policy_snapshot_lookup(s, "alice", NULL, "10.0.0.1");
   g_assert_nonnull(rows);
   g_assert_cmpuint(rows->len, ==, 2);
   const tp_policy_row *bad = g_ptr_array_index(rows, 0);
@@ -208,16 +203,14 @@ test_row_invalid_requirement(void)
   g_assert_null(good->parse_error);
 }
 
-static void
-test_row_invalid_host(void)
+static void test_row_invalid_host(void)
 {
   tp_policy_snapshot_builder *b = tp_policy_snapshot_builder_new();
   add_row(b, 1, "localhost", "alice", "SSL");
   add_row(b, 2, "%", "bob", "NONE");
   g_autoptr(GError) error = NULL;
-  gboolean ok = tp_policy_snapshot_builder_add(b, 3, "10.0.0.1/8", "alice",
-                                               "NONE", 4, TP_ROW_ENFORCE,
-                                               "typo", &error);
+  gboolean ok = tp_policy_snapshot_builder_add(
+      b, 3, "10.0.0.1/8", "alice", "NONE", 4, TP_ROW_ENFORCE, "typo", &error);
   g_assert_false(ok);
   g_assert_error(error, TP_ACCOUNT_ERROR, TP_ACCOUNT_ERROR_HOST_ADDRESS);
   g_assert_nonnull(strstr(error->message, "row 3"));
@@ -229,8 +222,8 @@ test_row_invalid_host(void)
    * row would match: it carries no requirement, so the login is denied. */
   assert_lookup(s, "alice", "localhost", NULL, "3");
   assert_lookup(s, "alice", NULL, "192.0.2.1", "3");
-  const tp_policy_row *r =
-      g_ptr_array_index(tp_policy_snapshot_lookup(s, "alice", NULL, "10.0.0.1"), 0);
+  const tp_policy_row *r = g_ptr_array_index(
+      tp_policy_snapshot_lookup(s, "alice", NULL, "10.0.0.1"), 0);
   g_assert_null(r->requirement);
   g_assert_nonnull(r->parse_error);
   g_assert_nonnull(strstr(r->parse_error, "invalid account"));
@@ -244,13 +237,13 @@ test_row_invalid_host(void)
  * 100,000 rows for other users; alice's lookup examines only alice's and
  * the anonymous groups (counted by the snapshot, not timed).
  */
-static void
-test_lookup_cost_independent(void)
+static void test_lookup_cost_independent(void)
 {
   tp_policy_snapshot_builder *b = tp_policy_snapshot_builder_new();
-  static const char *const hosts[] = { "%", "10.%", "localhost", "10.0.0.0/8" };
+  static const char *const hosts[] = {"%", "10.%", "localhost", "10.0.0.0/8"};
   char user[32];
-  for (guint i = 0; i < 100000; i++) {
+  for (guint i = 0; i < 100000; i++)
+  {
     g_snprintf(user, sizeof user, "user%06u", i % 25000);
     add_row(b, 1000 + i, hosts[i / 25000], user, "SSL");
   }
@@ -270,7 +263,7 @@ test_lookup_cost_independent(void)
   g_assert_cmpuint(n, ==, 1);
   rows = tp_policy_snapshot_lookup_counted(s, "alice", "a.example.com",
                                            "172.16.0.1", &n);
-  g_assert_cmpuint(((tp_policy_row *)g_ptr_array_index(rows, 0))->id, ==, 3);
+  g_assert_cmpuint(((tp_policy_row *) g_ptr_array_index(rows, 0))->id, ==, 3);
   g_assert_cmpuint(n, ==, 2);
   rows = tp_policy_snapshot_lookup_counted(s, "alice", NULL, "203.0.113.1", &n);
   g_assert_null(rows);
@@ -281,8 +274,10 @@ test_lookup_cost_independent(void)
   g_assert_cmpuint(n, ==, 1);
   /* One of the many: its four groups and the anonymous one, in the order
    * localhost, 10.0.0.0/8, ''@'192.0.2.%', '10.%', '%'. */
-  rows = tp_policy_snapshot_lookup_counted(s, "user000042", NULL, "203.0.113.1", &n);
-  g_assert_cmpuint(((tp_policy_row *)g_ptr_array_index(rows, 0))->id, ==, 1042);
+  rows = tp_policy_snapshot_lookup_counted(s, "user000042", NULL, "203.0.113.1",
+                                           &n);
+  g_assert_cmpuint(((tp_policy_row *) g_ptr_array_index(rows, 0))->id, ==,
+                   1042);
   g_assert_cmpuint(n, ==, 5);
   g_assert_cmpuint(rows->len, ==, 1);
 }
@@ -294,14 +289,15 @@ typedef struct {
   guint rounds;
 } ref_job;
 
-static gpointer
-ref_worker(gpointer data)
+static gpointer ref_worker(gpointer data)
 {
   ref_job *job = data;
-  for (guint i = 0; i < job->rounds; i++) {
+  for (guint i = 0; i < job->rounds; i++)
+  {
     tp_policy_snapshot *mine = tp_policy_snapshot_ref(job->s);
     g_assert_true(mine == job->s);
-    const GPtrArray *rows = tp_policy_snapshot_lookup(mine, "alice", "localhost", NULL);
+    const GPtrArray *rows =
+        tp_policy_snapshot_lookup(mine, "alice", "localhost", NULL);
     g_assert_nonnull(rows);
     g_assert_cmpuint(rows->len, ==, 1);
     tp_policy_snapshot_unref(mine);
@@ -309,8 +305,7 @@ ref_worker(gpointer data)
   return NULL;
 }
 
-static void
-test_refcount_threads(void)
+static void test_refcount_threads(void)
 {
   guint live_before = tp_policy_snapshot_live_count();
   tp_policy_snapshot_builder *b = tp_policy_snapshot_builder_new();
@@ -320,7 +315,7 @@ test_refcount_threads(void)
 
   /* Each thread also holds a reference across its whole run, dropped by
    * the thread itself, in whatever order the threads end. */
-  ref_job job = { s, 20000 };
+  ref_job job = {s, 20000};
   GThread *threads[8];
   for (guint i = 0; i < G_N_ELEMENTS(threads); i++)
     threads[i] = g_thread_new("ref", ref_worker, &job);
@@ -339,16 +334,14 @@ test_refcount_threads(void)
   g_assert_null(tp_policy_snapshot_lookup(NULL, "alice", "localhost", NULL));
 }
 
-static gpointer
-hold_and_release(gpointer data)
+static gpointer hold_and_release(gpointer data)
 {
   tp_policy_snapshot_unref(data);
   return NULL;
 }
 
 /* The last reference may be dropped on any thread. */
-static void
-test_refcount_last_unref_elsewhere(void)
+static void test_refcount_last_unref_elsewhere(void)
 {
   guint live_before = tp_policy_snapshot_live_count();
   tp_policy_snapshot_builder *b = tp_policy_snapshot_builder_new();
@@ -363,8 +356,7 @@ test_refcount_last_unref_elsewhere(void)
   g_assert_cmpuint(tp_policy_snapshot_live_count(), ==, live_before);
 }
 
-static void
-test_builder_abandoned(void)
+static void test_builder_abandoned(void)
 {
   guint live_before = tp_policy_snapshot_live_count();
   tp_policy_snapshot_builder *b = tp_policy_snapshot_builder_new();
@@ -378,25 +370,23 @@ test_builder_abandoned(void)
       tp_policy_snapshot_builder_finish(tp_policy_snapshot_builder_new(), 0);
   g_assert_cmpuint(tp_policy_snapshot_rows_loaded(s), ==, 0);
   guint n = 99;
-  g_assert_null(tp_policy_snapshot_lookup_counted(s, "u", "localhost", NULL, &n));
+  g_assert_null(
+      tp_policy_snapshot_lookup_counted(s, "u", "localhost", NULL, &n));
   g_assert_cmpuint(n, ==, 0);
 }
 
 /* ENFORCE and REPORT rows are grouped and looked up apart. */
-static void
-test_lookup_modes_apart(void)
+static void test_lookup_modes_apart(void)
 {
   tp_policy_snapshot_builder *b = tp_policy_snapshot_builder_new();
   add_row(b, 1, "%", "alice", "X509");
-  g_assert_true(tp_policy_snapshot_builder_add(b, 2, "localhost", "alice",
-                                               "SSL", 3, TP_ROW_REPORT,
-                                               NULL, NULL));
+  g_assert_true(tp_policy_snapshot_builder_add(
+      b, 2, "localhost", "alice", "SSL", 3, TP_ROW_REPORT, NULL, NULL));
   g_assert_true(tp_policy_snapshot_builder_add(b, 3, "%", "alice", "NONE", 4,
                                                TP_ROW_REPORT, NULL, NULL));
   /* an invalid Host: a fail-closed REPORT group, first among REPORT rows */
-  g_assert_false(tp_policy_snapshot_builder_add(b, 4, "10.0.0.1/8", "",
-                                                "SSL", 3, TP_ROW_REPORT,
-                                                NULL, NULL));
+  g_assert_false(tp_policy_snapshot_builder_add(b, 4, "10.0.0.1/8", "", "SSL",
+                                                3, TP_ROW_REPORT, NULL, NULL));
   g_autoptr(tp_policy_snapshot) s = tp_policy_snapshot_builder_finish(b, 1);
 
   assert_lookup(s, "alice", "localhost", NULL, "1");
@@ -406,43 +396,45 @@ test_lookup_modes_apart(void)
       s, TP_ROW_REPORT, "alice", "localhost", NULL, &n);
   g_assert_nonnull(rows);
   g_assert_cmpuint(rows->len, ==, 1);
-  g_assert_cmpuint(((tp_policy_row *)g_ptr_array_index(rows, 0))->id, ==, 4);
+  g_assert_cmpuint(((tp_policy_row *) g_ptr_array_index(rows, 0))->id, ==, 4);
   g_assert_cmpuint(n, ==, 1);
 
   b = tp_policy_snapshot_builder_new();
   add_row(b, 1, "%", "alice", "X509");
-  g_assert_true(tp_policy_snapshot_builder_add(b, 2, "localhost", "alice",
-                                               "SSL", 3, TP_ROW_REPORT,
-                                               NULL, NULL));
+  g_assert_true(tp_policy_snapshot_builder_add(
+      b, 2, "localhost", "alice", "SSL", 3, TP_ROW_REPORT, NULL, NULL));
   g_assert_true(tp_policy_snapshot_builder_add(b, 3, "%", "alice", "NONE", 4,
                                                TP_ROW_REPORT, NULL, NULL));
   g_autoptr(tp_policy_snapshot) s2 = tp_policy_snapshot_builder_finish(b, 2);
   assert_lookup(s2, "alice", "localhost", NULL, "1");
-  rows = tp_policy_snapshot_lookup_mode(s2, TP_ROW_REPORT, "alice",
-                                        "localhost", NULL, NULL);
-  g_assert_cmpuint(((tp_policy_row *)g_ptr_array_index(rows, 0))->id, ==, 2);
+  rows = tp_policy_snapshot_lookup_mode(s2, TP_ROW_REPORT, "alice", "localhost",
+                                        NULL, NULL);
+  g_assert_cmpuint(((tp_policy_row *) g_ptr_array_index(rows, 0))->id, ==, 2);
   rows = tp_policy_snapshot_lookup_mode(s2, TP_ROW_REPORT, "alice",
                                         "a.example.com", NULL, NULL);
-  g_assert_cmpuint(((tp_policy_row *)g_ptr_array_index(rows, 0))->id, ==, 3);
+  g_assert_cmpuint(((tp_policy_row *) g_ptr_array_index(rows, 0))->id, ==, 3);
   g_assert_null(tp_policy_snapshot_lookup_mode(s2, TP_ROW_REPORT, "bob",
                                                "localhost", NULL, NULL));
 }
 
-int
-main(int argc, char **argv)
+int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/snapshot/lookup/doc-example", test_lookup_doc_example);
   g_test_add_func("/snapshot/lookup/anonymous", test_lookup_anonymous);
   g_test_add_func("/snapshot/lookup/ip-forms", test_lookup_ip_forms);
   g_test_add_func("/snapshot/lookup/alternatives", test_lookup_alternatives);
-  g_test_add_func("/snapshot/lookup/equal-order-tie", test_lookup_equal_order_tie);
-  g_test_add_func("/snapshot/lookup/cost-independent", test_lookup_cost_independent);
+  g_test_add_func("/snapshot/lookup/equal-order-tie",
+                  test_lookup_equal_order_tie);
+  g_test_add_func("/snapshot/lookup/cost-independent",
+                  test_lookup_cost_independent);
   g_test_add_func("/snapshot/lookup/modes-apart", test_lookup_modes_apart);
-  g_test_add_func("/snapshot/row/invalid-requirement", test_row_invalid_requirement);
+  g_test_add_func("/snapshot/row/invalid-requirement",
+                  test_row_invalid_requirement);
   g_test_add_func("/snapshot/row/invalid-host", test_row_invalid_host);
   g_test_add_func("/snapshot/refcount/threads", test_refcount_threads);
-  g_test_add_func("/snapshot/refcount/last-unref-elsewhere", test_refcount_last_unref_elsewhere);
+  g_test_add_func("/snapshot/refcount/last-unref-elsewhere",
+                  test_refcount_last_unref_elsewhere);
   g_test_add_func("/snapshot/builder/abandoned", test_builder_abandoned);
   return g_test_run();
 }

@@ -48,28 +48,40 @@ static void test_flush(void)
 
 static void test_uninstall(void)
 {
-  g_assert_cmpint(classify("UNINSTALL SONAME 'tls_policy'"), ==, TP_STMT_UNINSTALL_SELF);
-  g_assert_cmpint(classify("uninstall soname \"tls_policy.so\""), ==, TP_STMT_UNINSTALL_SELF);
-  g_assert_cmpint(classify("/*x*/ UNINSTALL PLUGIN tls_policy"), ==, TP_STMT_UNINSTALL_SELF);
-  g_assert_cmpint(classify("UNINSTALL PLUGIN IF EXISTS `TLS_POLICY`"), ==, TP_STMT_UNINSTALL_SELF);
+  g_assert_cmpint(classify("UNINSTALL SONAME 'tls_policy'"), ==,
+                  TP_STMT_UNINSTALL_SELF);
+  g_assert_cmpint(classify("uninstall soname \"tls_policy.so\""), ==,
+                  TP_STMT_UNINSTALL_SELF);
+  g_assert_cmpint(classify("/*x*/ UNINSTALL PLUGIN tls_policy"), ==,
+                  TP_STMT_UNINSTALL_SELF);
+  g_assert_cmpint(classify("UNINSTALL PLUGIN IF EXISTS `TLS_POLICY`"), ==,
+                  TP_STMT_UNINSTALL_SELF);
   g_assert_cmpint(classify("UNINSTALL PLUGIN tls_cert"), ==, TP_STMT_OTHER);
-  g_assert_cmpint(classify("UNINSTALL SONAME 'auth_ed25519'"), ==, TP_STMT_OTHER);
+  g_assert_cmpint(classify("UNINSTALL SONAME 'auth_ed25519'"), ==,
+                  TP_STMT_OTHER);
   g_assert_cmpint(classify("UNINSTALL SONAME 'tls_policy"), ==, TP_STMT_OTHER);
-  g_assert_cmpint(classify("UNINSTALL PLUGIN IF tls_policy"), ==, TP_STMT_OTHER);
+  g_assert_cmpint(classify("UNINSTALL PLUGIN IF tls_policy"), ==,
+                  TP_STMT_OTHER);
 }
 
 static void test_account_ddl(void)
 {
-  g_assert_cmpint(classify("CREATE USER a REQUIRE SSL"), ==, TP_STMT_ACCOUNT_DDL);
-  g_assert_cmpint(classify("create or replace user a"), ==, TP_STMT_ACCOUNT_DDL);
-  g_assert_cmpint(classify("CREATE OR REPLACE VIEW v AS SELECT 1"), ==, TP_STMT_OTHER);
+  g_assert_cmpint(classify("CREATE USER a REQUIRE SSL"), ==,
+                  TP_STMT_ACCOUNT_DDL);
+  g_assert_cmpint(classify("create or replace user a"), ==,
+                  TP_STMT_ACCOUNT_DDL);
+  g_assert_cmpint(classify("CREATE OR REPLACE VIEW v AS SELECT 1"), ==,
+                  TP_STMT_OTHER);
   g_assert_cmpint(classify("CREATE TABLE t (a INT)"), ==, TP_STMT_OTHER);
-  g_assert_cmpint(classify("ALTER USER a REQUIRE X509"), ==, TP_STMT_ACCOUNT_DDL);
+  g_assert_cmpint(classify("ALTER USER a REQUIRE X509"), ==,
+                  TP_STMT_ACCOUNT_DDL);
   g_assert_cmpint(classify("ALTER TABLE t ADD b INT"), ==, TP_STMT_OTHER);
   g_assert_cmpint(classify("RENAME USER a TO b"), ==, TP_STMT_ACCOUNT_DDL);
   g_assert_cmpint(classify("DROP USER a"), ==, TP_STMT_ACCOUNT_DDL);
-  g_assert_cmpint(classify("GRANT SELECT ON *.* TO a"), ==, TP_STMT_ACCOUNT_DDL);
-  g_assert_cmpint(classify("/* migration */ grant usage on *.* to a"), ==, TP_STMT_ACCOUNT_DDL);
+  g_assert_cmpint(classify("GRANT SELECT ON *.* TO a"), ==,
+                  TP_STMT_ACCOUNT_DDL);
+  g_assert_cmpint(classify("/* migration */ grant usage on *.* to a"), ==,
+                  TP_STMT_ACCOUNT_DDL);
 }
 
 static void test_words(void)
@@ -100,16 +112,21 @@ static void assert_view(const char *stmt, const char *db, const char *name)
 
 static void test_created_view(void)
 {
-  assert_view("CREATE VIEW mysql.tls_policy_rules AS SELECT 1", "mysql", "tls_policy_rules");
-  assert_view("create or replace algorithm=merge definer=`mariadb.sys`@`localhost` "
-              "sql security invoker view `mysql`.`tls_policy_x` as select 1",
-              "mysql", "tls_policy_x");
-  assert_view("/*!50001 CREATE ALGORITHM=UNDEFINED */ /*!50013 DEFINER=`root`@`localhost` "
-              "SQL SECURITY INVOKER */ /*!50001 VIEW `tls_policy_rules` AS select 1 */",
-              NULL, "tls_policy_rules");
+  assert_view("CREATE VIEW mysql.tls_policy_rules AS SELECT 1", "mysql",
+              "tls_policy_rules");
+  assert_view(
+      "create or replace algorithm=merge definer=`mariadb.sys`@`localhost` "
+      "sql security invoker view `mysql`.`tls_policy_x` as select 1",
+      "mysql", "tls_policy_x");
+  assert_view(
+      "/*!50001 CREATE ALGORITHM=UNDEFINED */ /*!50013 "
+      "DEFINER=`root`@`localhost` "
+      "SQL SECURITY INVOKER */ /*!50001 VIEW `tls_policy_rules` AS select 1 */",
+      NULL, "tls_policy_rules");
   assert_view("CREATE VIEW IF NOT EXISTS v AS SELECT 1", NULL, "v");
   assert_view("CREATE TABLE mysql.tls_policy_rules (a INT)", NULL, NULL);
-  assert_view("CREATE DEFINER='view'@'%' FUNCTION f() RETURNS INT RETURN 1", NULL, NULL);
+  assert_view("CREATE DEFINER='view'@'%' FUNCTION f() RETURNS INT RETURN 1",
+              NULL, NULL);
   assert_view("SELECT 'CREATE VIEW v'", NULL, NULL);
 }
 

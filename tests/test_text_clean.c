@@ -20,10 +20,12 @@ static void test_field(void)
   check("a'b\\c", 5, 64, TP_TEXT_FIELD, "a\\x27b\\x5cc");
   check("a\nb\r\t", 5, 64, TP_TEXT_FIELD, "a\\x0ab\\x0d\\x09");
   check("a\0b\x7f", 4, 64, TP_TEXT_FIELD, "a\\x00b\\x7f");
-  check("caf\xc3\xa9", 5, 64, TP_TEXT_FIELD, "caf\xc3\xa9");   /* UTF-8 kept */
-  check("caf\xe9", 4, 64, TP_TEXT_FIELD, "caf\\xe9");          /* invalid */
-  check("\xc2\x85", 2, 64, TP_TEXT_FIELD, "\\xc2\\x85");       /* C1 NEL */
-  check("a\xe2\x80\xa8" "b", 5, 64, TP_TEXT_FIELD, "a\\xe2\\x80\\xa8b"); /* U+2028 */
+  check("caf\xc3\xa9", 5, 64, TP_TEXT_FIELD, "caf\xc3\xa9"); /* UTF-8 kept */
+  check("caf\xe9", 4, 64, TP_TEXT_FIELD, "caf\\xe9");        /* invalid */
+  check("\xc2\x85", 2, 64, TP_TEXT_FIELD, "\\xc2\\x85");     /* C1 NEL */
+  check("a\xe2\x80\xa8"
+        "b",
+        5, 64, TP_TEXT_FIELD, "a\\xe2\\x80\\xa8b"); /* U+2028 */
   check("abcdef", 6, 3, TP_TEXT_FIELD, "abc...");
   /* a character cut by the bound is escaped, never emitted in part */
   check("\xc3\xa9\xc3\xa9", 4, 3, TP_TEXT_FIELD, "\xc3\xa9\\xc3...");
@@ -38,12 +40,14 @@ static void test_field(void)
 static void test_line(void)
 {
   /* a newline cannot start a forged log line */
-  const char *forged = "Host 'evil@x\n2026-12-07 14:50:00 0 [ERROR] mariadbd: forged'";
+  const char *forged =
+      "Host 'evil@x\n2026-12-07 14:50:00 0 [ERROR] mariadbd: forged'";
   check(forged, strlen(forged), TP_LOG_LINE_MAX, TP_TEXT_LINE,
         "Host 'evil@x\\x0a2026-12-07 14:50:00 0 [ERROR] mariadbd: forged'");
   check("a\rb\0c\x1b[31m", 10, 64, TP_TEXT_LINE, "a\\x0db\\x00c\\x1b[31m");
   check("caf\xc3\xa9 caf\xe9", 10, 64, TP_TEXT_LINE, "caf\xc3\xa9 caf\\xe9");
-  check("\xc2\x85\xe2\x80\xa9", 5, 64, TP_TEXT_LINE, "\\xc2\\x85\\xe2\\x80\\xa9");
+  check("\xc2\x85\xe2\x80\xa9", 5, 64, TP_TEXT_LINE,
+        "\\xc2\\x85\\xe2\\x80\\xa9");
   /* quote and backslash are kept: a line of cleaned fields is unchanged */
   g_autoptr(GString) field = g_string_new("seen='");
   tp_text_append_clean(field, "a'\\\n\xe9", 5, 64);

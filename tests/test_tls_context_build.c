@@ -61,8 +61,9 @@ typedef enum { LEAF_SERVER, LEAF_CLIENT, CERT_CA } cert_kind;
 
 /* A certificate for `key`, signed by issuer/issuer_key (self-signed when
  * issuer is NULL), valid from now+nb_off to now+na_off seconds. */
-static X509 *make_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key,
-                       long nb_off, long na_off, cert_kind kind)
+static X509 *make_cert(const char *cn, EVP_PKEY *key, X509 *issuer,
+                       EVP_PKEY *issuer_key, long nb_off, long na_off,
+                       cert_kind kind)
 {
   X509 *x = X509_new();
   g_assert_nonnull(x);
@@ -71,14 +72,17 @@ static X509 *make_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *is
   g_assert_nonnull(X509_gmtime_adj(X509_getm_notBefore(x), nb_off));
   g_assert_nonnull(X509_gmtime_adj(X509_getm_notAfter(x), na_off));
   X509_NAME *name = X509_get_subject_name(x);
-  g_assert_true(X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
-                                           (const unsigned char *)"tls_policy tests", -1, -1, 0));
-  g_assert_true(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                                           (const unsigned char *)cn, -1, -1, 0));
-  g_assert_true(X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name));
+  g_assert_true(X509_NAME_add_entry_by_txt(
+      name, "O", MBSTRING_UTF8, (const unsigned char *) "tls_policy tests", -1,
+      -1, 0));
+  g_assert_true(X509_NAME_add_entry_by_txt(
+      name, "CN", MBSTRING_UTF8, (const unsigned char *) cn, -1, -1, 0));
+  g_assert_true(
+      X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name));
   g_assert_true(X509_set_pubkey(x, key));
   X509 *iss = issuer ? issuer : x;
-  switch (kind) {
+  switch (kind)
+  {
   case CERT_CA:
     add_ext(x, iss, NID_basic_constraints, "critical,CA:TRUE");
     add_ext(x, iss, NID_key_usage, "critical,keyCertSign,cRLSign");
@@ -96,14 +100,15 @@ static X509 *make_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *is
     break;
   }
   add_ext(x, iss, NID_subject_key_identifier, "hash");
-  g_assert_cmpint(X509_sign(x, issuer_key ? issuer_key : key, EVP_sha256()), >, 0);
+  g_assert_cmpint(X509_sign(x, issuer_key ? issuer_key : key, EVP_sha256()), >,
+                  0);
   return x;
 }
 
 /* A CRL in the name of `ca`, signed by `sign_key`, revoking `revoked`
  * (may be NULL). */
-static X509_CRL *make_crl(X509 *ca, EVP_PKEY *sign_key, long last_off, long next_off,
-                          X509 *revoked)
+static X509_CRL *make_crl(X509 *ca, EVP_PKEY *sign_key, long last_off,
+                          long next_off, X509 *revoked)
 {
   X509_CRL *crl = X509_CRL_new();
   g_assert_nonnull(crl);
@@ -113,10 +118,12 @@ static X509_CRL *make_crl(X509 *ca, EVP_PKEY *sign_key, long last_off, long next
   g_autoptr(ASN1_TIME) next = X509_gmtime_adj(NULL, next_off);
   g_assert_true(X509_CRL_set1_lastUpdate(crl, last));
   g_assert_true(X509_CRL_set1_nextUpdate(crl, next));
-  if (revoked != NULL) {
+  if (revoked != NULL)
+  {
     X509_REVOKED *r = X509_REVOKED_new();
     g_autoptr(ASN1_TIME) when = X509_gmtime_adj(NULL, -3600);
-    g_assert_true(X509_REVOKED_set_serialNumber(r, X509_get_serialNumber(revoked)));
+    g_assert_true(
+        X509_REVOKED_set_serialNumber(r, X509_get_serialNumber(revoked)));
     g_assert_true(X509_REVOKED_set_revocationDate(r, when));
     g_assert_true(X509_CRL_add0_revoked(crl, r));
   }
@@ -150,8 +157,8 @@ static void write_key(const char *name, EVP_PKEY *key, const char *pass)
   BIO *b = open_out(name);
   if (pass != NULL)
     g_assert_true(PEM_write_bio_PrivateKey(b, key, EVP_aes_256_cbc(),
-                                           (const unsigned char *)pass, (int)strlen(pass),
-                                           NULL, NULL));
+                                           (const unsigned char *) pass,
+                                           (int) strlen(pass), NULL, NULL));
   else
     g_assert_true(PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL));
   BIO_free(b);
@@ -186,13 +193,14 @@ static void concat(const char *dst, ...)
   GString *all = g_string_new(NULL);
   va_list ap;
   va_start(ap, dst);
-  for (const char *n; (n = va_arg(ap, const char *)) != NULL;) {
+  for (const char *n; (n = va_arg(ap, const char *)) != NULL;)
+  {
     gsize len;
     g_autofree char *s = read_text(n, &len);
-    g_string_append_len(all, s, (gssize)len);
+    g_string_append_len(all, s, (gssize) len);
   }
   va_end(ap);
-  write_text(dst, all->str, (gssize)all->len);
+  write_text(dst, all->str, (gssize) all->len);
   g_string_free(all, TRUE);
 }
 
@@ -201,7 +209,7 @@ static void truncate_copy(const char *dst, const char *src)
 {
   gsize len;
   g_autofree char *s = read_text(src, &len);
-  write_text(dst, s, (gssize)(len / 2));
+  write_text(dst, s, (gssize) (len / 2));
 }
 
 static void make_dir(const char *name)
@@ -238,30 +246,34 @@ static void make_fixture(void)
   g_autoptr(EVP_PKEY) client_key = EVP_EC_gen("P-256");
   g_autoptr(EVP_PKEY) client2_key = EVP_EC_gen("P-256");
   g_autoptr(EVP_PKEY) rsa_key = EVP_RSA_gen(2048);
-  g_assert_true(ca1_key && ca2_key && server_key && inter_key && leaf2_key && other_key &&
-                client_key && client2_key && rsa_key);
+  g_assert_true(ca1_key && ca2_key && server_key && inter_key && leaf2_key &&
+                other_key && client_key && client2_key && rsa_key);
 
-  ca1 = make_cert("Test CA One", ca1_key, NULL, NULL, -10 * DAY, 3650 * DAY, CERT_CA);
-  ca2 = make_cert("Test CA Two", ca2_key, NULL, NULL, -10 * DAY, 3650 * DAY, CERT_CA);
+  ca1 = make_cert("Test CA One", ca1_key, NULL, NULL, -10 * DAY, 3650 * DAY,
+                  CERT_CA);
+  ca2 = make_cert("Test CA Two", ca2_key, NULL, NULL, -10 * DAY, 3650 * DAY,
+                  CERT_CA);
   ca1_not_after_expected = g_get_real_time() / G_USEC_PER_SEC + 3650 * DAY;
-  g_autoptr(X509) inter = make_cert("Test Intermediate", inter_key, ca1, ca1_key, -5 * DAY,
-                                    1000 * DAY, CERT_CA);
-  server_cert = make_cert("server", server_key, ca1, ca1_key, -DAY, 365 * DAY, LEAF_SERVER);
-  server_rsa_cert = make_cert("server-rsa", rsa_key, ca1, ca1_key, -DAY, 365 * DAY,
-                              LEAF_SERVER);
-  g_autoptr(X509) leaf2 = make_cert("server via intermediate", leaf2_key, inter, inter_key,
-                                    -DAY, 365 * DAY, LEAF_SERVER);
-  g_autoptr(X509) server_ca2 = make_cert("server", server_key, ca2, ca2_key, -DAY, 365 * DAY,
-                                         LEAF_SERVER);
-  g_autoptr(X509) expired = make_cert("expired", server_key, ca1, ca1_key, -2 * DAY, -DAY,
-                                      LEAF_SERVER);
-  g_autoptr(X509) future = make_cert("future", server_key, ca1, ca1_key, DAY, 2 * DAY,
-                                     LEAF_SERVER);
-  client_cert = make_cert("alice", client_key, ca1, ca1_key, -DAY, 365 * DAY, LEAF_CLIENT);
-  g_autoptr(X509) client_ca2 = make_cert("mallory", client2_key, ca2, ca2_key, -DAY,
-                                         365 * DAY, LEAF_CLIENT);
-  g_autoptr(X509) client_revoked = make_cert("bob", client2_key, ca1, ca1_key, -DAY,
-                                             365 * DAY, LEAF_CLIENT);
+  g_autoptr(X509) inter = make_cert("Test Intermediate", inter_key, ca1,
+                                    ca1_key, -5 * DAY, 1000 * DAY, CERT_CA);
+  server_cert = make_cert("server", server_key, ca1, ca1_key, -DAY, 365 * DAY,
+                          LEAF_SERVER);
+  server_rsa_cert = make_cert("server-rsa", rsa_key, ca1, ca1_key, -DAY,
+                              365 * DAY, LEAF_SERVER);
+  g_autoptr(X509) leaf2 = make_cert("server via intermediate", leaf2_key, inter,
+                                    inter_key, -DAY, 365 * DAY, LEAF_SERVER);
+  g_autoptr(X509) server_ca2 = make_cert("server", server_key, ca2, ca2_key,
+                                         -DAY, 365 * DAY, LEAF_SERVER);
+  g_autoptr(X509) expired = make_cert("expired", server_key, ca1, ca1_key,
+                                      -2 * DAY, -DAY, LEAF_SERVER);
+  g_autoptr(X509) future =
+      make_cert("future", server_key, ca1, ca1_key, DAY, 2 * DAY, LEAF_SERVER);
+  client_cert = make_cert("alice", client_key, ca1, ca1_key, -DAY, 365 * DAY,
+                          LEAF_CLIENT);
+  g_autoptr(X509) client_ca2 = make_cert("mallory", client2_key, ca2, ca2_key,
+                                         -DAY, 365 * DAY, LEAF_CLIENT);
+  g_autoptr(X509) client_revoked =
+      make_cert("bob", client2_key, ca1, ca1_key, -DAY, 365 * DAY, LEAF_CLIENT);
 
   write_certs("ca.pem", ca1, NULL);
   write_certs("ca2.pem", ca2, NULL);
@@ -284,12 +296,15 @@ static void make_fixture(void)
   write_key("client2.key", client2_key, NULL);
   write_certs("client-revoked.pem", client_revoked, NULL);
 
-  g_autoptr(X509_CRL) crl = make_crl(ca1, ca1_key, -DAY, 7 * DAY, client_revoked);
+  g_autoptr(X509_CRL) crl =
+      make_crl(ca1, ca1_key, -DAY, 7 * DAY, client_revoked);
   crl_next_expected = g_get_real_time() / G_USEC_PER_SEC + 7 * DAY;
-  g_autoptr(X509_CRL) crl_expired = make_crl(ca1, ca1_key, -2 * DAY, -DAY, NULL);
+  g_autoptr(X509_CRL) crl_expired =
+      make_crl(ca1, ca1_key, -2 * DAY, -DAY, NULL);
   g_autoptr(X509_CRL) crl_future = make_crl(ca1, ca1_key, DAY, 7 * DAY, NULL);
   g_autoptr(X509_CRL) crl_badsig = make_crl(ca1, ca2_key, -DAY, 7 * DAY, NULL);
-  g_autoptr(X509_CRL) crl_server = make_crl(ca1, ca1_key, -DAY, 7 * DAY, server_cert);
+  g_autoptr(X509_CRL) crl_server =
+      make_crl(ca1, ca1_key, -DAY, 7 * DAY, server_cert);
   write_crl("crl.pem", crl);
   write_crl("crl-expired.pem", crl_expired);
   write_crl("crl-future.pem", crl_future);
@@ -332,15 +347,19 @@ static void make_fixture(void)
 static void remove_tree(const char *path)
 {
   GDir *d = g_dir_open(path, 0, NULL);
-  if (d != NULL) {
+  if (d != NULL)
+  {
     const char *n;
-    while ((n = g_dir_read_name(d)) != NULL) {
+    while ((n = g_dir_read_name(d)) != NULL)
+    {
       g_autofree char *child = g_build_filename(path, n, NULL);
       remove_tree(child);
     }
     g_dir_close(d);
     g_rmdir(path);
-  } else {
+  }
+  else
+  {
     g_chmod(path, 0600);
     g_unlink(path);
   }
@@ -405,7 +424,8 @@ static void holder_clear(cfg_holder *h)
     g_free(h->paths[i]);
 }
 
-static SSL_CTX *build_named(const cfg_names *n, tp_tls_context_info *info, GError **error)
+static SSL_CTX *build_named(const cfg_names *n, tp_tls_context_info *info,
+                            GError **error)
 {
   cfg_holder h;
   holder_init(&h, n);
@@ -428,126 +448,269 @@ static SSL_CTX *build_ok(const cfg_names *n, tp_tls_context_info *info)
 /* Broken configurations                                               */
 
 typedef struct broken_case {
-  const char *test;      /* test path suffix */
+  const char *test; /* test path suffix */
   cfg_names cfg;
-  int code;              /* expected TP_TLS_BUILD_ERROR_* */
-  const char *in_msg;    /* file name (inside tmpdir) or literal text the message must contain */
+  int code; /* expected TP_TLS_BUILD_ERROR_* */
+  const char *
+      in_msg; /* file name (inside tmpdir) or literal text the message must contain */
   gboolean in_msg_is_file;
 } broken_case;
 
 #define SRV .cert = "server.pem", .key = "server.key"
 
 static const broken_case broken_cases[] = {
-  { "cert/missing", { .cert = "nosuch.pem", .key = "server.key" },
-    TP_TLS_BUILD_ERROR_FILE_MISSING, "nosuch.pem", TRUE },
-  { "cert/directory", { .cert = "adir", .key = "server.key" },
-    TP_TLS_BUILD_ERROR_NOT_REGULAR_FILE, "adir", TRUE },
-  { "cert/fifo", { .cert = "fifo.pem", .key = "server.key" },
-    TP_TLS_BUILD_ERROR_NOT_REGULAR_FILE, "fifo.pem", TRUE },
-  { "cert/unreadable", { .cert = "noperm.pem", .key = "server.key" },
-    TP_TLS_BUILD_ERROR_UNREADABLE, "noperm.pem", TRUE },
-  { "cert/empty", { .cert = "empty.pem", .key = "server.key" },
-    TP_TLS_BUILD_ERROR_EMPTY, "empty.pem", TRUE },
-  { "cert/garbage", { .cert = "garbage.pem", .key = "server.key" },
-    TP_TLS_BUILD_ERROR_CERT_PARSE, "garbage.pem", TRUE },
-  { "cert/truncated", { .cert = "truncated.pem", .key = "server.key" },
-    TP_TLS_BUILD_ERROR_CERT_PARSE, "truncated.pem", TRUE },
-  { "cert/key-file-only-holds-key", { .key = "server.key" },
-    TP_TLS_BUILD_ERROR_CERT_PARSE, "server.key", TRUE },
-  { "cert/expired", { .cert = "expired.pem", .key = "server.key" },
-    TP_TLS_BUILD_ERROR_CERT_EXPIRED, "expired.pem", TRUE },
-  { "cert/not-yet-valid", { .cert = "future.pem", .key = "server.key" },
-    TP_TLS_BUILD_ERROR_CERT_NOT_YET_VALID, "future.pem", TRUE },
-  { "cert/none", { .cert = NULL },
-    TP_TLS_BUILD_ERROR_NO_CERTIFICATE, "no certificate configured", FALSE },
-  { "key/missing", { .cert = "server.pem", .key = "nosuch.key" },
-    TP_TLS_BUILD_ERROR_FILE_MISSING, "nosuch.key", TRUE },
-  { "key/directory", { .cert = "server.pem", .key = "adir" },
-    TP_TLS_BUILD_ERROR_NOT_REGULAR_FILE, "adir", TRUE },
-  { "key/empty", { .cert = "server.pem", .key = "empty.pem" },
-    TP_TLS_BUILD_ERROR_EMPTY, "empty.pem", TRUE },
-  { "key/garbage", { .cert = "server.pem", .key = "garbage.pem" },
-    TP_TLS_BUILD_ERROR_KEY_PARSE, "garbage.pem", TRUE },
-  { "key/truncated", { .cert = "server.pem", .key = "truncated.key" },
-    TP_TLS_BUILD_ERROR_KEY_PARSE, "truncated.key", TRUE },
-  { "key/cert-file-without-key", { .cert = "server.pem" },
-    TP_TLS_BUILD_ERROR_KEY_PARSE, "server.pem", TRUE },
-  { "key/mismatch", { .cert = "server.pem", .key = "other.key" },
-    TP_TLS_BUILD_ERROR_KEY_MISMATCH, "other.key", TRUE },
-  { "key/encrypted-no-passphrase", { .cert = "server.pem", .key = "server-enc.key" },
-    TP_TLS_BUILD_ERROR_KEY_NEEDS_PASSPHRASE, "server-enc.key", TRUE },
-  { "key/encrypted-wrong-passphrase",
-    { .cert = "server.pem", .key = "server-enc.key", .passphrase = "wrong" },
-    TP_TLS_BUILD_ERROR_KEY_BAD_PASSPHRASE, "server-enc.key", TRUE },
-  { "chain/other-ca", { .cert = "server-ca2.pem", .key = "server.key", .ca = "ca.pem" },
-    TP_TLS_BUILD_ERROR_CHAIN_VERIFY, "server-ca2.pem", TRUE },
-  { "chain/missing-intermediate", { .cert = "leaf-only.pem", .key = "chain.key", .ca = "ca.pem" },
-    TP_TLS_BUILD_ERROR_CHAIN_VERIFY, "leaf-only.pem", TRUE },
-  { "chain/other-capath", { .cert = "server-ca2.pem", .key = "server.key", .capath = "capath" },
-    TP_TLS_BUILD_ERROR_CHAIN_VERIFY, "capath", TRUE },
-  { "ca/missing", { SRV, .ca = "nosuch-ca.pem" },
-    TP_TLS_BUILD_ERROR_FILE_MISSING, "nosuch-ca.pem", TRUE },
-  { "ca/garbage", { SRV, .ca = "garbage.pem" },
-    TP_TLS_BUILD_ERROR_CA_PARSE, "garbage.pem", TRUE },
-  { "ca/truncated", { SRV, .ca = "ca-truncated.pem" },
-    TP_TLS_BUILD_ERROR_CA_PARSE, "ca-truncated.pem", TRUE },
-  { "ca/only-a-crl", { SRV, .ca = "crl.pem" },
-    TP_TLS_BUILD_ERROR_CA_PARSE, "crl.pem", TRUE },
-  { "ca/directory", { SRV, .ca = "capath" },
-    TP_TLS_BUILD_ERROR_NOT_REGULAR_FILE, "capath", TRUE },
-  { "capath/not-a-directory", { SRV, .capath = "ca.pem" },
-    TP_TLS_BUILD_ERROR_NOT_DIRECTORY, "ca.pem", TRUE },
-  { "capath/missing", { SRV, .capath = "nosuch-dir" },
-    TP_TLS_BUILD_ERROR_FILE_MISSING, "nosuch-dir", TRUE },
-  { "crl/garbage", { SRV, .ca = "ca.pem", .crl = "garbage.pem" },
-    TP_TLS_BUILD_ERROR_CRL_PARSE, "garbage.pem", TRUE },
-  { "crl/only-certificates", { SRV, .ca = "ca.pem", .crl = "ca.pem" },
-    TP_TLS_BUILD_ERROR_CRL_PARSE, "ca.pem", TRUE },
-  { "crl/missing", { SRV, .ca = "ca.pem", .crl = "nosuch-crl.pem" },
-    TP_TLS_BUILD_ERROR_FILE_MISSING, "nosuch-crl.pem", TRUE },
-  { "crl/expired", { SRV, .ca = "ca.pem", .crl = "crl-expired.pem" },
-    TP_TLS_BUILD_ERROR_CRL_EXPIRED, "crl-expired.pem", TRUE },
-  { "crl/not-yet-valid", { SRV, .ca = "ca.pem", .crl = "crl-future.pem" },
-    TP_TLS_BUILD_ERROR_CRL_NOT_YET_VALID, "crl-future.pem", TRUE },
-  { "crl/bad-signature", { SRV, .ca = "ca.pem", .crl = "crl-badsig.pem" },
-    TP_TLS_BUILD_ERROR_CRL_BAD_SIGNATURE, "crl-badsig.pem", TRUE },
-  { "crl/revokes-server", { SRV, .ca = "ca.pem", .crl = "crl-revokes-server.pem" },
-    TP_TLS_BUILD_ERROR_CERT_REVOKED, "server.pem", TRUE },
-  { "crl/revokes-server-no-ca", { SRV, .crl = "crl-revokes-server.pem" },
-    TP_TLS_BUILD_ERROR_CERT_REVOKED, "crl-revokes-server.pem", TRUE },
-  { "crlpath/expired", { SRV, .ca = "ca.pem", .crlpath = "crlpath-expired" },
-    TP_TLS_BUILD_ERROR_CRL_EXPIRED, "crlpath-expired", TRUE },
-  { "crlpath/garbage", { SRV, .ca = "ca.pem", .crlpath = "crlpath-garbage" },
-    TP_TLS_BUILD_ERROR_CRL_PARSE, "crlpath-garbage", TRUE },
-  { "crlpath/not-a-directory", { SRV, .ca = "ca.pem", .crlpath = "crl.pem" },
-    TP_TLS_BUILD_ERROR_NOT_DIRECTORY, "crl.pem", TRUE },
-  { "cipher/unknown", { SRV, .cipher = "NO-SUCH-CIPHER" },
-    TP_TLS_BUILD_ERROR_CIPHER, "NO-SUCH-CIPHER", FALSE },
-  { "cipher/one-unknown-element", { SRV, .cipher = "ECDHE-ECDSA-AES128-GCM-SHA256:TYPO-CIPHER" },
-    TP_TLS_BUILD_ERROR_CIPHER, "TYPO-CIPHER", FALSE },
-  { "ciphersuites/unknown", { SRV, .ciphersuites = "TLS_AES_128_GCM_SHA256:TLS_FAKE_SUITE" },
-    TP_TLS_BUILD_ERROR_CIPHERSUITES, "TLS_FAKE_SUITE", FALSE },
-  { "tls_version/unknown", { SRV, .tls_version = "TLSv1.2,TLSv1.4" },
-    TP_TLS_BUILD_ERROR_TLS_VERSION, "TLSv1.4", FALSE },
-  { "tls_version/empty-element", { SRV, .tls_version = "TLSv1.2,," },
-    TP_TLS_BUILD_ERROR_TLS_VERSION, "TLSv1.2,,", FALSE },
-  /* an ECDSA certificate with only RSA-authenticated TLS 1.2 ciphers */
-  { "tls_version/none-usable",
-    { SRV, .tls_version = "TLSv1.2", .cipher = "ECDHE-RSA-AES128-GCM-SHA256" },
-    TP_TLS_BUILD_ERROR_NO_USABLE_PROTOCOL, "server.pem", TRUE },
+    {"cert/missing",
+     {.cert = "nosuch.pem", .key = "server.key"},
+     TP_TLS_BUILD_ERROR_FILE_MISSING,
+     "nosuch.pem",
+     TRUE},
+    {"cert/directory",
+     {.cert = "adir", .key = "server.key"},
+     TP_TLS_BUILD_ERROR_NOT_REGULAR_FILE,
+     "adir",
+     TRUE},
+    {"cert/fifo",
+     {.cert = "fifo.pem", .key = "server.key"},
+     TP_TLS_BUILD_ERROR_NOT_REGULAR_FILE,
+     "fifo.pem",
+     TRUE},
+    {"cert/unreadable",
+     {.cert = "noperm.pem", .key = "server.key"},
+     TP_TLS_BUILD_ERROR_UNREADABLE,
+     "noperm.pem",
+     TRUE},
+    {"cert/empty",
+     {.cert = "empty.pem", .key = "server.key"},
+     TP_TLS_BUILD_ERROR_EMPTY,
+     "empty.pem",
+     TRUE},
+    {"cert/garbage",
+     {.cert = "garbage.pem", .key = "server.key"},
+     TP_TLS_BUILD_ERROR_CERT_PARSE,
+     "garbage.pem",
+     TRUE},
+    {"cert/truncated",
+     {.cert = "truncated.pem", .key = "server.key"},
+     TP_TLS_BUILD_ERROR_CERT_PARSE,
+     "truncated.pem",
+     TRUE},
+    {"cert/key-file-only-holds-key",
+     {.key = "server.key"},
+     TP_TLS_BUILD_ERROR_CERT_PARSE,
+     "server.key",
+     TRUE},
+    {"cert/expired",
+     {.cert = "expired.pem", .key = "server.key"},
+     TP_TLS_BUILD_ERROR_CERT_EXPIRED,
+     "expired.pem",
+     TRUE},
+    {"cert/not-yet-valid",
+     {.cert = "future.pem", .key = "server.key"},
+     TP_TLS_BUILD_ERROR_CERT_NOT_YET_VALID,
+     "future.pem",
+     TRUE},
+    {"cert/none",
+     {.cert = NULL},
+     TP_TLS_BUILD_ERROR_NO_CERTIFICATE,
+     "no certificate configured",
+     FALSE},
+    {"key/missing",
+     {.cert = "server.pem", .key = "nosuch.key"},
+     TP_TLS_BUILD_ERROR_FILE_MISSING,
+     "nosuch.key",
+     TRUE},
+    {"key/directory",
+     {.cert = "server.pem", .key = "adir"},
+     TP_TLS_BUILD_ERROR_NOT_REGULAR_FILE,
+     "adir",
+     TRUE},
+    {"key/empty",
+     {.cert = "server.pem", .key = "empty.pem"},
+     TP_TLS_BUILD_ERROR_EMPTY,
+     "empty.pem",
+     TRUE},
+    {"key/garbage",
+     {.cert = "server.pem", .key = "garbage.pem"},
+     TP_TLS_BUILD_ERROR_KEY_PARSE,
+     "garbage.pem",
+     TRUE},
+    {"key/truncated",
+     {.cert = "server.pem", .key = "truncated.key"},
+     TP_TLS_BUILD_ERROR_KEY_PARSE,
+     "truncated.key",
+     TRUE},
+    {"key/cert-file-without-key",
+     {.cert = "server.pem"},
+     TP_TLS_BUILD_ERROR_KEY_PARSE,
+     "server.pem",
+     TRUE},
+    {"key/mismatch",
+     {.cert = "server.pem", .key = "other.key"},
+     TP_TLS_BUILD_ERROR_KEY_MISMATCH,
+     "other.key",
+     TRUE},
+    {"key/encrypted-no-passphrase",
+     {.cert = "server.pem", .key = "server-enc.key"},
+     TP_TLS_BUILD_ERROR_KEY_NEEDS_PASSPHRASE,
+     "server-enc.key",
+     TRUE},
+    {"key/encrypted-wrong-passphrase",
+     {.cert = "server.pem", .key = "server-enc.key", .passphrase = "wrong"},
+     TP_TLS_BUILD_ERROR_KEY_BAD_PASSPHRASE,
+     "server-enc.key",
+     TRUE},
+    {"chain/other-ca",
+     {.cert = "server-ca2.pem", .key = "server.key", .ca = "ca.pem"},
+     TP_TLS_BUILD_ERROR_CHAIN_VERIFY,
+     "server-ca2.pem",
+     TRUE},
+    {"chain/missing-intermediate",
+     {.cert = "leaf-only.pem", .key = "chain.key", .ca = "ca.pem"},
+     TP_TLS_BUILD_ERROR_CHAIN_VERIFY,
+     "leaf-only.pem",
+     TRUE},
+    {"chain/other-capath",
+     {.cert = "server-ca2.pem", .key = "server.key", .capath = "capath"},
+     TP_TLS_BUILD_ERROR_CHAIN_VERIFY,
+     "capath",
+     TRUE},
+    {"ca/missing",
+     {SRV, .ca = "nosuch-ca.pem"},
+     TP_TLS_BUILD_ERROR_FILE_MISSING,
+     "nosuch-ca.pem",
+     TRUE},
+    {"ca/garbage",
+     {SRV, .ca = "garbage.pem"},
+     TP_TLS_BUILD_ERROR_CA_PARSE,
+     "garbage.pem",
+     TRUE},
+    {"ca/truncated",
+     {SRV, .ca = "ca-truncated.pem"},
+     TP_TLS_BUILD_ERROR_CA_PARSE,
+     "ca-truncated.pem",
+     TRUE},
+    {"ca/only-a-crl",
+     {SRV, .ca = "crl.pem"},
+     TP_TLS_BUILD_ERROR_CA_PARSE,
+     "crl.pem",
+     TRUE},
+    {"ca/directory",
+     {SRV, .ca = "capath"},
+     TP_TLS_BUILD_ERROR_NOT_REGULAR_FILE,
+     "capath",
+     TRUE},
+    {"capath/not-a-directory",
+     {SRV, .capath = "ca.pem"},
+     TP_TLS_BUILD_ERROR_NOT_DIRECTORY,
+     "ca.pem",
+     TRUE},
+    {"capath/missing",
+     {SRV, .capath = "nosuch-dir"},
+     TP_TLS_BUILD_ERROR_FILE_MISSING,
+     "nosuch-dir",
+     TRUE},
+    {"crl/garbage",
+     {SRV, .ca = "ca.pem", .crl = "garbage.pem"},
+     TP_TLS_BUILD_ERROR_CRL_PARSE,
+     "garbage.pem",
+     TRUE},
+    {"crl/only-certificates",
+     {SRV, .ca = "ca.pem", .crl = "ca.pem"},
+     TP_TLS_BUILD_ERROR_CRL_PARSE,
+     "ca.pem",
+     TRUE},
+    {"crl/missing",
+     {SRV, .ca = "ca.pem", .crl = "nosuch-crl.pem"},
+     TP_TLS_BUILD_ERROR_FILE_MISSING,
+     "nosuch-crl.pem",
+     TRUE},
+    {"crl/expired",
+     {SRV, .ca = "ca.pem", .crl = "crl-expired.pem"},
+     TP_TLS_BUILD_ERROR_CRL_EXPIRED,
+     "crl-expired.pem",
+     TRUE},
+    {"crl/not-yet-valid",
+     {SRV, .ca = "ca.pem", .crl = "crl-future.pem"},
+     TP_TLS_BUILD_ERROR_CRL_NOT_YET_VALID,
+     "crl-future.pem",
+     TRUE},
+    {"crl/bad-signature",
+     {SRV, .ca = "ca.pem", .crl = "crl-badsig.pem"},
+     TP_TLS_BUILD_ERROR_CRL_BAD_SIGNATURE,
+     "crl-badsig.pem",
+     TRUE},
+    {"crl/revokes-server",
+     {SRV, .ca = "ca.pem", .crl = "crl-revokes-server.pem"},
+     TP_TLS_BUILD_ERROR_CERT_REVOKED,
+     "server.pem",
+     TRUE},
+    {"crl/revokes-server-no-ca",
+     {SRV, .crl = "crl-revokes-server.pem"},
+     TP_TLS_BUILD_ERROR_CERT_REVOKED,
+     "crl-revokes-server.pem",
+     TRUE},
+    {"crlpath/expired",
+     {SRV, .ca = "ca.pem", .crlpath = "crlpath-expired"},
+     TP_TLS_BUILD_ERROR_CRL_EXPIRED,
+     "crlpath-expired",
+     TRUE},
+    {"crlpath/garbage",
+     {SRV, .ca = "ca.pem", .crlpath = "crlpath-garbage"},
+     TP_TLS_BUILD_ERROR_CRL_PARSE,
+     "crlpath-garbage",
+     TRUE},
+    {"crlpath/not-a-directory",
+     {SRV, .ca = "ca.pem", .crlpath = "crl.pem"},
+     TP_TLS_BUILD_ERROR_NOT_DIRECTORY,
+     "crl.pem",
+     TRUE},
+    {"cipher/unknown",
+     {SRV, .cipher = "NO-SUCH-CIPHER"},
+     TP_TLS_BUILD_ERROR_CIPHER,
+     "NO-SUCH-CIPHER",
+     FALSE},
+    {"cipher/one-unknown-element",
+     {SRV, .cipher = "ECDHE-ECDSA-AES128-GCM-SHA256:TYPO-CIPHER"},
+     TP_TLS_BUILD_ERROR_CIPHER,
+     "TYPO-CIPHER",
+     FALSE},
+    {"ciphersuites/unknown",
+     {SRV, .ciphersuites = "TLS_AES_128_GCM_SHA256:TLS_FAKE_SUITE"},
+     TP_TLS_BUILD_ERROR_CIPHERSUITES,
+     "TLS_FAKE_SUITE",
+     FALSE},
+    {"tls_version/unknown",
+     {SRV, .tls_version = "TLSv1.2,TLSv1.4"},
+     TP_TLS_BUILD_ERROR_TLS_VERSION,
+     "TLSv1.4",
+     FALSE},
+    {"tls_version/empty-element",
+     {SRV, .tls_version = "TLSv1.2,,"},
+     TP_TLS_BUILD_ERROR_TLS_VERSION,
+     "TLSv1.2,,",
+     FALSE},
+    /* an ECDSA certificate with only RSA-authenticated TLS 1.2 ciphers */
+    {"tls_version/none-usable",
+     {SRV, .tls_version = "TLSv1.2", .cipher = "ECDHE-RSA-AES128-GCM-SHA256"},
+     TP_TLS_BUILD_ERROR_NO_USABLE_PROTOCOL,
+     "server.pem",
+     TRUE},
 };
 
 static void test_broken(gconstpointer data)
 {
   const broken_case *c = data;
 
-  if (c->code == TP_TLS_BUILD_ERROR_UNREADABLE) {
+  if (c->code == TP_TLS_BUILD_ERROR_UNREADABLE)
+  {
     g_autofree char *p = tpath(c->cfg.cert);
     int fd = open(p, O_RDONLY);
-    if (fd >= 0) {
+    if (fd >= 0)
+    {
       close(fd);
-      g_test_skip("a mode-000 file is still readable here (running as root or with "
-                  "CAP_DAC_OVERRIDE), so 'unreadable' cannot be provoked");
+      g_test_skip(
+          "a mode-000 file is still readable here (running as root or with "
+          "CAP_DAC_OVERRIDE), so 'unreadable' cannot be provoked");
       return;
     }
   }
@@ -560,9 +723,11 @@ static void test_broken(gconstpointer data)
     SSL_CTX_free(ctx);
   g_assert_null(ctx);
   g_assert_nonnull(err);
-  g_test_message("%s: %s (%s)", c->test, err->message, tp_tls_build_error_name(err->code));
+  g_test_message("%s: %s (%s)", c->test, err->message,
+                 tp_tls_build_error_name(err->code));
   g_assert_error(err, TP_TLS_BUILD_ERROR, c->code);
-  g_autofree char *want = c->in_msg_is_file ? tpath(c->in_msg) : g_strdup(c->in_msg);
+  g_autofree char *want =
+      c->in_msg_is_file ? tpath(c->in_msg) : g_strdup(c->in_msg);
   if (strstr(err->message, want) == NULL)
     g_error("message '%s' does not contain '%s'", err->message, want);
   /* no stale OpenSSL errors left behind, info zeroed */
@@ -578,16 +743,19 @@ static SSL_CTX *client_ctx(const char *ca, const char *cert, const char *key)
 {
   SSL_CTX *c = SSL_CTX_new(TLS_client_method());
   g_assert_nonnull(c);
-  if (ca != NULL) {
+  if (ca != NULL)
+  {
     g_autofree char *p = tpath(ca);
     g_assert_cmpint(SSL_CTX_load_verify_locations(c, p, NULL), ==, 1);
     SSL_CTX_set_verify(c, SSL_VERIFY_PEER, NULL);
   }
-  if (cert != NULL) {
+  if (cert != NULL)
+  {
     g_autofree char *pc = tpath(cert);
     g_autofree char *pk = tpath(key);
     g_assert_cmpint(SSL_CTX_use_certificate_chain_file(c, pc), ==, 1);
-    g_assert_cmpint(SSL_CTX_use_PrivateKey_file(c, pk, SSL_FILETYPE_PEM), ==, 1);
+    g_assert_cmpint(SSL_CTX_use_PrivateKey_file(c, pk, SSL_FILETYPE_PEM), ==,
+                    1);
   }
   return c;
 }
@@ -608,7 +776,7 @@ static void hs_result_clear(hs_result *r)
 /* A real handshake over a BIO pair; both ends must finish. */
 static hs_result handshake(SSL_CTX *server_ctx, SSL_CTX *cctx)
 {
-  hs_result r = { FALSE, SSL_new(server_ctx), SSL_new(cctx) };
+  hs_result r = {FALSE, SSL_new(server_ctx), SSL_new(cctx)};
   BIO *bs = NULL, *bc = NULL;
   g_assert_true(r.server && r.client);
   g_assert_true(BIO_new_bio_pair(&bs, 0, &bc, 0));
@@ -617,8 +785,10 @@ static hs_result handshake(SSL_CTX *server_ctx, SSL_CTX *cctx)
   SSL_set_accept_state(r.server);
   SSL_set_connect_state(r.client);
   gboolean cdone = FALSE, sdone = FALSE;
-  for (int i = 0; i < 32 && !(cdone && sdone); i++) {
-    if (!cdone) {
+  for (int i = 0; i < 32 && !(cdone && sdone); i++)
+  {
+    if (!cdone)
+    {
       int rc = SSL_do_handshake(r.client);
       int e = SSL_get_error(r.client, rc);
       if (rc == 1)
@@ -626,7 +796,8 @@ static hs_result handshake(SSL_CTX *server_ctx, SSL_CTX *cctx)
       else if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
         break;
     }
-    if (!sdone) {
+    if (!sdone)
+    {
       int rc = SSL_do_handshake(r.server);
       int e = SSL_get_error(r.server, rc);
       if (rc == 1)
@@ -636,10 +807,12 @@ static hs_result handshake(SSL_CTX *server_ctx, SSL_CTX *cctx)
     }
   }
   r.ok = cdone && sdone;
-  if (!r.ok) {
+  if (!r.ok)
+  {
     char buf[256];
     unsigned long e;
-    while ((e = ERR_get_error()) != 0) {
+    while ((e = ERR_get_error()) != 0)
+    {
       ERR_error_string_n(e, buf, sizeof buf);
       g_test_message("handshake failed: %s", buf);
     }
@@ -651,7 +824,7 @@ static hs_result handshake(SSL_CTX *server_ctx, SSL_CTX *cctx)
 static void test_ok_basic(void)
 {
   tp_tls_context_info info;
-  cfg_names n = { SRV, .ca = "ca.pem", .crl = "crl.pem" };
+  cfg_names n = {SRV, .ca = "ca.pem", .crl = "crl.pem"};
   g_autoptr(SSL_CTX) ctx = build_ok(&n, &info);
   int64_t now = g_get_real_time() / G_USEC_PER_SEC;
 
@@ -666,7 +839,8 @@ static void test_ok_basic(void)
   g_string_free(hex, TRUE);
   g_assert_cmpstr(info.server_cert_subject, ==, "CN=server,O=tls_policy tests");
   g_assert_cmpint(llabs(info.server_cert_not_before - (now - DAY)), <=, 60);
-  g_assert_cmpint(llabs(info.server_cert_not_after - (now + 365 * DAY)), <=, 60);
+  g_assert_cmpint(llabs(info.server_cert_not_after - (now + 365 * DAY)), <=,
+                  60);
   g_assert_cmpint(llabs(info.ca_not_after - ca1_not_after_expected), <=, 60);
   g_assert_cmpint(llabs(info.crl_next_update - crl_next_expected), <=, 60);
   g_assert_false(info.self_signed_generated);
@@ -675,11 +849,13 @@ static void test_ok_basic(void)
   g_assert_true(info.usable_tls_versions & TP_TLS_V1_3);
 
   /* what new_VioSSLAcceptorFd sets */
-  g_assert_cmpint(SSL_CTX_get_verify_mode(ctx), ==, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE);
+  g_assert_cmpint(SSL_CTX_get_verify_mode(ctx), ==,
+                  SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE);
   g_assert_null(SSL_CTX_get_verify_callback(ctx));
   g_assert_cmpint(SSL_CTX_sess_get_cache_size(ctx), ==, 128);
   g_assert_true(SSL_CTX_get_options(ctx) & SSL_OP_NO_SSLv3);
-  g_assert_cmpint(SSL_CTX_sess_number(ctx), ==, 0); /* the build probes left nothing */
+  g_assert_cmpint(SSL_CTX_sess_number(ctx), ==,
+                  0); /* the build probes left nothing */
   /* CRL flags live on the store, as X509_STORE_set_flags put them there */
   X509_VERIFY_PARAM *vp = X509_STORE_get0_param(SSL_CTX_get_cert_store(ctx));
   g_assert_true(X509_VERIFY_PARAM_get_flags(vp) & X509_V_FLAG_CRL_CHECK);
@@ -693,7 +869,8 @@ static void test_ok_basic(void)
   g_assert_cmpstr(other.server_cert_sha256, ==, info.server_cert_sha256);
   g_assert_cmpstr(other.server_cert_subject, ==, info.server_cert_subject);
   g_assert_cmpint(other.server_cert_not_after, ==, info.server_cert_not_after);
-  g_assert_cmpint(other.server_cert_not_before, ==, info.server_cert_not_before);
+  g_assert_cmpint(other.server_cert_not_before, ==,
+                  info.server_cert_not_before);
   g_assert_cmpint(other.ca_not_after, ==, info.ca_not_after);
   g_assert_cmpint(other.crl_next_update, ==, info.crl_next_update);
   g_assert_cmpuint(other.usable_tls_versions, ==, TP_TLS_V_ALL);
@@ -706,18 +883,33 @@ static void test_ok_variants(void)
     cfg_names n;
     gboolean chain_verified;
   } ok[] = {
-    { "intermediate in cert file", { .cert = "chain.pem", .key = "chain.key", .ca = "ca.pem" }, TRUE },
-    { "capath", { SRV, .capath = "capath" }, TRUE },
-    { "capath + crlpath", { SRV, .capath = "capath", .crlpath = "crlpath" }, TRUE },
-    { "no CA", { SRV }, FALSE },
-    { "encrypted key", { .cert = "server.pem", .key = "server-enc.key", .passphrase = PASSPHRASE, .ca = "ca.pem" }, TRUE },
-    { "passphrase, plain key", { SRV, .passphrase = "unused" }, FALSE },
-    { "cert+key in one file, key unset", { .cert = "combined.pem" }, FALSE },
-    { "cert+key in one file, cert unset", { .key = "combined.pem" }, FALSE },
-    { "cipher and suites", { SRV, .cipher = "ECDHE-ECDSA-AES128-GCM-SHA256:!aNULL:!RC4", .ciphersuites = "TLS_AES_256_GCM_SHA384" }, FALSE },
-    { "tls_version lower case, blanks, alias", { SRV, .tls_version = " tlsv1 , TLSv1.2,TLSV1.3 " }, FALSE },
+      {"intermediate in cert file",
+       {.cert = "chain.pem", .key = "chain.key", .ca = "ca.pem"},
+       TRUE},
+      {"capath", {SRV, .capath = "capath"}, TRUE},
+      {"capath + crlpath",
+       {SRV, .capath = "capath", .crlpath = "crlpath"},
+       TRUE},
+      {"no CA", {SRV}, FALSE},
+      {"encrypted key",
+       {.cert = "server.pem",
+        .key = "server-enc.key",
+        .passphrase = PASSPHRASE,
+        .ca = "ca.pem"},
+       TRUE},
+      {"passphrase, plain key", {SRV, .passphrase = "unused"}, FALSE},
+      {"cert+key in one file, key unset", {.cert = "combined.pem"}, FALSE},
+      {"cert+key in one file, cert unset", {.key = "combined.pem"}, FALSE},
+      {"cipher and suites",
+       {SRV, .cipher = "ECDHE-ECDSA-AES128-GCM-SHA256:!aNULL:!RC4",
+        .ciphersuites = "TLS_AES_256_GCM_SHA384"},
+       FALSE},
+      {"tls_version lower case, blanks, alias",
+       {SRV, .tls_version = " tlsv1 , TLSv1.2,TLSV1.3 "},
+       FALSE},
   };
-  for (size_t i = 0; i < G_N_ELEMENTS(ok); i++) {
+  for (size_t i = 0; i < G_N_ELEMENTS(ok); i++)
+  {
     tp_tls_context_info info;
     g_test_message("variant: %s", ok[i].what);
     g_autoptr(SSL_CTX) ctx = build_ok(&ok[i].n, &info);
@@ -729,9 +921,16 @@ static void test_ok_variants(void)
   /* empty strings are "unset" */
   g_autofree char *cert = tpath("server.pem");
   g_autofree char *key = tpath("server.key");
-  tp_tls_config cfg = { .cert = cert, .key = key, .ca = "", .capath = "", .crl = "",
-                        .crlpath = "", .cipher = "", .ciphersuites = "", .tls_version = "",
-                        .passphrase = "" };
+  tp_tls_config cfg = {.cert = cert,
+                       .key = key,
+                       .ca = "",
+                       .capath = "",
+                       .crl = "",
+                       .crlpath = "",
+                       .cipher = "",
+                       .ciphersuites = "",
+                       .tls_version = "",
+                       .passphrase = ""};
   g_autoptr(GError) err = NULL;
   g_autoptr(SSL_CTX) ctx = tp_tls_context_build(&cfg, NULL, &err);
   g_assert_no_error(err);
@@ -741,12 +940,13 @@ static void test_ok_variants(void)
 static void test_crlpath_info(void)
 {
   tp_tls_context_info info;
-  cfg_names n = { SRV, .ca = "ca.pem", .crlpath = "crlpath" };
+  cfg_names n = {SRV, .ca = "ca.pem", .crlpath = "crlpath"};
   g_autoptr(SSL_CTX) ctx = build_ok(&n, &info);
   g_assert_cmpint(llabs(info.crl_next_update - crl_next_expected), <=, 60);
 
   /* the lazily loaded CRL is enforced: a revoked client is refused */
-  g_autoptr(SSL_CTX) revoked = client_ctx("ca.pem", "client-revoked.pem", "client2.key");
+  g_autoptr(SSL_CTX) revoked =
+      client_ctx("ca.pem", "client-revoked.pem", "client2.key");
   hs_result r = handshake(ctx, revoked);
   g_assert_false(r.ok);
   hs_result_clear(&r);
@@ -755,13 +955,15 @@ static void test_crlpath_info(void)
 static void test_auto_generate(void)
 {
   tp_tls_context_info info;
-  cfg_names n = { .auto_generate = TRUE, .ca = "ca.pem" };
+  cfg_names n = {.auto_generate = TRUE, .ca = "ca.pem"};
   g_autoptr(SSL_CTX) ctx = build_ok(&n, &info);
   int64_t now = g_get_real_time() / G_USEC_PER_SEC;
   g_assert_true(info.self_signed_generated);
   g_assert_false(info.chain_verified);
-  g_assert_true(g_str_has_prefix(info.server_cert_subject, "CN=tls_policy auto-generated "));
-  g_assert_cmpint(llabs(info.server_cert_not_after - info.server_cert_not_before - 365 * DAY),
+  g_assert_true(g_str_has_prefix(info.server_cert_subject,
+                                 "CN=tls_policy auto-generated "));
+  g_assert_cmpint(llabs(info.server_cert_not_after -
+                        info.server_cert_not_before - 365 * DAY),
                   <=, 2);
   g_assert_cmpint(info.server_cert_not_before, <=, now);
 
@@ -787,8 +989,8 @@ static void test_generate(void)
   g_assert_true(EVP_PKEY_is_a(key, "EC"));
   char group[32] = "";
   size_t glen = 0;
-  g_assert_true(EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group,
-                                               sizeof group, &glen));
+  g_assert_true(EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME,
+                                               group, sizeof group, &glen));
   g_assert_cmpstr(group, ==, "prime256v1");
   g_assert_cmpint(X509_verify(cert, key), ==, 1);
   g_assert_cmpint(X509_check_private_key(cert, key), ==, 1);
@@ -796,7 +998,8 @@ static void test_generate(void)
   g_assert_cmpint(X509_check_ip_asc(cert, "127.0.0.1", 0), ==, 1);
   g_assert_cmpint(X509_check_purpose(cert, X509_PURPOSE_SSL_SERVER, 0), ==, 1);
   char cn[128] = "";
-  X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn);
+  X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn,
+                            sizeof cn);
   g_assert_true(g_str_has_prefix(cn, "tls_policy auto-generated "));
   g_assert_cmpuint(g_utf8_strlen(cn, -1), <=, 64);
   ERR_clear_error();
@@ -805,7 +1008,7 @@ static void test_generate(void)
 static void test_handshake_client_certs(void)
 {
   tp_tls_context_info info;
-  cfg_names n = { SRV, .ca = "ca.pem", .crl = "crl.pem" };
+  cfg_names n = {SRV, .ca = "ca.pem", .crl = "crl.pem"};
   g_autoptr(SSL_CTX) ctx = build_ok(&n, &info);
 
   /* no client certificate: accepted, verify result OK, no peer cert */
@@ -831,21 +1034,23 @@ static void test_handshake_client_certs(void)
   }
   /* an untrusted client certificate fails the handshake (as for the server) */
   {
-    g_autoptr(SSL_CTX) c = client_ctx("ca.pem", "client-ca2.pem", "client2.key");
+    g_autoptr(SSL_CTX) c =
+        client_ctx("ca.pem", "client-ca2.pem", "client2.key");
     hs_result r = handshake(ctx, c);
     g_assert_false(r.ok);
     hs_result_clear(&r);
   }
   /* a revoked client certificate fails it too (CRL loaded and checked) */
   {
-    g_autoptr(SSL_CTX) c = client_ctx("ca.pem", "client-revoked.pem", "client2.key");
+    g_autoptr(SSL_CTX) c =
+        client_ctx("ca.pem", "client-revoked.pem", "client2.key");
     hs_result r = handshake(ctx, c);
     g_assert_false(r.ok);
     hs_result_clear(&r);
   }
   /* the server chain is sent: a client trusting only the root verifies it */
   {
-    cfg_names cn = { .cert = "chain.pem", .key = "chain.key", .ca = "ca.pem" };
+    cfg_names cn = {.cert = "chain.pem", .key = "chain.key", .ca = "ca.pem"};
     g_autoptr(SSL_CTX) chain_ctx = build_ok(&cn, NULL);
     g_autoptr(SSL_CTX) c = client_ctx("ca.pem", NULL, NULL);
     hs_result r = handshake(chain_ctx, c);
@@ -864,16 +1069,19 @@ static void test_handshake_versions(void)
     int negotiated;
     unsigned usable;
   } cases[] = {
-    { "TLSv1.2", 0, 0, TRUE, TLS1_2_VERSION, TP_TLS_V1_2 },
-    { "TLSv1.3", 0, 0, TRUE, TLS1_3_VERSION, TP_TLS_V1_3 },
-    { "TLSv1.2,TLSv1.3", 0, 0, TRUE, TLS1_3_VERSION, TP_TLS_V1_2 | TP_TLS_V1_3 },
-    { "TLSv1.2,TLSv1.3", 0, TLS1_2_VERSION, TRUE, TLS1_2_VERSION, TP_TLS_V1_2 | TP_TLS_V1_3 },
-    { "TLSv1.2", TLS1_3_VERSION, 0, FALSE, 0, TP_TLS_V1_2 },
-    { "TLSv1.3", 0, TLS1_2_VERSION, FALSE, 0, TP_TLS_V1_3 },
+      {"TLSv1.2", 0, 0, TRUE, TLS1_2_VERSION, TP_TLS_V1_2},
+      {"TLSv1.3", 0, 0, TRUE, TLS1_3_VERSION, TP_TLS_V1_3},
+      {"TLSv1.2,TLSv1.3", 0, 0, TRUE, TLS1_3_VERSION,
+       TP_TLS_V1_2 | TP_TLS_V1_3},
+      {"TLSv1.2,TLSv1.3", 0, TLS1_2_VERSION, TRUE, TLS1_2_VERSION,
+       TP_TLS_V1_2 | TP_TLS_V1_3},
+      {"TLSv1.2", TLS1_3_VERSION, 0, FALSE, 0, TP_TLS_V1_2},
+      {"TLSv1.3", 0, TLS1_2_VERSION, FALSE, 0, TP_TLS_V1_3},
   };
-  for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+  for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
+  {
     tp_tls_context_info info;
-    cfg_names n = { SRV, .ca = "ca.pem", .tls_version = cases[i].tls_version };
+    cfg_names n = {SRV, .ca = "ca.pem", .tls_version = cases[i].tls_version};
     g_autoptr(SSL_CTX) ctx = build_ok(&n, &info);
     g_assert_cmpuint(info.usable_tls_versions, ==, cases[i].usable);
     g_autoptr(SSL_CTX) c = client_ctx("ca.pem", "client.pem", "client.key");
@@ -883,9 +1091,11 @@ static void test_handshake_versions(void)
       SSL_CTX_set_max_proto_version(c, cases[i].client_max);
     hs_result r = handshake(ctx, c);
     g_test_message("tls_version %s, client %x..%x: %s", cases[i].tls_version,
-                   cases[i].client_min, cases[i].client_max, r.ok ? "ok" : "refused");
+                   cases[i].client_min, cases[i].client_max,
+                   r.ok ? "ok" : "refused");
     g_assert_cmpint(r.ok, ==, cases[i].ok);
-    if (r.ok) {
+    if (r.ok)
+    {
       g_assert_cmpint(SSL_version(r.server), ==, cases[i].negotiated);
       g_assert_nonnull(SSL_get0_peer_certificate(r.server));
     }
@@ -900,21 +1110,25 @@ static void test_tls10_security_level(void)
 {
   g_autoptr(SSL_CTX) probe = SSL_CTX_new(TLS_server_method());
   g_assert_nonnull(probe);
-  if (SSL_CTX_get_security_level(probe) < 1) {
-    g_test_skip("OpenSSL's default security level is 0 in this environment, so TLSv1.0 "
-                "stays usable and cannot provoke no_usable_protocol");
+  if (SSL_CTX_get_security_level(probe) < 1)
+  {
+    g_test_skip(
+        "OpenSSL's default security level is 0 in this environment, so TLSv1.0 "
+        "stays usable and cannot provoke no_usable_protocol");
     return;
   }
-  cfg_names bad = { SRV, .tls_version = "TLSv1.0" };
+  cfg_names bad = {SRV, .tls_version = "TLSv1.0"};
   g_autoptr(GError) err = NULL;
   SSL_CTX *ctx = build_named(&bad, NULL, &err);
   g_assert_null(ctx);
-  g_assert_error(err, TP_TLS_BUILD_ERROR, TP_TLS_BUILD_ERROR_NO_USABLE_PROTOCOL);
+  g_assert_error(err, TP_TLS_BUILD_ERROR,
+                 TP_TLS_BUILD_ERROR_NO_USABLE_PROTOCOL);
   g_test_message("%s", err->message);
   g_assert_cmpuint(ERR_peek_error(), ==, 0);
 
   tp_tls_context_info info;
-  cfg_names ok = { SRV, .tls_version = "TLSv1.0", .cipher = "DEFAULT:@SECLEVEL=0" };
+  cfg_names ok = {SRV, .tls_version = "TLSv1.0",
+                  .cipher = "DEFAULT:@SECLEVEL=0"};
   g_autoptr(SSL_CTX) good = build_ok(&ok, &info);
   g_assert_cmpuint(info.usable_tls_versions, ==, TP_TLS_V1_0);
   g_autoptr(SSL_CTX) c = client_ctx("ca.pem", NULL, NULL);
@@ -930,7 +1144,7 @@ static void test_tls10_security_level(void)
  * session id context is set: resumption working proves it is. */
 static void test_session_resumption(void)
 {
-  cfg_names n = { SRV, .ca = "ca.pem", .tls_version = "TLSv1.2" };
+  cfg_names n = {SRV, .ca = "ca.pem", .tls_version = "TLSv1.2"};
   g_autoptr(SSL_CTX) ctx = build_ok(&n, NULL);
   g_autoptr(SSL_CTX) c = client_ctx("ca.pem", "client.pem", "client.key");
   hs_result r1 = handshake(ctx, c);
@@ -942,7 +1156,7 @@ static void test_session_resumption(void)
   SSL_set_shutdown(r1.server, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
   hs_result_clear(&r1);
 
-  hs_result r2 = { FALSE, SSL_new(ctx), SSL_new(c) };
+  hs_result r2 = {FALSE, SSL_new(ctx), SSL_new(c)};
   BIO *bs = NULL, *bc = NULL;
   g_assert_true(BIO_new_bio_pair(&bs, 0, &bc, 0));
   SSL_set_bio(r2.server, bs, bs);
@@ -952,7 +1166,8 @@ static void test_session_resumption(void)
   SSL_set_accept_state(r2.server);
   SSL_set_connect_state(r2.client);
   int cdone = 0, sdone = 0;
-  for (int i = 0; i < 32 && !(cdone && sdone); i++) {
+  for (int i = 0; i < 32 && !(cdone && sdone); i++)
+  {
     if (!cdone)
       cdone = SSL_do_handshake(r2.client) == 1;
     if (!sdone)
@@ -968,14 +1183,17 @@ static void test_session_resumption(void)
 /* DHE uses the server's fixed 2048-bit group (p starts A1BB7C20...). */
 static void test_handshake_dhe(void)
 {
-  cfg_names n = { .cert = "server-rsa.pem", .key = "server-rsa.key", .ca = "ca.pem",
-                  .tls_version = "TLSv1.2" };
+  cfg_names n = {.cert = "server-rsa.pem",
+                 .key = "server-rsa.key",
+                 .ca = "ca.pem",
+                 .tls_version = "TLSv1.2"};
   g_autoptr(SSL_CTX) ctx = build_ok(&n, NULL);
   g_autoptr(SSL_CTX) c = client_ctx("ca.pem", NULL, NULL);
   g_assert_true(SSL_CTX_set_cipher_list(c, "DHE-RSA-AES128-GCM-SHA256"));
   hs_result r = handshake(ctx, c);
   g_assert_true(r.ok);
-  g_assert_cmpstr(SSL_get_cipher_name(r.client), ==, "DHE-RSA-AES128-GCM-SHA256");
+  g_assert_cmpstr(SSL_get_cipher_name(r.client), ==,
+                  "DHE-RSA-AES128-GCM-SHA256");
   EVP_PKEY *tmp = NULL;
   g_assert_true(SSL_get_peer_tmp_key(r.client, &tmp));
   g_assert_cmpint(EVP_PKEY_get_bits(tmp), ==, 2048);
@@ -999,20 +1217,21 @@ static void test_version_parse(void)
     gboolean ok;
     unsigned mask;
   } cases[] = {
-    { NULL, TRUE, 0 },
-    { "", TRUE, 0 },
-    { "TLSv1.2,TLSv1.3", TRUE, TP_TLS_V1_2 | TP_TLS_V1_3 },
-    { "TLSv1", TRUE, TP_TLS_V1_0 },
-    { "tlsv1.0,TLSV1.1", TRUE, TP_TLS_V1_0 | TP_TLS_V1_1 },
-    { " TLSv1.3 ", TRUE, TP_TLS_V1_3 },
-    { "TLSv1.3,TLSv1.3", TRUE, TP_TLS_V1_3 },
-    { "TLSv1.4", FALSE, 0 },
-    { "SSLv3", FALSE, 0 },
-    { "TLSv1.2;TLSv1.3", FALSE, 0 },
-    { ",", FALSE, 0 },
-    { " ", FALSE, 0 },
+      {NULL, TRUE, 0},
+      {"", TRUE, 0},
+      {"TLSv1.2,TLSv1.3", TRUE, TP_TLS_V1_2 | TP_TLS_V1_3},
+      {"TLSv1", TRUE, TP_TLS_V1_0},
+      {"tlsv1.0,TLSV1.1", TRUE, TP_TLS_V1_0 | TP_TLS_V1_1},
+      {" TLSv1.3 ", TRUE, TP_TLS_V1_3},
+      {"TLSv1.3,TLSv1.3", TRUE, TP_TLS_V1_3},
+      {"TLSv1.4", FALSE, 0},
+      {"SSLv3", FALSE, 0},
+      {"TLSv1.2;TLSv1.3", FALSE, 0},
+      {",", FALSE, 0},
+      {" ", FALSE, 0},
   };
-  for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+  for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
+  {
     g_autoptr(GError) err = NULL;
     unsigned mask = 99;
     gboolean ok = tp_tls_version_parse(cases[i].text, &mask, &err);
@@ -1032,16 +1251,18 @@ static void test_version_parse(void)
 static void test_error_names(void)
 {
   GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
-  for (int c = 0; c < TP_TLS_BUILD_ERROR__COUNT; c++) {
+  for (int c = 0; c < TP_TLS_BUILD_ERROR__COUNT; c++)
+  {
     const char *name = tp_tls_build_error_name(c);
     g_assert_nonnull(name);
     g_assert_cmpstr(name, !=, "unknown");
     g_assert_false(g_hash_table_contains(seen, name));
-    g_hash_table_add(seen, (gpointer)name);
+    g_hash_table_add(seen, (gpointer) name);
   }
   g_hash_table_unref(seen);
   g_assert_cmpstr(tp_tls_build_error_name(-1), ==, "unknown");
-  g_assert_cmpstr(tp_tls_build_error_name(TP_TLS_BUILD_ERROR__COUNT), ==, "unknown");
+  g_assert_cmpstr(tp_tls_build_error_name(TP_TLS_BUILD_ERROR__COUNT), ==,
+                  "unknown");
   g_assert_cmpstr(tp_tls_build_error_name(TP_TLS_BUILD_ERROR_KEY_MISMATCH), ==,
                   "key_mismatch");
 }
@@ -1063,12 +1284,13 @@ static void test_subject_clean(void)
   X509_NAME *name = X509_get_subject_name(x);
   for (int i = 0; i < 6; i++)
     g_assert_true(X509_NAME_add_entry_by_txt(
-      name, "OU", MBSTRING_UTF8,
-      (const unsigned char *)"0123456789012345678901234567890123456789012345678901234", -1,
-      -1, 0));
-  g_assert_true(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                                           (const unsigned char *)"Zo\xc3\xab\nline\x01two", -1,
-                                           -1, 0));
+        name, "OU", MBSTRING_UTF8,
+        (const unsigned char
+             *) "0123456789012345678901234567890123456789012345678901234",
+        -1, -1, 0));
+  g_assert_true(X509_NAME_add_entry_by_txt(
+      name, "CN", MBSTRING_UTF8,
+      (const unsigned char *) "Zo\xc3\xab\nline\x01two", -1, -1, 0));
   g_assert_true(X509_set_pubkey(x, key));
   g_assert_true(X509_sign(x, key, EVP_sha256()));
   tp_tls_context_info info;
@@ -1076,11 +1298,12 @@ static void test_subject_clean(void)
   tp_tls_cert_info_fill(x, &info);
   g_test_message("subject: %s", info.server_cert_subject);
   g_assert_true(g_str_has_prefix(info.server_cert_subject, "CN=Zo\xc3\xab"));
-  g_assert_cmpuint(strlen(info.server_cert_subject), <, sizeof info.server_cert_subject);
+  g_assert_cmpuint(strlen(info.server_cert_subject), <,
+                   sizeof info.server_cert_subject);
   g_assert_cmpuint(strlen(info.server_cert_subject), >, 200);
   g_assert_true(g_utf8_validate(info.server_cert_subject, -1, NULL));
   for (const char *p = info.server_cert_subject; *p; p++)
-    g_assert_true((unsigned char)*p >= 0x20 && *p != 0x7f);
+    g_assert_true((unsigned char) *p >= 0x20 && *p != 0x7f);
   g_assert_cmpuint(strlen(info.server_cert_sha256), ==, 64);
 }
 
@@ -1089,8 +1312,10 @@ int main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   make_fixture();
 
-  for (size_t i = 0; i < G_N_ELEMENTS(broken_cases); i++) {
-    g_autofree char *path = g_strconcat("/tls/build/broken/", broken_cases[i].test, NULL);
+  for (size_t i = 0; i < G_N_ELEMENTS(broken_cases); i++)
+  {
+    g_autofree char *path =
+        g_strconcat("/tls/build/broken/", broken_cases[i].test, NULL);
     g_test_add_data_func(path, &broken_cases[i], test_broken);
   }
   g_test_add_func("/tls/build/ok/basic", test_ok_basic);
@@ -1098,11 +1323,13 @@ int main(int argc, char **argv)
   g_test_add_func("/tls/build/ok/crlpath", test_crlpath_info);
   g_test_add_func("/tls/build/ok/auto-generate", test_auto_generate);
   g_test_add_func("/tls/build/generate", test_generate);
-  g_test_add_func("/tls/build/handshake/client-certs", test_handshake_client_certs);
+  g_test_add_func("/tls/build/handshake/client-certs",
+                  test_handshake_client_certs);
   g_test_add_func("/tls/build/handshake/tls-version", test_handshake_versions);
   g_test_add_func("/tls/build/handshake/dhe", test_handshake_dhe);
   g_test_add_func("/tls/build/handshake/resumption", test_session_resumption);
-  g_test_add_func("/tls/build/handshake/tls10-security-level", test_tls10_security_level);
+  g_test_add_func("/tls/build/handshake/tls10-security-level",
+                  test_tls10_security_level);
   g_test_add_func("/tls/build/version-parse", test_version_parse);
   g_test_add_func("/tls/build/error-names", test_error_names);
   g_test_add_func("/tls/build/info/no-certificate", test_info_no_cert);

@@ -15,24 +15,27 @@
 
 typedef struct tp_decide_input {
   const tp_login *login;
-  gboolean require_secure_transport;   /* tls_policy_require_secure_transport */
-  gboolean report_mode;                /* tls_policy_mode = REPORT */
-  gboolean policy_loaded;              /* a snapshot has been loaded */
-  const tp_policy_snapshot *policy;    /* NULL: no rows */
-  gboolean break_glass_eligible;       /* unix socket + break-glass account */
-  gboolean identity_required;          /* tls_cert login: a row must name the certificate */
+  gboolean require_secure_transport; /* tls_policy_require_secure_transport */
+  gboolean report_mode;              /* tls_policy_mode = REPORT */
+  gboolean policy_loaded;            /* a snapshot has been loaded */
+  const tp_policy_snapshot *policy;  /* NULL: no rows */
+  gboolean break_glass_eligible;     /* unix socket + break-glass account */
+  gboolean
+      identity_required; /* tls_cert login: a row must name the certificate */
 } tp_decide_input;
 
 typedef struct tp_verdict {
-  tp_reason reason;       /* TP_REASON_OK, or why it is (would be) denied */
-  gboolean admit;         /* the login proceeds */
-  gboolean report_only;   /* denied by the rules, admitted by REPORT mode */
-  gboolean break_glass;   /* denied for plugin state, admitted for the administrator */
+  tp_reason reason;     /* TP_REASON_OK, or why it is (would be) denied */
+  gboolean admit;       /* the login proceeds */
+  gboolean report_only; /* denied by the rules, admitted by REPORT mode */
+  gboolean
+      break_glass; /* denied for plugin state, admitted for the administrator */
   const tp_policy_row *row; /* row that admitted or failed, NULL if none */
-  char rule[48];          /* "global", "row 17", "none": for logs and views */
-  GString *detail;        /* what was seen; raw, clean before logging */
-  guint report_rows_failed; /* REPORT rows (of the login's REPORT pair) that failed */
-  tp_reason report_reason;  /* first such failure */
+  char rule[48];            /* "global", "row 17", "none": for logs and views */
+  GString *detail;          /* what was seen; raw, clean before logging */
+  guint
+      report_rows_failed; /* REPORT rows (of the login's REPORT pair) that failed */
+  tp_reason report_reason; /* first such failure */
   uint64_t report_row_id;
 } tp_verdict;
 

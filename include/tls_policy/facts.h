@@ -31,19 +31,19 @@ typedef enum tp_tls_state {
 } tp_tls_state;
 
 typedef struct tp_tls_facts {
-  uint64_t conn_id;        /* server connection id (thd_get_thread_id) */
-  int protocol_version;    /* SSL_version(): TLS1_2_VERSION, TLS1_3_VERSION */
-  char protocol[16];       /* "TLSv1.3" */
-  char cipher[64];         /* SSL_get_cipher_name(): "TLS_AES_256_GCM_SHA384" */
-  long verify_result;      /* SSL_get_verify_result() */
-  X509 *peer_cert;         /* owned reference, NULL if none was presented */
-  int64_t captured_at;     /* g_get_real_time() / G_USEC_PER_SEC */
+  uint64_t conn_id;     /* server connection id (thd_get_thread_id) */
+  int protocol_version; /* SSL_version(): TLS1_2_VERSION, TLS1_3_VERSION */
+  char protocol[16];    /* "TLSv1.3" */
+  char cipher[64];      /* SSL_get_cipher_name(): "TLS_AES_256_GCM_SHA384" */
+  long verify_result;   /* SSL_get_verify_result() */
+  X509 *peer_cert;      /* owned reference, NULL if none was presented */
+  int64_t captured_at;  /* g_get_real_time() / G_USEC_PER_SEC */
 } tp_tls_facts;
 
 typedef struct tp_login {
-  const char *user;        /* user name as sent by the client ("" allowed) */
-  const char *host;        /* host name or IP as the server sees it */
-  const char *ip;          /* numeric peer address, NULL for unix socket */
+  const char *user; /* user name as sent by the client ("" allowed) */
+  const char *host; /* host name or IP as the server sees it */
+  const char *ip;   /* numeric peer address, NULL for unix socket */
   tp_transport transport;
   tp_tls_state tls_state;
   const tp_tls_facts *tls; /* non-NULL iff tls_state == TP_TLS_YES */

@@ -34,8 +34,8 @@ typedef struct tp_repeat_slot {
   gboolean used;
   guint32 hash;
   int reason;
-  gint64 start_us;   /* the logged refusal that opened the window */
-  guint64 count;     /* refusals counted (not logged) since */
+  gint64 start_us; /* the logged refusal that opened the window */
+  guint64 count;   /* refusals counted (not logged) since */
   char user[TP_REPEAT_USER_MAX + 1];
   char host[TP_REPEAT_HOST_MAX + 1];
 } tp_repeat_slot;
@@ -47,16 +47,16 @@ typedef struct tp_repeat_table {
 /* A closed window with counted refusals: what its summary line says. */
 typedef struct tp_repeat_summary {
   int reason;
-  guint64 count;     /* refusals after the logged one, not logged */
-  gint64 span_us;    /* window length: the interval, or less if closed early */
+  guint64 count;  /* refusals after the logged one, not logged */
+  gint64 span_us; /* window length: the interval, or less if closed early */
   char user[TP_REPEAT_USER_MAX + 1];
   char host[TP_REPEAT_HOST_MAX + 1];
 } tp_repeat_summary;
 
 typedef enum tp_repeat_action {
-  TP_REPEAT_LOG,          /* write the refusal's line (a window opened) */
-  TP_REPEAT_COUNT_FIRST,  /* counted; the window now has a summary due */
-  TP_REPEAT_COUNT,        /* counted */
+  TP_REPEAT_LOG,         /* write the refusal's line (a window opened) */
+  TP_REPEAT_COUNT_FIRST, /* counted; the window now has a summary due */
+  TP_REPEAT_COUNT,       /* counted */
 } tp_repeat_action;
 
 void tp_repeat_reset(tp_repeat_table *t);

@@ -26,10 +26,10 @@ typedef struct tp_requirement tp_requirement;
 GQuark tp_policy_parse_error_quark(void);
 
 typedef enum {
-  TP_POLICY_PARSE_ERROR_SYNTAX,     /* unexpected token, unterminated string */
-  TP_POLICY_PARSE_ERROR_DUPLICATE,  /* a clause given twice where REQUIRE forbids it */
-  TP_POLICY_PARSE_ERROR_VALUE,      /* a value that is not valid for its clause */
-  TP_POLICY_PARSE_ERROR_TOO_LONG,   /* input or value beyond the documented bounds */
+  TP_POLICY_PARSE_ERROR_SYNTAX, /* unexpected token, unterminated string */
+  TP_POLICY_PARSE_ERROR_DUPLICATE, /* a clause given twice where REQUIRE forbids it */
+  TP_POLICY_PARSE_ERROR_VALUE,    /* a value that is not valid for its clause */
+  TP_POLICY_PARSE_ERROR_TOO_LONG, /* input or value beyond the documented bounds */
 } tp_policy_parse_error_code;
 
 /*

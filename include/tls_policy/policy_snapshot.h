@@ -26,16 +26,16 @@ typedef enum tp_row_mode {
 } tp_row_mode;
 
 typedef struct tp_policy_row {
-  uint64_t id;              /* mysql.tls_policy.Id */
-  char *host;               /* Host pattern as stored */
-  char *user;               /* User as stored ("" = any user) */
-  char *requirement_text;   /* Requirement as stored */
+  uint64_t id;            /* mysql.tls_policy.Id */
+  char *host;             /* Host pattern as stored */
+  char *user;             /* User as stored ("" = any user) */
+  char *requirement_text; /* Requirement as stored */
   tp_row_mode mode;
   char *comment;
   /* exactly one of the two is set */
   tp_requirement *requirement;
-  char *parse_error;        /* message, when the text does not parse */
-  size_t parse_error_pos;   /* 0-based byte offset of the error */
+  char *parse_error;      /* message, when the text does not parse */
+  size_t parse_error_pos; /* 0-based byte offset of the error */
 } tp_policy_row;
 
 typedef struct tp_policy_snapshot tp_policy_snapshot;
@@ -48,16 +48,14 @@ tp_policy_snapshot_builder *tp_policy_snapshot_builder_new(void);
  * value that cannot be a pattern (error set); such a row is also kept, as an
  * invalid row on a fail-closed account (account_match.h), so an ENFORCE row
  * fails its account closed. */
-gboolean tp_policy_snapshot_builder_add(tp_policy_snapshot_builder *b,
-                                        uint64_t id, const char *host,
-                                        const char *user,
-                                        const char *requirement_text,
-                                        size_t requirement_len,
-                                        tp_row_mode mode, const char *comment,
-                                        GError **error);
+gboolean tp_policy_snapshot_builder_add(
+    tp_policy_snapshot_builder *b, uint64_t id, const char *host,
+    const char *user, const char *requirement_text, size_t requirement_len,
+    tp_row_mode mode, const char *comment, GError **error);
 /* Consumes the builder. */
-tp_policy_snapshot *tp_policy_snapshot_builder_finish(tp_policy_snapshot_builder *b,
-                                                      uint64_t generation);
+tp_policy_snapshot *
+tp_policy_snapshot_builder_finish(tp_policy_snapshot_builder *b,
+                                  uint64_t generation);
 void tp_policy_snapshot_builder_free(tp_policy_snapshot_builder *b);
 
 tp_policy_snapshot *tp_policy_snapshot_ref(tp_policy_snapshot *s);
@@ -86,12 +84,10 @@ const GPtrArray *tp_policy_snapshot_rows(const tp_policy_snapshot *s);
  * host pattern was tested: the cost of the lookup, bounded by the groups of
  * `user` plus those of '' in that mode (tests assert it).
  */
-const GPtrArray *tp_policy_snapshot_lookup_mode(const tp_policy_snapshot *s,
-                                                tp_row_mode mode,
-                                                const char *user,
-                                                const char *host,
-                                                const char *ip,
-                                                guint *n_examined);
+const GPtrArray *
+tp_policy_snapshot_lookup_mode(const tp_policy_snapshot *s, tp_row_mode mode,
+                               const char *user, const char *host,
+                               const char *ip, guint *n_examined);
 /* The ENFORCE rows: tp_policy_snapshot_lookup_mode(s, TP_ROW_ENFORCE, ...). */
 const GPtrArray *tp_policy_snapshot_lookup(const tp_policy_snapshot *s,
                                            const char *user, const char *host,

@@ -13,11 +13,14 @@
 #ifndef TLS_POLICY_REASONS_H
 #define TLS_POLICY_REASONS_H
 
+/* clang-format off */
 #define TP_REASON_LIST(X)                                                     \
   X(OK,                  "ok",                  "admitted")                   \
   TP_DENY_REASON_LIST(X)
+/* clang-format on */
 
 /* Every reason but OK: one status counter each. */
+/* clang-format off */
 #define TP_DENY_REASON_LIST(X)                                                \
   X(INSECURE_TRANSPORT,  "insecure_transport",  "plain TCP while secure transport is required") \
   X(TLS_UNKNOWN,         "tls_unknown",         "TLS state of the connection could not be established") \
@@ -36,12 +39,13 @@
   X(CERT_EXPIRING,       "cert_expiring",       "client certificate expires sooner than the rule allows") \
   X(NO_IDENTITY_RULE,    "no_identity_rule",    "tls_cert account has no rule that names a certificate identity") \
   X(INTERNAL_ERROR,      "internal_error",      "internal error while deciding (fail closed)")
+/* clang-format on */
 
 typedef enum tp_reason {
 #define TP_REASON_ENUM(sym, name, text) TP_REASON_##sym,
   TP_REASON_LIST(TP_REASON_ENUM)
 #undef TP_REASON_ENUM
-  TP_REASON__COUNT
+      TP_REASON__COUNT
 } tp_reason;
 
 /* Stable lower-case name ("no_client_cert"); never NULL. */

@@ -25,12 +25,12 @@ gboolean tp_stmt_next_is(const char **qp, const char *end, const char *keyword);
 
 typedef enum tp_stmt_kind {
   TP_STMT_OTHER = 0,
-  TP_STMT_COMMIT,              /* COMMIT [WORK] ... */
-  TP_STMT_ROLLBACK,            /* ROLLBACK, not ROLLBACK TO [SAVEPOINT] */
-  TP_STMT_FLUSH,               /* FLUSH of any kind */
-  TP_STMT_UNINSTALL_SELF,      /* UNINSTALL SONAME 'tls_policy[.so]',
+  TP_STMT_COMMIT,         /* COMMIT [WORK] ... */
+  TP_STMT_ROLLBACK,       /* ROLLBACK, not ROLLBACK TO [SAVEPOINT] */
+  TP_STMT_FLUSH,          /* FLUSH of any kind */
+  TP_STMT_UNINSTALL_SELF, /* UNINSTALL SONAME 'tls_policy[.so]',
                                   UNINSTALL PLUGIN [IF EXISTS] tls_policy */
-  TP_STMT_ACCOUNT_DDL,         /* can change an account's native REQUIRE:
+  TP_STMT_ACCOUNT_DDL,    /* can change an account's native REQUIRE:
                                   GRANT, CREATE [OR REPLACE] / ALTER / RENAME /
                                   DROP USER, FLUSH [LOCAL] PRIVILEGES */
 } tp_stmt_kind;

@@ -77,6 +77,7 @@ GQuark tp_tls_build_error_quark(void);
 
 /* X-macro: the enum and the name table cannot drift apart.  The names are
  * stable (they may appear in logs and status variables). */
+/* clang-format off */
 #define TP_TLS_BUILD_ERROR_LIST(X)                                            \
   X(INTERNAL,            "internal")            /* OpenSSL/allocation failure not caused by the configuration */ \
   X(NO_CERTIFICATE,      "no_certificate")      /* neither cert nor key configured and auto_generate off */ \
@@ -105,12 +106,13 @@ GQuark tp_tls_build_error_quark(void);
   X(TLS_VERSION,         "tls_version")         /* tls_version names an unknown version */ \
   X(NO_USABLE_PROTOCOL,  "no_usable_protocol")  /* no enabled TLS version can complete a handshake */ \
   X(GENERATE,            "generate")            /* generating the self-signed certificate failed */
+/* clang-format on */
 
 typedef enum tp_tls_build_error_code {
 #define TP_TLS_BUILD_ERROR_ENUM(sym, name) TP_TLS_BUILD_ERROR_##sym,
   TP_TLS_BUILD_ERROR_LIST(TP_TLS_BUILD_ERROR_ENUM)
 #undef TP_TLS_BUILD_ERROR_ENUM
-  TP_TLS_BUILD_ERROR__COUNT
+      TP_TLS_BUILD_ERROR__COUNT
 } tp_tls_build_error_code;
 
 /* Stable lower-case name of a code ("key_mismatch"); "unknown" if out of
@@ -150,17 +152,19 @@ char *tp_tls_version_to_string(unsigned mask);
  * duration of the call only; nothing is kept.  Every string may be NULL or
  * "" (= unset). */
 typedef struct tp_tls_config {
-  const char *cert;          /* PEM: server certificate, then its chain (leaf first) */
-  const char *key;           /* PEM private key; unset = the cert file (server rule) */
-  const char *ca;            /* PEM CA bundle (trusted certificates, may hold CRLs) */
-  const char *capath;        /* hashed directory of CA certificates (c_rehash) */
-  const char *crl;           /* PEM CRL file (may also hold certificates, as for the server) */
-  const char *crlpath;       /* hashed directory of CRLs (<hash>.r<n>) */
-  const char *cipher;        /* TLS <= 1.2 cipher list (SSL_CTX_set_cipher_list) */
-  const char *ciphersuites;  /* TLS 1.3 ciphersuites (SSL_CTX_set_ciphersuites) */
-  const char *tls_version;   /* see tp_tls_version_parse */
-  const char *passphrase;    /* for an encrypted key; never prompted for */
-  gboolean auto_generate;    /* no cert and no key: generate a self-signed one */
+  const char *cert;   /* PEM: server certificate, then its chain (leaf first) */
+  const char *key;    /* PEM private key; unset = the cert file (server rule) */
+  const char *ca;     /* PEM CA bundle (trusted certificates, may hold CRLs) */
+  const char *capath; /* hashed directory of CA certificates (c_rehash) */
+  const char
+      *crl; /* PEM CRL file (may also hold certificates, as for the server) */
+  const char *crlpath; /* hashed directory of CRLs (<hash>.r<n>) */
+  const char *cipher;  /* TLS <= 1.2 cipher list (SSL_CTX_set_cipher_list) */
+  const char
+      *ciphersuites;       /* TLS 1.3 ciphersuites (SSL_CTX_set_ciphersuites) */
+  const char *tls_version; /* see tp_tls_version_parse */
+  const char *passphrase;  /* for an encrypted key; never prompted for */
+  gboolean auto_generate;  /* no cert and no key: generate a self-signed one */
   /* No cert, no key and auto_generate off: this certificate and key, held
    * in memory (the serving one that no file holds, e.g. the one MariaDB
    * 11.4+ generates with no ssl_cert); borrowed, both or neither. */
@@ -171,17 +175,19 @@ typedef struct tp_tls_config {
 /* Facts about a built context, for status variables.  Plain data, no
  * pointers: copy it freely. */
 typedef struct tp_tls_context_info {
-  int64_t server_cert_not_before;  /* Unix seconds */
-  int64_t server_cert_not_after;   /* Unix seconds */
-  int64_t ca_not_after;            /* earliest notAfter among CA file certs (0: none) */
-  int64_t crl_next_update;         /* earliest nextUpdate among CRLs (0: none) */
-  char server_cert_sha256[65];     /* SHA-256 of the DER, lower-case hex */
-  char server_cert_subject[256];   /* RFC 4514 one line, control chars removed, truncated */
-  gboolean self_signed_generated;  /* the certificate was generated (auto_generate) */
-  gboolean chain_verified;         /* chain verified against CA file/path; FALSE when
+  int64_t server_cert_not_before; /* Unix seconds */
+  int64_t server_cert_not_after;  /* Unix seconds */
+  int64_t ca_not_after;    /* earliest notAfter among CA file certs (0: none) */
+  int64_t crl_next_update; /* earliest nextUpdate among CRLs (0: none) */
+  char server_cert_sha256[65]; /* SHA-256 of the DER, lower-case hex */
+  char server_cert_subject
+      [256]; /* RFC 4514 one line, control chars removed, truncated */
+  gboolean
+      self_signed_generated; /* the certificate was generated (auto_generate) */
+  gboolean chain_verified;   /* chain verified against CA file/path; FALSE when
                                       no CA was configured or the cert was generated
                                       or held in memory (mem_cert) */
-  unsigned usable_tls_versions;    /* TP_TLS_V* that completed the build-time
+  unsigned usable_tls_versions; /* TP_TLS_V* that completed the build-time
                                       handshake (tp_tls_context_info_from_ctx:
                                       versions enabled by the context options) */
 } tp_tls_context_info;
@@ -195,8 +201,8 @@ typedef struct tp_tls_context_info {
  * *info is then zeroed.  Atomic in the sense that matters: it either returns
  * a context that passed every check or nothing; no global state changes.
  */
-SSL_CTX *tp_tls_context_build(const tp_tls_config *cfg, tp_tls_context_info *info,
-                              GError **error);
+SSL_CTX *tp_tls_context_build(const tp_tls_config *cfg,
+                              tp_tls_context_info *info, GError **error);
 
 /*
  * Generate a self-signed ECDSA P-256 certificate: CN "tls_policy
@@ -206,7 +212,8 @@ SSL_CTX *tp_tls_context_build(const tp_tls_config *cfg, tp_tls_context_info *inf
  * 127-bit serial, SHA-256 signature.  On success *key and *cert receive new
  * references owned by the caller; on failure they are left untouched.
  */
-gboolean tp_tls_generate_self_signed(EVP_PKEY **key, X509 **cert, GError **error);
+gboolean tp_tls_generate_self_signed(EVP_PKEY **key, X509 **cert,
+                                     GError **error);
 
 /*
  * Fill `info` for a context this code did not necessarily build (e.g. the

@@ -19,7 +19,8 @@ int main(int argc, char **argv)
 {
   if (argc != 7 && argc != 8)
   {
-    fprintf(stderr, "usage: %s HOST PORT USER CA CERT KEY [PASSWORD]\n", argv[0]);
+    fprintf(stderr, "usage: %s HOST PORT USER CA CERT KEY [PASSWORD]\n",
+            argv[0]);
     return 2;
   }
   const char *host = argv[1], *user = argv[3], *ca = argv[4];
@@ -44,7 +45,8 @@ int main(int argc, char **argv)
   if (!mysql_real_connect(m, host, user, password, NULL, port, NULL, 0) ||
       mysql_query(m, "SELECT CURRENT_USER()"))
   {
-    printf("ERROR %u (%s): %s\n", mysql_errno(m), mysql_sqlstate(m), mysql_error(m));
+    printf("ERROR %u (%s): %s\n", mysql_errno(m), mysql_sqlstate(m),
+           mysql_error(m));
     mysql_close(m);
     return 1;
   }

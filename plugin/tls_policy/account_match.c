@@ -15,8 +15,8 @@
 #include <string.h>
 
 /* mf_wcomp.c wildcards as sql/init.cc sets them for the SQL layer. */
-#define WILD_MANY   '%'
-#define WILD_ONE    '_'
+#define WILD_MANY '%'
+#define WILD_ONE '_'
 #define WILD_PREFIX '\\'
 
 /* sql_acl.cc: max_hostname_length, the 'h' maxlen of get_magic_sort(). */
@@ -28,11 +28,11 @@
  * (the server treats them as one).
  */
 #define TOK_MANY (-1)
-#define TOK_ONE  (-2)
+#define TOK_ONE (-2)
 
 struct tp_account {
   tp_host_kind kind;
-  char *host;       /* lower-cased, '' -> '%' (fail-closed: as given, folded) */
+  char *host; /* lower-cased, '' -> '%' (fail-closed: as given, folded) */
   char *user;
   char *order_text; /* tie-break text: host, or the CIDR's netmask form */
   uint64_t sort;    /* ACL_USER::sort */
@@ -46,43 +46,49 @@ struct tp_account {
   unsigned prefix6;
 };
 
+/* clang-format off */
 G_DEFINE_QUARK(tp-account-error-quark, tp_account_error)
+/* clang-format on */
 
 /* ---- wildcard matching (mf_wcomp.c wild_compare, sql_acl.cc
  *      wild_case_compare) -------------------------------------------------- */
 
-static gint16 *
-tokenize(const char *pat, size_t *n_out)
+static gint16 *tokenize(const char *pat, size_t *n_out)
 {
   size_t len = strlen(pat);
   gint16 *tok = g_new(gint16, len + 1);
   size_t n = 0;
 
-  for (size_t i = 0; pat[i]; i++) {
-    if (pat[i] == WILD_MANY) {
+  for (size_t i = 0; pat[i]; i++)
+  {
+    if (pat[i] == WILD_MANY)
+    {
       if (n == 0 || tok[n - 1] != TOK_MANY)
         tok[n++] = TOK_MANY;
-    } else if (pat[i] == WILD_ONE) {
+    }
+    else if (pat[i] == WILD_ONE)
+    {
       tok[n++] = TOK_ONE;
-    } else {
+    }
+    else
+    {
       /* '\' escapes the next byte, whatever it is; a trailing '\' is
        * literal — the same test as both server matchers and
        * get_magic_sort(). */
       if (pat[i] == WILD_PREFIX && pat[i + 1])
         i++;
-      tok[n++] = (gint16)(unsigned char)pat[i];
+      tok[n++] = (gint16) (unsigned char) pat[i];
     }
   }
   *n_out = n;
   return tok;
 }
 
-static inline gboolean
-byte_eq(gint16 lit, char c, gboolean fold)
+static inline gboolean byte_eq(gint16 lit, char c, gboolean fold)
 {
   if (fold)
-    return g_ascii_toupper((char)lit) == g_ascii_toupper(c);
-  return (char)lit == c;
+    return g_ascii_toupper((char) lit) == g_ascii_toupper(c);
+  return (char) lit == c;
 }
 
 /*
@@ -93,23 +99,31 @@ byte_eq(gint16 lit, char c, gboolean fold)
  * which accepts exactly the same strings in O(|str| * |pattern|).  The unit
  * test cross-checks it against a verbatim copy of wild_case_compare().
  */
-static gboolean
-glob_match(const gint16 *tok, size_t nt, const char *s, gboolean fold)
+static gboolean glob_match(const gint16 *tok, size_t nt, const char *s,
+                           gboolean fold)
 {
   size_t p = 0, si = 0;
   size_t star = SIZE_MAX, mark = 0;
 
-  while (s[si]) {
-    if (p < nt && tok[p] == TOK_MANY) {
+  while (s[si])
+  {
+    if (p < nt && tok[p] == TOK_MANY)
+    {
       star = p++;
       mark = si;
-    } else if (p < nt && (tok[p] == TOK_ONE || byte_eq(tok[p], s[si], fold))) {
+    }
+    else if (p < nt && (tok[p] == TOK_ONE || byte_eq(tok[p], s[si], fold)))
+    {
       p++;
       si++;
-    } else if (star != SIZE_MAX) {
+    }
+    else if (star != SIZE_MAX)
+    {
       p = star + 1;
       si = ++mark;
-    } else {
+    }
+    else
+    {
       return FALSE;
     }
   }
@@ -118,38 +132,37 @@ glob_match(const gint16 *tok, size_t nt, const char *s, gboolean fold)
   return p == nt;
 }
 
-static gboolean
-wild_match_text(const char *str, const char *wild, gboolean fold)
+static gboolean wild_match_text(const char *str, const char *wild,
+                                gboolean fold)
 {
   size_t nt;
   g_autofree gint16 *tok = tokenize(wild, &nt);
   return glob_match(tok, nt, str, fold);
 }
 
-gboolean
-tp_wild_case_match(const char *str, const char *wild)
+gboolean tp_wild_case_match(const char *str, const char *wild)
 {
   return wild_match_text(str, wild, TRUE);
 }
 
-gboolean
-tp_wild_match(const char *str, const char *wild)
+gboolean tp_wild_match(const char *str, const char *wild)
 {
   return wild_match_text(str, wild, FALSE);
 }
 
 /* ---- ordering (sql_acl_getsort.inl get_magic_sort) ---------------------- */
 
-uint64_t
-tp_host_magic(const char *pat)
+uint64_t tp_host_magic(const char *pat)
 {
   /* A verbatim transcription, including the 32-bit unsigned arithmetic of
    * L (our validation keeps N + M <= 255, so it never wraps for hosts we
    * accept). */
   unsigned N = 0, M = 0, K = 0, P = 0;
 
-  for (unsigned i = 0; pat[i]; i++) {
-    if (pat[i] == WILD_MANY) {
+  for (unsigned i = 0; pat[i]; i++)
+  {
+    if (pat[i] == WILD_MANY)
+    {
       if (!K && !M)
         P = N;
       K++;
@@ -157,7 +170,8 @@ tp_host_magic(const char *pat)
         i++;
       continue;
     }
-    if (pat[i] == WILD_ONE) {
+    if (pat[i] == WILD_ONE)
+    {
       if (!K && !M)
         P = N;
       M++;
@@ -173,7 +187,7 @@ tp_host_magic(const char *pat)
     M = 31;
 
   const unsigned maxlen = MAGIC_MAXLEN;
-  uint64_t L = K ? (uint64_t)(unsigned)(maxlen - N - M) : 0;
+  uint64_t L = K ? (uint64_t) (unsigned) (maxlen - N - M) : 0;
   uint64_t d = maxlen + 1;
   uint64_t d1 = MIN(d, 32);
   if (L > M)
@@ -181,8 +195,7 @@ tp_host_magic(const char *pat)
   return (((M * 2 + 0) * d + L) * d1 + K) * d + P;
 }
 
-uint64_t
-tp_account_sort_value(const char *host, const char *user)
+uint64_t tp_account_sort_value(const char *host, const char *user)
 {
   /* get_magic_sort("hu", ...): magic_bits per 'h' pattern, then one bit
    * that is 1 for the anonymous user; the result is inverted so that the
@@ -199,14 +212,15 @@ tp_account_sort_value(const char *host, const char *user)
  * followed by `end`.  Returns the position of `end` or NULL.  Unlike
  * str2int() no blanks or signs are accepted.
  */
-static const char *
-parse_ipv4(const char *s, uint32_t *out, char end)
+static const char *parse_ipv4(const char *s, uint32_t *out, char end)
 {
   uint32_t v = 0;
-  for (int octet = 0; octet < 4; octet++) {
+  for (int octet = 0; octet < 4; octet++)
+  {
     unsigned n = 0, digits = 0;
-    while (g_ascii_isdigit(*s) && digits < 4) {
-      n = n * 10 + (unsigned)(*s - '0');
+    while (g_ascii_isdigit(*s) && digits < 4)
+    {
+      n = n * 10 + (unsigned) (*s - '0');
       s++;
       digits++;
     }
@@ -222,12 +236,12 @@ parse_ipv4(const char *s, uint32_t *out, char end)
   return s;
 }
 
-static gboolean
-parse_prefix(const char *s, unsigned max, unsigned *out)
+static gboolean parse_prefix(const char *s, unsigned max, unsigned *out)
 {
   unsigned n = 0, digits = 0;
-  while (g_ascii_isdigit(*s) && digits < 4) {
-    n = n * 10 + (unsigned)(*s - '0');
+  while (g_ascii_isdigit(*s) && digits < 4)
+  {
+    n = n * 10 + (unsigned) (*s - '0');
     s++;
     digits++;
   }
@@ -237,15 +251,15 @@ parse_prefix(const char *s, unsigned max, unsigned *out)
   return TRUE;
 }
 
-static gboolean
-ipv6_in_prefix(const uint8_t *addr, const uint8_t *net, unsigned prefix)
+static gboolean ipv6_in_prefix(const uint8_t *addr, const uint8_t *net,
+                               unsigned prefix)
 {
   unsigned full = prefix / 8, rest = prefix % 8;
   if (memcmp(addr, net, full) != 0)
     return FALSE;
   if (rest == 0)
     return TRUE;
-  uint8_t m = (uint8_t)(0xffu << (8 - rest));
+  uint8_t m = (uint8_t) (0xffu << (8 - rest));
   return (addr[full] & m) == (net[full] & m);
 }
 
@@ -253,8 +267,7 @@ ipv6_in_prefix(const uint8_t *addr, const uint8_t *net, unsigned prefix)
  * A host containing '/' must be a netmask or a CIDR host; the server would
  * keep anything else as a text pattern that no name or address can match.
  */
-static gboolean
-compile_address(tp_account *a, const char *orig, GError **error)
+static gboolean compile_address(tp_account *a, const char *orig, GError **error)
 {
   const char *host = a->host;
   const char *slash = strchr(host, '/');
@@ -262,17 +275,21 @@ compile_address(tp_account *a, const char *orig, GError **error)
 
   /* Server form: a.b.c.d/m.m.m.m (update_hostname()). */
   if (parse_ipv4(host, &addr, '/') == slash && slash &&
-      parse_ipv4(slash + 1, &mask, '\0')) {
-    if (mask == 0) {
+      parse_ipv4(slash + 1, &mask, '\0'))
+  {
+    if (mask == 0)
+    {
       /* The server keeps a zero mask as plain text (it matches nothing). */
       g_set_error(error, TP_ACCOUNT_ERROR, TP_ACCOUNT_ERROR_HOST_ADDRESS,
                   "Host '%s': a netmask of 0.0.0.0 is not allowed", orig);
       return FALSE;
     }
-    if (addr & ~mask) {
+    if (addr & ~mask)
+    {
       g_set_error(error, TP_ACCOUNT_ERROR, TP_ACCOUNT_ERROR_HOST_ADDRESS,
                   "Host '%s': the address has bits outside the netmask, "
-                  "it can never match", orig);
+                  "it can never match",
+                  orig);
       return FALSE;
     }
     a->kind = TP_HOST_NETMASK4;
@@ -283,49 +300,57 @@ compile_address(tp_account *a, const char *orig, GError **error)
   }
 
   unsigned prefix = 0;
-  if (parse_ipv4(host, &addr, '/') == slash && slash) {
-    if (!parse_prefix(slash + 1, 32, &prefix) || prefix == 0) {
+  if (parse_ipv4(host, &addr, '/') == slash && slash)
+  {
+    if (!parse_prefix(slash + 1, 32, &prefix) || prefix == 0)
+    {
       g_set_error(error, TP_ACCOUNT_ERROR, TP_ACCOUNT_ERROR_HOST_ADDRESS,
                   "Host '%s': expected a netmask or a prefix length 1..32 "
-                  "after '/'", orig);
+                  "after '/'",
+                  orig);
       return FALSE;
     }
     mask = prefix == 32 ? 0xffffffffu : ~(0xffffffffu >> prefix);
-    if (addr & ~mask) {
+    if (addr & ~mask)
+    {
       g_set_error(error, TP_ACCOUNT_ERROR, TP_ACCOUNT_ERROR_HOST_ADDRESS,
                   "Host '%s': the address has bits outside the /%u prefix, "
-                  "it can never match", orig, prefix);
+                  "it can never match",
+                  orig, prefix);
       return FALSE;
     }
     a->kind = TP_HOST_CIDR4;
     a->addr4 = addr;
     a->mask4 = mask;
     /* Ordered as its netmask equivalent would be. */
-    a->order_text = g_strdup_printf("%u.%u.%u.%u/%u.%u.%u.%u",
-                                    addr >> 24, (addr >> 16) & 255,
-                                    (addr >> 8) & 255, addr & 255,
-                                    mask >> 24, (mask >> 16) & 255,
+    a->order_text = g_strdup_printf("%u.%u.%u.%u/%u.%u.%u.%u", addr >> 24,
+                                    (addr >> 16) & 255, (addr >> 8) & 255,
+                                    addr & 255, mask >> 24, (mask >> 16) & 255,
                                     (mask >> 8) & 255, mask & 255);
     return TRUE;
   }
 
-  g_autofree char *addr_text = g_strndup(host, (gsize)(slash - host));
+  g_autofree char *addr_text = g_strndup(host, (gsize) (slash - host));
   struct in6_addr a6;
-  if (strchr(addr_text, ':') && inet_pton(AF_INET6, addr_text, &a6) == 1) {
-    if (!parse_prefix(slash + 1, 128, &prefix) || prefix == 0) {
+  if (strchr(addr_text, ':') && inet_pton(AF_INET6, addr_text, &a6) == 1)
+  {
+    if (!parse_prefix(slash + 1, 128, &prefix) || prefix == 0)
+    {
       g_set_error(error, TP_ACCOUNT_ERROR, TP_ACCOUNT_ERROR_HOST_ADDRESS,
-                  "Host '%s': expected a prefix length 1..128 after '/'",
-                  orig);
+                  "Host '%s': expected a prefix length 1..128 after '/'", orig);
       return FALSE;
     }
-    uint8_t m6[16] = { 0 };
+    uint8_t m6[16] = {0};
     for (unsigned i = 0; i < prefix; i++)
-      m6[i / 8] |= (uint8_t)(0x80u >> (i % 8));
-    for (unsigned i = 0; i < 16; i++) {
-      if (a6.s6_addr[i] & ~m6[i]) {
+      m6[i / 8] |= (uint8_t) (0x80u >> (i % 8));
+    for (unsigned i = 0; i < 16; i++)
+    {
+      if (a6.s6_addr[i] & ~m6[i])
+      {
         g_set_error(error, TP_ACCOUNT_ERROR, TP_ACCOUNT_ERROR_HOST_ADDRESS,
                     "Host '%s': the address has bits outside the /%u "
-                    "prefix, it can never match", orig, prefix);
+                    "prefix, it can never match",
+                    orig, prefix);
         return FALSE;
       }
     }
@@ -333,7 +358,8 @@ compile_address(tp_account *a, const char *orig, GError **error)
     struct in6_addr mask6;
     memcpy(mask6.s6_addr, m6, sizeof m6);
     if (!inet_ntop(AF_INET6, &a6, abuf, sizeof abuf) ||
-        !inet_ntop(AF_INET6, &mask6, mbuf, sizeof mbuf)) {
+        !inet_ntop(AF_INET6, &mask6, mbuf, sizeof mbuf))
+    {
       g_set_error(error, TP_ACCOUNT_ERROR, TP_ACCOUNT_ERROR_HOST_ADDRESS,
                   "Host '%s': cannot print the address", orig);
       return FALSE;
@@ -354,8 +380,7 @@ compile_address(tp_account *a, const char *orig, GError **error)
 
 /* ---- tp_account ----------------------------------------------------------- */
 
-static tp_account *
-account_alloc(const char *host, const char *user)
+static tp_account *account_alloc(const char *host, const char *user)
 {
   tp_account *a = g_new0(tp_account, 1);
   /* update_hostname(): an empty host is '%'; CREATE USER lower-cases. */
@@ -364,17 +389,16 @@ account_alloc(const char *host, const char *user)
   return a;
 }
 
-static gboolean
-ends_in_space(const char *s)
+static gboolean ends_in_space(const char *s)
 {
   size_t n = strlen(s);
   return n > 0 && s[n - 1] == ' ';
 }
 
-static gboolean
-validate_user(const char *user, GError **error)
+static gboolean validate_user(const char *user, GError **error)
 {
-  if (!g_utf8_validate(user, -1, NULL)) {
+  if (!g_utf8_validate(user, -1, NULL))
+  {
     g_set_error(error, TP_ACCOUNT_ERROR, TP_ACCOUNT_ERROR_USER_CHARACTER,
                 "User is not valid UTF-8");
     return FALSE;
@@ -382,13 +406,16 @@ validate_user(const char *user, GError **error)
   /* See account_match.h: the server's account names never end in a space
    * once read from mysql.global_priv, and the table's PAD SPACE collation
    * makes 'ts ' look equal to 'ts' in SQL. */
-  if (ends_in_space(user)) {
+  if (ends_in_space(user))
+  {
     g_set_error(error, TP_ACCOUNT_ERROR, TP_ACCOUNT_ERROR_TRAILING_SPACE,
                 "User '%s' ends in a space; MariaDB strips trailing spaces "
-                "from account names, write the name without them", user);
+                "from account names, write the name without them",
+                user);
     return FALSE;
   }
-  if (g_utf8_strlen(user, -1) > (glong)TP_ACCOUNT_USER_MAX_CHARS) {
+  if (g_utf8_strlen(user, -1) > (glong) TP_ACCOUNT_USER_MAX_CHARS)
+  {
     g_set_error(error, TP_ACCOUNT_ERROR, TP_ACCOUNT_ERROR_USER_TOO_LONG,
                 "User is longer than %u characters", TP_ACCOUNT_USER_MAX_CHARS);
     return FALSE;
@@ -396,37 +423,40 @@ validate_user(const char *user, GError **error)
   return TRUE;
 }
 
-static gboolean
-validate_host(const char *host, GError **error)
+static gboolean validate_host(const char *host, GError **error)
 {
-  if (!g_utf8_validate(host, -1, NULL)) {
+  if (!g_utf8_validate(host, -1, NULL))
+  {
     g_set_error(error, TP_ACCOUNT_ERROR, TP_ACCOUNT_ERROR_HOST_CHARACTER,
                 "Host is not valid UTF-8");
     return FALSE;
   }
   /* check_host_name(): byte length, and no '@'. */
-  if (strlen(host) > TP_ACCOUNT_HOST_MAX_BYTES) {
+  if (strlen(host) > TP_ACCOUNT_HOST_MAX_BYTES)
+  {
     g_set_error(error, TP_ACCOUNT_ERROR, TP_ACCOUNT_ERROR_HOST_TOO_LONG,
                 "Host '%.40s...' is longer than %u bytes", host,
                 TP_ACCOUNT_HOST_MAX_BYTES);
     return FALSE;
   }
-  if (strchr(host, '@')) {
+  if (strchr(host, '@'))
+  {
     g_set_error(error, TP_ACCOUNT_ERROR, TP_ACCOUNT_ERROR_HOST_CHARACTER,
                 "Host '%s': malformed hostname (illegal symbol: '@')", host);
     return FALSE;
   }
-  if (ends_in_space(host)) {
+  if (ends_in_space(host))
+  {
     g_set_error(error, TP_ACCOUNT_ERROR, TP_ACCOUNT_ERROR_TRAILING_SPACE,
                 "Host '%s' ends in a space; MariaDB strips trailing spaces "
-                "from account hosts, write the host without them", host);
+                "from account hosts, write the host without them",
+                host);
     return FALSE;
   }
   return TRUE;
 }
 
-tp_account *
-tp_account_new(const char *host, const char *user, GError **error)
+tp_account *tp_account_new(const char *host, const char *user, GError **error)
 {
   g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
@@ -436,10 +466,13 @@ tp_account_new(const char *host, const char *user, GError **error)
     return NULL;
 
   g_autoptr(tp_account) a = account_alloc(host, user);
-  if (strchr(a->host, '/')) {
+  if (strchr(a->host, '/'))
+  {
     if (!compile_address(a, host, error))
       return NULL;
-  } else {
+  }
+  else
+  {
     a->kind = TP_HOST_WILDCARD;
     a->order_text = g_strdup(a->host);
   }
@@ -451,8 +484,7 @@ tp_account_new(const char *host, const char *user, GError **error)
   return g_steal_pointer(&a);
 }
 
-tp_account *
-tp_account_new_fail_closed(const char *host, const char *user)
+tp_account *tp_account_new_fail_closed(const char *host, const char *user)
 {
   tp_account *a = account_alloc(host, user);
   a->kind = TP_HOST_INVALID;
@@ -463,8 +495,7 @@ tp_account_new_fail_closed(const char *host, const char *user)
   return a;
 }
 
-void
-tp_account_free(tp_account *a)
+void tp_account_free(tp_account *a)
 {
   if (!a)
     return;
@@ -475,43 +506,24 @@ tp_account_free(tp_account *a)
   g_free(a);
 }
 
-const char *
-tp_account_host(const tp_account *a)
-{
-  return a->host;
-}
+const char *tp_account_host(const tp_account *a) { return a->host; }
 
-const char *
-tp_account_user(const tp_account *a)
-{
-  return a->user;
-}
+const char *tp_account_user(const tp_account *a) { return a->user; }
 
-tp_host_kind
-tp_account_host_kind(const tp_account *a)
-{
-  return a->kind;
-}
+tp_host_kind tp_account_host_kind(const tp_account *a) { return a->kind; }
 
-uint64_t
-tp_account_sort(const tp_account *a)
-{
-  return a->sort;
-}
+uint64_t tp_account_sort(const tp_account *a) { return a->sort; }
 
-const char *
-tp_account_order_text(const tp_account *a)
-{
-  return a->order_text;
-}
+const char *tp_account_order_text(const tp_account *a) { return a->order_text; }
 
-gboolean
-tp_account_matches_host(const tp_account *a, const char *host, const char *ip)
+gboolean tp_account_matches_host(const tp_account *a, const char *host,
+                                 const char *ip)
 {
   uint32_t v4 = 0;
   struct in6_addr v6;
 
-  switch (a->kind) {
+  switch (a->kind)
+  {
   case TP_HOST_INVALID:
     return TRUE; /* fail closed: the row applies to every host */
   case TP_HOST_CIDR4:
@@ -532,8 +544,7 @@ tp_account_matches_host(const tp_account *a, const char *host, const char *ip)
   return FALSE;
 }
 
-int
-tp_account_compare(const tp_account *a, const tp_account *b)
+int tp_account_compare(const tp_account *a, const tp_account *b)
 {
   gboolean ai = a->kind == TP_HOST_INVALID, bi = b->kind == TP_HOST_INVALID;
   if (ai != bi)

@@ -53,23 +53,24 @@ typedef struct tp_auth_slot {
   auth_fn original;           /* never cleared once set (in-flight calls) */
   char name[64];              /* plugin name */
   char library[256];          /* shared object, "" for built-in */
-  gboolean first_pass;        /* a built-in that runs every login's first pass */
-  gboolean wrapped;           /* our trampoline is in place now */
+  gboolean first_pass; /* a built-in that runs every login's first pass */
+  gboolean wrapped;    /* our trampoline is in place now */
 } tp_auth_slot;
 
 /* Built-in handlers that mariadbd does not export, found by name in the
  * server's plugin registry. */
-static const char *const registry_builtins[] = { "unix_socket" };
+static const char *const registry_builtins[] = {"unix_socket"};
 
 static GMutex hook_lock;
 static tp_auth_slot slots[TP_AUTH_SLOTS];
-static GPtrArray *uncovered;        /* char*, protected by hook_lock */
+static GPtrArray *uncovered; /* char*, protected by hook_lock */
 static unsigned long long seen_adds, seen_subs;
 static gint installed;
 
 static int trampoline_call(int i, MYSQL_PLUGIN_VIO *vio,
                            MYSQL_SERVER_AUTH_INFO *info);
 
+/* clang-format off */
 #define TP_TRAMPOLINE(i)                                                      \
   static int trampoline_##i(MYSQL_PLUGIN_VIO *vio, MYSQL_SERVER_AUTH_INFO *info) \
   { return trampoline_call(i, vio, info); }
@@ -83,6 +84,7 @@ static const auth_fn trampolines[TP_AUTH_SLOTS] = {
   trampoline_10, trampoline_11, trampoline_12, trampoline_13, trampoline_14,
   trampoline_15,
 };
+/* clang-format on */
 
 static int trampoline_call(int i, MYSQL_PLUGIN_VIO *vio,
                            MYSQL_SERVER_AUTH_INFO *info)
@@ -155,7 +157,7 @@ static int seg_query_cb(struct dl_phdr_info *pi, size_t size, void *data)
  * `library`, or any if NULL)? */
 static gboolean address_writable(const void *addr, const char *library)
 {
-  seg_query q = { .addr = (uintptr_t) addr };
+  seg_query q = {.addr = (uintptr_t) addr};
   dl_iterate_phdr(seg_query_cb, &q);
   if (!q.found || !q.writable)
     return FALSE;
@@ -167,7 +169,7 @@ static int counters_cb(struct dl_phdr_info *pi, size_t size, void *data)
   unsigned long long *c = data;
   c[0] = pi->dlpi_adds;
   c[1] = pi->dlpi_subs;
-  return 1;   /* the counters are the same in every entry: stop at once */
+  return 1; /* the counters are the same in every entry: stop at once */
 }
 
 static int names_cb(struct dl_phdr_info *pi, size_t size, void *data)
@@ -220,7 +222,7 @@ static gboolean wrap_one(struct st_mysql_auth *auth, const char *name,
   int existing = slot_of_trampoline(current);
   if (existing >= 0)
   {
-    slots[existing].wrapped = TRUE;  /* already ours (rescan) */
+    slots[existing].wrapped = TRUE; /* already ours (rescan) */
     return TRUE;
   }
   if (!current)
@@ -277,7 +279,8 @@ static void scan_library(const char *path)
   }
   void *mysql = dlsym(h, "_mysql_plugin_declarations_");
   int *sizeof_mysql = dlsym(h, "_mysql_sizeof_struct_st_plugin_");
-  if (mysql && sizeof_mysql && *sizeof_mysql > (int) sizeof(struct tp_mysql_plugin_head))
+  if (mysql && sizeof_mysql &&
+      *sizeof_mysql > (int) sizeof(struct tp_mysql_plugin_head))
   {
     for (char *p = mysql; ((struct tp_mysql_plugin_head *) p)->type;
          p += *sizeof_mysql)
@@ -294,7 +297,7 @@ static void scan_library(const char *path)
  * there again), then wraps everything loaded. */
 static void rescan_locked(void)
 {
-  unsigned long long c[2] = { 0, 0 };
+  unsigned long long c[2] = {0, 0};
   dl_iterate_phdr(counters_cb, c);
   seen_adds = c[0];
   seen_subs = c[1];
@@ -327,11 +330,14 @@ static void rescan_locked(void)
     if (decl && wrap_one(decl->info, name, NULL, FALSE))
       uncovered_drop(name);
     else
-      note_uncovered(name, "not active in this server, or its declaration is not reachable");
+      note_uncovered(
+          name,
+          "not active in this server, or its declaration is not reachable");
   }
 
   Dl_info self;
-  const char *self_path = dladdr((void *) trampoline_call, &self) ? self.dli_fname : "";
+  const char *self_path =
+      dladdr((void *) trampoline_call, &self) ? self.dli_fname : "";
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
   dl_iterate_phdr(names_cb, names);
   for (guint k = 0; k < names->len; k++)
@@ -389,7 +395,7 @@ void tp_auth_hook_remove(void)
 
 void tp_auth_hook_refresh(void)
 {
-  unsigned long long c[2] = { 0, 0 };
+  unsigned long long c[2] = {0, 0};
   dl_iterate_phdr(counters_cb, c);
   if (c[0] == __atomic_load_n(&seen_adds, __ATOMIC_RELAXED) &&
       c[1] == __atomic_load_n(&seen_subs, __ATOMIC_RELAXED))
@@ -422,4 +428,7 @@ static void join_names(char *buf, size_t len, gboolean want_covered)
 }
 
 void tp_auth_hook_covered(char *buf, size_t len) { join_names(buf, len, TRUE); }
-void tp_auth_hook_uncovered(char *buf, size_t len) { join_names(buf, len, FALSE); }
+void tp_auth_hook_uncovered(char *buf, size_t len)
+{
+  join_names(buf, len, FALSE);
+}

@@ -50,16 +50,18 @@
 
 #define TP_EXPIRY_MAX 10000
 
-
 /* ---- certificate text ------------------------------------------------------ */
 
 const char *tp_transport_text(tp_transport t)
 {
   switch (t)
   {
-  case TP_TRANSPORT_TCP: return "tcp";
-  case TP_TRANSPORT_SOCKET: return "socket";
-  default: return "unknown";
+  case TP_TRANSPORT_TCP:
+    return "tcp";
+  case TP_TRANSPORT_SOCKET:
+    return "socket";
+  default:
+    return "unknown";
   }
 }
 
@@ -67,9 +69,12 @@ const char *tp_tls_state_text(tp_tls_state s)
 {
   switch (s)
   {
-  case TP_TLS_YES: return "yes";
-  case TP_TLS_NO: return "no";
-  default: return "unknown";
+  case TP_TLS_YES:
+    return "yes";
+  case TP_TLS_NO:
+    return "no";
+  default:
+    return "unknown";
   }
 }
 
@@ -87,7 +92,8 @@ static char *name_rfc4514(const X509_NAME *name)
 {
   g_autoptr(BIO) bio = BIO_new(BIO_s_mem());
   if (!bio || !name ||
-      X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0)
+      X509_NAME_print_ex(bio, name, 0,
+                         XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0)
     return NULL;
   char *data = NULL;
   long n = BIO_get_mem_data(bio, &data);
@@ -99,9 +105,9 @@ gint64 tp_asn1_time_unix(const ASN1_TIME *t)
   struct tm tm;
   if (!t || !ASN1_TIME_to_tm(t, &tm))
     return G_MININT64;
-  g_autoptr(GDateTime) dt = g_date_time_new_utc(tm.tm_year + 1900, tm.tm_mon + 1,
-                                                tm.tm_mday, tm.tm_hour,
-                                                tm.tm_min, tm.tm_sec);
+  g_autoptr(GDateTime) dt =
+      g_date_time_new_utc(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                          tm.tm_hour, tm.tm_min, tm.tm_sec);
   return dt ? g_date_time_to_unix(dt) : G_MININT64;
 }
 
@@ -124,8 +130,9 @@ static void append_general_name(GString *s, const GENERAL_NAME *gn)
   case GEN_URI:
   {
     const ASN1_IA5STRING *v = gn->d.ia5;
-    g_string_append(s, gn->type == GEN_DNS ? "DNS:"
-                       : gn->type == GEN_EMAIL ? "email:" : "URI:");
+    g_string_append(s, gn->type == GEN_DNS     ? "DNS:"
+                       : gn->type == GEN_EMAIL ? "email:"
+                                               : "URI:");
     /* Raw bytes, NUL included: JSON escaping shows them as they are. */
     g_string_append_len(s, (const char *) ASN1_STRING_get0_data(v),
                         ASN1_STRING_length(v));
@@ -245,18 +252,19 @@ static void conn_copy_clear(gpointer p)
 static void collect_cb(const tp_conn_view *v, void *data)
 {
   if (!v->user)
-    return;   /* resolved but not (yet) admitted: not a live login */
+    return; /* resolved but not (yet) admitted: not a live login */
   tp_conn_copy c = {
-    .conn_id = v->conn_id,
-    .tls_state = v->tls_state,
-    .facts = v->tls_state == TP_TLS_YES && v->facts
-                 ? tp_tls_facts_ref((tp_tls_facts *) v->facts) : NULL,
-    .user = g_strdup(v->user),
-    .host = g_strdup(v->host ? v->host : ""),
-    .rule = g_strdup(v->rule ? v->rule : ""),
-    .ip = g_strdup(v->ip),
-    .transport = v->transport,
-    .identity_required = v->identity_required,
+      .conn_id = v->conn_id,
+      .tls_state = v->tls_state,
+      .facts = v->tls_state == TP_TLS_YES && v->facts
+                   ? tp_tls_facts_ref((tp_tls_facts *) v->facts)
+                   : NULL,
+      .user = g_strdup(v->user),
+      .host = g_strdup(v->host ? v->host : ""),
+      .rule = g_strdup(v->rule ? v->rule : ""),
+      .ip = g_strdup(v->ip),
+      .transport = v->transport,
+      .identity_required = v->identity_required,
   };
   g_array_append_val((GArray *) data, c);
 }
@@ -299,8 +307,8 @@ static void expiry_cert_free(gpointer p)
 /* A connection whose certificate is already in the memory. */
 typedef struct seen_conn {
   char *user;
-  const tp_tls_facts *facts;   /* identity only, never dereferenced */
-  char *mem_key;               /* its entry in `mem` */
+  const tp_tls_facts *facts; /* identity only, never dereferenced */
+  char *mem_key;             /* its entry in `mem` */
   guint64 sweep;
 } seen_conn;
 
@@ -313,11 +321,12 @@ static void seen_conn_free(gpointer p)
 }
 
 static GMutex sweep_lock;
-static GHashTable *seen;        /* sweep_lock: conn id (guint64*) -> seen_conn */
-static guint64 sweep_no;        /* sweep_lock */
+static GHashTable *seen; /* sweep_lock: conn id (guint64*) -> seen_conn */
+static guint64 sweep_no; /* sweep_lock */
 
 static GMutex mem_lock;
-static GHashTable *mem;         /* mem_lock: "user\x1fsubject\x1fissuer" -> expiry_cert */
+static GHashTable
+    *mem; /* mem_lock: "user\x1fsubject\x1fissuer" -> expiry_cert */
 static gboolean mem_full_logged;
 
 static void memory_start(void)
@@ -325,12 +334,14 @@ static void memory_start(void)
   g_mutex_lock(&sweep_lock);
   if (seen)
     g_hash_table_destroy(seen);
-  seen = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, seen_conn_free);
+  seen = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+                               seen_conn_free);
   g_mutex_unlock(&sweep_lock);
   g_mutex_lock(&mem_lock);
   if (mem)
     g_hash_table_destroy(mem);
-  mem = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, expiry_cert_free);
+  mem =
+      g_hash_table_new_full(g_str_hash, g_str_equal, g_free, expiry_cert_free);
   mem_full_logged = FALSE;
   g_mutex_unlock(&mem_lock);
 }
@@ -372,9 +383,9 @@ static char *mem_note(const char *user, X509 *cert, gint64 now)
 {
   tp_cert_text t;
   tp_cert_text_fill(cert, &t);
-  char *key = g_strdup_printf("%s\x1f%s\x1f%s", user,
-                              t.subject ? t.subject : "",
-                              t.issuer ? t.issuer : "");
+  char *key =
+      g_strdup_printf("%s\x1f%s\x1f%s", user, t.subject ? t.subject : "",
+                      t.issuer ? t.issuer : "");
   g_mutex_lock(&mem_lock);
   if (mem)
   {
@@ -385,7 +396,8 @@ static char *mem_note(const char *user, X509 *cert, gint64 now)
       {
         if (!mem_full_logged)
           tp_log_warning("account certificate memory is full (%d identities); "
-                         "the least recently seen are forgotten", TP_EXPIRY_MAX);
+                         "the least recently seen are forgotten",
+                         TP_EXPIRY_MAX);
         mem_full_logged = TRUE;
         mem_evict_oldest_locked();
       }
@@ -420,12 +432,12 @@ static char *mem_note(const char *user, X509 *cert, gint64 now)
 typedef struct sweep_todo {
   uint64_t conn_id;
   char *user;
-  X509 *cert;                  /* own reference */
+  X509 *cert; /* own reference */
   const tp_tls_facts *facts;
 } sweep_todo;
 
 typedef struct sweep_ctx {
-  GArray *todo;                /* sweep_todo */
+  GArray *todo; /* sweep_todo */
   guint64 no;
 } sweep_ctx;
 
@@ -433,7 +445,8 @@ typedef struct sweep_ctx {
 static void sweep_cb(const tp_conn_view *v, void *data)
 {
   sweep_ctx *ctx = data;
-  if (!v->user || v->tls_state != TP_TLS_YES || !v->facts || !v->facts->peer_cert)
+  if (!v->user || v->tls_state != TP_TLS_YES || !v->facts ||
+      !v->facts->peer_cert)
     return;
   uint64_t id = v->conn_id;
   seen_conn *s = g_hash_table_lookup(seen, &id);
@@ -443,7 +456,7 @@ static void sweep_cb(const tp_conn_view *v, void *data)
     return;
   }
   X509_up_ref(v->facts->peer_cert);
-  sweep_todo t = { id, g_strdup(v->user), v->facts->peer_cert, v->facts };
+  sweep_todo t = {id, g_strdup(v->user), v->facts->peer_cert, v->facts};
   g_array_append_val(ctx->todo, t);
 }
 
@@ -460,7 +473,7 @@ void tp_conn_views_sweep(void)
     g_mutex_unlock(&sweep_lock);
     return;
   }
-  sweep_ctx ctx = { g_array_new(FALSE, FALSE, sizeof(sweep_todo)), ++sweep_no };
+  sweep_ctx ctx = {g_array_new(FALSE, FALSE, sizeof(sweep_todo)), ++sweep_no};
   tp_conn_foreach(sweep_cb, &ctx);
   gint64 now = g_get_real_time() / G_USEC_PER_SEC;
   for (guint i = 0; i < ctx.todo->len; i++)
@@ -497,7 +510,6 @@ void tp_conn_views_sweep(void)
 
 /* ---- the UDFs ------------------------------------------------------------------ */
 
-
 static void append_time_field(GString *out, const char *name, gint64 t)
 {
   g_autofree char *s = tp_utc_datetime(t);
@@ -526,8 +538,8 @@ static void connections_json(GString *out)
     const tp_conn_copy *c = &g_array_index(conns, tp_conn_copy, i);
     if (i)
       g_string_append_c(out, ',');
-    g_string_append_printf(out, "{\"id\":%" G_GUINT64_FORMAT ",\"user\":",
-                           (guint64) c->conn_id);
+    g_string_append_printf(
+        out, "{\"id\":%" G_GUINT64_FORMAT ",\"user\":", (guint64) c->conn_id);
     tp_json_append_cstring(out, c->user);
     g_string_append(out, ",\"host\":");
     tp_json_append_cstring(out, c->host);
@@ -563,15 +575,16 @@ static void connections_json(GString *out)
     if (f)
     {
       const char *vt = X509_verify_cert_error_string(f->verify_result);
-      g_string_append_printf(out, ",\"verify_result\":%ld,\"verify_text\":",
-                             f->verify_result);
+      g_string_append_printf(
+          out, ",\"verify_result\":%ld,\"verify_text\":", f->verify_result);
       tp_json_append_cstring(out, vt);
     }
     g_string_append(out, ",\"admitted_by\":");
     tp_json_append_cstring(out, c->rule);
     guint64 rule_id = 0;
     if (g_str_has_prefix(c->rule, "row ") &&
-        g_ascii_string_to_unsigned(c->rule + 4, 10, 0, G_MAXUINT64, &rule_id, NULL))
+        g_ascii_string_to_unsigned(c->rule + 4, 10, 0, G_MAXUINT64, &rule_id,
+                                   NULL))
       g_string_append_printf(out, ",\"rule_id\":%" G_GUINT64_FORMAT, rule_id);
     g_string_append_c(out, '}');
   }
@@ -582,7 +595,7 @@ typedef struct expiry_row {
   char *user;
   gboolean has_cert;
   gint64 not_after;
-  const char *subject, *issuer, *serial, *sha256;   /* borrowed */
+  const char *subject, *issuer, *serial, *sha256; /* borrowed */
   gint64 last_seen;
   guint live, identities;
 } expiry_row;
@@ -695,7 +708,8 @@ static void account_expiry_json(GString *out)
   g_free(live);
 }
 
-my_bool tls_policy_connections_init(UDF_INIT *initid, UDF_ARGS *args, char *message);
+my_bool tls_policy_connections_init(UDF_INIT *initid, UDF_ARGS *args,
+                                    char *message);
 char *tls_policy_connections(UDF_INIT *initid, UDF_ARGS *args, char *result,
                              unsigned long *length, char *is_null, char *error);
 void tls_policy_connections_deinit(UDF_INIT *initid);
@@ -706,11 +720,11 @@ char *tls_policy_account_cert_expiry(UDF_INIT *initid, UDF_ARGS *args,
                                      char *is_null, char *error);
 void tls_policy_account_cert_expiry_deinit(UDF_INIT *initid);
 
-
-my_bool tls_policy_connections_init(UDF_INIT *initid, UDF_ARGS *args, char *message)
+my_bool tls_policy_connections_init(UDF_INIT *initid, UDF_ARGS *args,
+                                    char *message)
 {
   return tp_views_udf_init(initid, args, message,
-                                "mysql.tls_policy_connections");
+                           "mysql.tls_policy_connections");
 }
 
 char *tls_policy_connections(UDF_INIT *initid, UDF_ARGS *args, char *result,
@@ -728,15 +742,14 @@ my_bool tls_policy_account_cert_expiry_init(UDF_INIT *initid, UDF_ARGS *args,
                                             char *message)
 {
   return tp_views_udf_init(initid, args, message,
-                                "mysql.tls_policy_account_cert_expiry");
+                           "mysql.tls_policy_account_cert_expiry");
 }
 
 char *tls_policy_account_cert_expiry(UDF_INIT *initid, UDF_ARGS *args,
                                      char *result, unsigned long *length,
                                      char *is_null, char *error)
 {
-  return tp_views_udf_run(initid, args, length, is_null,
-                               account_expiry_json);
+  return tp_views_udf_run(initid, args, length, is_null, account_expiry_json);
 }
 
 void tls_policy_account_cert_expiry_deinit(UDF_INIT *initid)
@@ -751,7 +764,10 @@ void tp_conn_views_install_view(struct st_mysql *m, const char *view,
                                 const char *columns)
 {
   tp_view_def def = {
-    .view = view, .function = function, .select = select, .columns = columns,
+      .view = view,
+      .function = function,
+      .select = select,
+      .columns = columns,
   };
   tp_views_create(m, &def);
 }
@@ -761,55 +777,62 @@ void tp_conn_views_install_view(struct st_mysql *m, const char *view,
  * SECURITY INVOKER, so information_schema.PROCESSLIST answers for the
  * reader. */
 static const tp_view_def connections_view = {
-  .view = "mysql.tls_policy_connections",
-  .function = "tls_policy_connections",
-  .select =
-    "j.Id, j.User, j.Host, j.Transport, j.Tls, j.Tls_version, j.Cipher, "
-    "j.Cert_subject, j.Cert_subject_dn, j.Cert_issuer, j.Cert_serial, "
-    "j.Cert_sans, j.Cert_not_before_utc, j.Cert_not_after_utc, "
-    "j.Cert_days_left, j.Cert_sha256, j.Verify_result, j.Verify_text, "
-    "j.Admitted_by, j.Rule_id",
-  .columns =
-    " Id BIGINT UNSIGNED PATH '$.id',"
-    " User VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$.user',"
-    " Host VARCHAR(255) CHARACTER SET utf8mb4 PATH '$.host',"
-    " Transport VARCHAR(7) CHARACTER SET ascii PATH '$.transport',"
-    " Tls VARCHAR(7) CHARACTER SET ascii PATH '$.tls',"
-    " Tls_version VARCHAR(16) CHARACTER SET ascii PATH '$.version',"
-    " Cipher VARCHAR(64) CHARACTER SET ascii PATH '$.cipher',"
-    " Cert_subject TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$.subject',"
-    " Cert_subject_dn TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$.subject_dn',"
-    " Cert_issuer TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$.issuer',"
-    " Cert_serial VARCHAR(64) CHARACTER SET ascii PATH '$.serial',"
-    " Cert_sans TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$.sans',"
-    " Cert_not_before_utc DATETIME PATH '$.not_before',"
-    " Cert_not_after_utc DATETIME PATH '$.not_after',"
-    " Cert_days_left DECIMAL(8,1) PATH '$.days_left',"
-    " Cert_sha256 CHAR(64) CHARACTER SET ascii PATH '$.sha256',"
-    " Verify_result INT PATH '$.verify_result',"
-    " Verify_text VARCHAR(128) CHARACTER SET utf8mb4 PATH '$.verify_text',"
-    " Admitted_by VARCHAR(48) CHARACTER SET ascii PATH '$.admitted_by',"
-    " Rule_id BIGINT UNSIGNED PATH '$.rule_id'",
-  .where = "j.Id IN (SELECT p.ID FROM information_schema.PROCESSLIST p)",
+    .view = "mysql.tls_policy_connections",
+    .function = "tls_policy_connections",
+    .select =
+        "j.Id, j.User, j.Host, j.Transport, j.Tls, j.Tls_version, j.Cipher, "
+        "j.Cert_subject, j.Cert_subject_dn, j.Cert_issuer, j.Cert_serial, "
+        "j.Cert_sans, j.Cert_not_before_utc, j.Cert_not_after_utc, "
+        "j.Cert_days_left, j.Cert_sha256, j.Verify_result, j.Verify_text, "
+        "j.Admitted_by, j.Rule_id",
+    .columns =
+        " Id BIGINT UNSIGNED PATH '$.id',"
+        " User VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH "
+        "'$.user',"
+        " Host VARCHAR(255) CHARACTER SET utf8mb4 PATH '$.host',"
+        " Transport VARCHAR(7) CHARACTER SET ascii PATH '$.transport',"
+        " Tls VARCHAR(7) CHARACTER SET ascii PATH '$.tls',"
+        " Tls_version VARCHAR(16) CHARACTER SET ascii PATH '$.version',"
+        " Cipher VARCHAR(64) CHARACTER SET ascii PATH '$.cipher',"
+        " Cert_subject TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH "
+        "'$.subject',"
+        " Cert_subject_dn TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH "
+        "'$.subject_dn',"
+        " Cert_issuer TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH "
+        "'$.issuer',"
+        " Cert_serial VARCHAR(64) CHARACTER SET ascii PATH '$.serial',"
+        " Cert_sans TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH "
+        "'$.sans',"
+        " Cert_not_before_utc DATETIME PATH '$.not_before',"
+        " Cert_not_after_utc DATETIME PATH '$.not_after',"
+        " Cert_days_left DECIMAL(8,1) PATH '$.days_left',"
+        " Cert_sha256 CHAR(64) CHARACTER SET ascii PATH '$.sha256',"
+        " Verify_result INT PATH '$.verify_result',"
+        " Verify_text VARCHAR(128) CHARACTER SET utf8mb4 PATH '$.verify_text',"
+        " Admitted_by VARCHAR(48) CHARACTER SET ascii PATH '$.admitted_by',"
+        " Rule_id BIGINT UNSIGNED PATH '$.rule_id'",
+    .where = "j.Id IN (SELECT p.ID FROM information_schema.PROCESSLIST p)",
 };
 
 static const tp_view_def expiry_view = {
-  .view = "mysql.tls_policy_account_cert_expiry",
-  .function = "tls_policy_account_cert_expiry",
-  .select =
-    "j.User, j.Not_after_utc, j.Days_left, j.Subject, j.Issuer, j.Serial, "
-    "j.Cert_sha256, j.Live_connections, j.Identities_seen, j.Last_seen_utc",
-  .columns =
-    " User VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$.user',"
-    " Not_after_utc DATETIME PATH '$.not_after',"
-    " Days_left DECIMAL(8,1) PATH '$.days_left',"
-    " Subject TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$.subject',"
-    " Issuer TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$.issuer',"
-    " Serial VARCHAR(64) CHARACTER SET ascii PATH '$.serial',"
-    " Cert_sha256 CHAR(64) CHARACTER SET ascii PATH '$.sha256',"
-    " Live_connections INT UNSIGNED PATH '$.live_connections',"
-    " Identities_seen INT UNSIGNED PATH '$.identities',"
-    " Last_seen_utc DATETIME PATH '$.last_seen'",
+    .view = "mysql.tls_policy_account_cert_expiry",
+    .function = "tls_policy_account_cert_expiry",
+    .select =
+        "j.User, j.Not_after_utc, j.Days_left, j.Subject, j.Issuer, j.Serial, "
+        "j.Cert_sha256, j.Live_connections, j.Identities_seen, j.Last_seen_utc",
+    .columns = " User VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin "
+               "PATH '$.user',"
+               " Not_after_utc DATETIME PATH '$.not_after',"
+               " Days_left DECIMAL(8,1) PATH '$.days_left',"
+               " Subject TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH "
+               "'$.subject',"
+               " Issuer TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH "
+               "'$.issuer',"
+               " Serial VARCHAR(64) CHARACTER SET ascii PATH '$.serial',"
+               " Cert_sha256 CHAR(64) CHARACTER SET ascii PATH '$.sha256',"
+               " Live_connections INT UNSIGNED PATH '$.live_connections',"
+               " Identities_seen INT UNSIGNED PATH '$.identities',"
+               " Last_seen_utc DATETIME PATH '$.last_seen'",
 };
 
 void tp_conn_views_install(struct st_mysql *m)
@@ -836,7 +859,8 @@ static gpointer sweeper_main(gpointer unused)
   while (!sweeper.stop)
   {
     gint64 wake = g_get_monotonic_time() + G_USEC_PER_SEC;
-    while (!sweeper.stop && g_cond_wait_until(&sweeper.cond, &sweeper.lock, wake))
+    while (!sweeper.stop &&
+           g_cond_wait_until(&sweeper.cond, &sweeper.lock, wake))
       ;
     if (sweeper.stop)
       break;
@@ -853,7 +877,8 @@ static gboolean conn_views_start(GError **error)
   memory_start();
   g_mutex_lock(&sweeper.lock);
   sweeper.stop = FALSE;
-  sweeper.thread = g_thread_try_new("tls_policy_sweep", sweeper_main, NULL, error);
+  sweeper.thread =
+      g_thread_try_new("tls_policy_sweep", sweeper_main, NULL, error);
   gboolean ok = sweeper.thread != NULL;
   g_mutex_unlock(&sweeper.lock);
   if (!ok)
@@ -877,7 +902,7 @@ static void conn_views_stop(void)
 }
 
 const tp_module tp_module_conn_views = {
-  .name = "conn_views",
-  .start = conn_views_start,
-  .stop = conn_views_stop,
+    .name = "conn_views",
+    .start = conn_views_start,
+    .stop = conn_views_stop,
 };

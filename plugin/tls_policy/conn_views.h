@@ -23,7 +23,7 @@
 #include <glib.h>
 #include "module.h"
 #include "tls_policy/json_text.h"
-#include <mysql/plugin.h>   /* UDF_INIT, UDF_ARGS */
+#include <mysql/plugin.h> /* UDF_INIT, UDF_ARGS */
 #include "tls_policy/facts.h"
 
 struct st_mysql;
@@ -66,16 +66,16 @@ GArray *tp_conn_views_collect(void);
 
 /* Text forms of a certificate, all newly allocated UTF-8 (g_free). */
 typedef struct tp_cert_text {
-  char *subject;        /* X509_NAME_oneline(), what REQUIRE SUBJECT compares */
-  char *subject_dn;     /* RFC 4514, what SUBJECT_DN compares */
-  char *issuer;         /* one-line */
-  char *issuer_dn;      /* RFC 4514 */
-  char *serial;         /* upper-case hex, as openssl x509 -serial */
-  char *sans;           /* "DNS:a, email:b, URI:c, IP:d", raw values (may hold
+  char *subject;    /* X509_NAME_oneline(), what REQUIRE SUBJECT compares */
+  char *subject_dn; /* RFC 4514, what SUBJECT_DN compares */
+  char *issuer;     /* one-line */
+  char *issuer_dn;  /* RFC 4514 */
+  char *serial;     /* upper-case hex, as openssl x509 -serial */
+  char *sans;       /* "DNS:a, email:b, URI:c, IP:d", raw values (may hold
                          * NUL); NULL without a subjectAltName extension */
   size_t sans_len;
-  char *sha256;         /* lower-case hex of the DER certificate */
-  gint64 not_before, not_after;   /* Unix seconds; G_MININT64 if unreadable */
+  char *sha256;                 /* lower-case hex of the DER certificate */
+  gint64 not_before, not_after; /* Unix seconds; G_MININT64 if unreadable */
 } tp_cert_text;
 void tp_cert_text_fill(X509 *cert, tp_cert_text *out);
 void tp_cert_text_clear(tp_cert_text *t);

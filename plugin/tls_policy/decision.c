@@ -122,7 +122,8 @@ static tp_reason decide_rows(const tp_decide_input *in, const GPtrArray *rows,
     tp_reason r = tp_requirement_evaluate(row->requirement, login, detail);
     if (r == TP_REASON_OK)
     {
-      if (in->identity_required && !tp_requirement_has_identity(row->requirement))
+      if (in->identity_required &&
+          !tp_requirement_has_identity(row->requirement))
       {
         satisfied_without_identity = TRUE;
         continue;
@@ -168,9 +169,9 @@ void tp_decide(const tp_decide_input *in, tp_verdict *v)
     const GPtrArray *rows = tp_policy_snapshot_lookup_mode(
         in->policy, TP_ROW_ENFORCE, l->user, l->host, l->ip, NULL);
     reason = decide_rows(in, rows, v);
-    report_rows(l, tp_policy_snapshot_lookup_mode(in->policy, TP_ROW_REPORT,
-                                                  l->user, l->host, l->ip,
-                                                  NULL),
+    report_rows(l,
+                tp_policy_snapshot_lookup_mode(in->policy, TP_ROW_REPORT,
+                                               l->user, l->host, l->ip, NULL),
                 v);
   }
   v->reason = reason;

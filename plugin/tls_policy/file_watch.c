@@ -38,20 +38,20 @@ static const tp_file_watch_hooks *hooks;
 #define TP_STOP_WAIT_USEC (10 * G_USEC_PER_SEC)
 
 typedef struct tp_watcher {
-  gint refs;                  /* the thread's and the starter's */
-  gint stop;                  /* atomic */
-  GMainContext *ctx;          /* immutable */
-  GMutex lock;                /* protects exited */
+  gint refs;         /* the thread's and the starter's */
+  gint stop;         /* atomic */
+  GMainContext *ctx; /* immutable */
+  GMutex lock;       /* protects exited */
   GCond cond;
   gboolean exited;
   /* Watcher thread only: */
-  GPtrArray *targets;         /* tp_watch_target*, user data of monitors */
-  GPtrArray *monitors;        /* GFileMonitor* */
+  GPtrArray *targets;  /* tp_watch_target*, user data of monitors */
+  GPtrArray *monitors; /* GFileMonitor* */
   GSource *settle_source;
   GSource *tick_source;
   GSource *expiry_source;
   gboolean server_started_seen;
-  char *watch_description;    /* last logged watch set */
+  char *watch_description; /* last logged watch set */
 } tp_watcher;
 
 /* The running instance: `current_lock` protects `current` and `thread`. */
@@ -128,14 +128,15 @@ static gboolean relevant(const tp_watch_target *t, GFile *f)
 
 typedef struct monitor_data {
   tp_watcher *w;
-  const tp_watch_target *t;   /* owned by w->targets */
+  const tp_watch_target *t; /* owned by w->targets */
 } monitor_data;
 
 static void on_changed(GFileMonitor *m, GFile *file, GFile *other,
                        GFileMonitorEvent ev, gpointer data)
 {
   const monitor_data *md = data;
-  if (ev == G_FILE_MONITOR_EVENT_PRE_UNMOUNT || ev == G_FILE_MONITOR_EVENT_UNMOUNTED)
+  if (ev == G_FILE_MONITOR_EVENT_PRE_UNMOUNT ||
+      ev == G_FILE_MONITOR_EVENT_UNMOUNTED)
     return;
   if (relevant(md->t, file) || relevant(md->t, other))
     settle_arm(md->w);
@@ -150,10 +151,10 @@ static void monitors_drop(GPtrArray *mons)
   for (guint i = 0; i < mons->len; i++)
   {
     GFileMonitor *m = mons->pdata[i];
-    g_signal_handlers_disconnect_by_func(m, on_changed,
-                                         g_object_get_data(G_OBJECT(m), "tp-md"));
+    g_signal_handlers_disconnect_by_func(
+        m, on_changed, g_object_get_data(G_OBJECT(m), "tp-md"));
     g_file_monitor_cancel(m);
-    g_object_unref(m);   /* frees the monitor_data (set_data_full) */
+    g_object_unref(m); /* frees the monitor_data (set_data_full) */
   }
   g_ptr_array_unref(mons);
 }
@@ -169,7 +170,8 @@ static char *describe(GPtrArray *ts)
       g_string_append(s, "any file");
     else
       for (guint k = 0; k < t->names->len; k++)
-        g_string_append_printf(s, "%s%s", k ? " " : "", (char *) t->names->pdata[k]);
+        g_string_append_printf(s, "%s%s", k ? " " : "",
+                               (char *) t->names->pdata[k]);
     g_string_append_c(s, ')');
   }
   return g_string_free(s, FALSE);
@@ -192,8 +194,8 @@ static gboolean apply_targets(gpointer data)
      * that talk to a session bus, which a server has no business with. */
     g_autoptr(GFile) dir = g_vfs_get_file_for_path(g_vfs_get_local(), t->dir);
     g_autoptr(GError) error = NULL;
-    GFileMonitor *m = g_file_monitor_directory(dir, G_FILE_MONITOR_WATCH_MOVES,
-                                               NULL, &error);
+    GFileMonitor *m =
+        g_file_monitor_directory(dir, G_FILE_MONITOR_WATCH_MOVES, NULL, &error);
     if (!m)
     {
       tp_log_warning("cannot watch '%s' for TLS file changes: %s", t->dir,
@@ -325,11 +327,11 @@ gboolean tp_file_watch_start(const tp_file_watch_hooks *h, GError **error)
   w->ctx = g_main_context_new();
   g_mutex_init(&w->lock);
   g_cond_init(&w->cond);
-  watcher_ref(w);   /* the thread's */
+  watcher_ref(w); /* the thread's */
   GThread *thread = g_thread_try_new("tls_policy_watch", watch_main, w, error);
   if (!thread)
   {
-    watcher_unref(w);   /* the thread's */
+    watcher_unref(w); /* the thread's */
     watcher_unref(w);
     return FALSE;
   }
@@ -386,12 +388,6 @@ static void request(GSourceFunc fn)
   g_mutex_unlock(&current_lock);
 }
 
-void tp_file_watch_reconfigure(void)
-{
-  request(apply_targets);
-}
+void tp_file_watch_reconfigure(void) { request(apply_targets); }
 
-void tp_file_watch_expiry_check_soon(void)
-{
-  request(expiry_once);
-}
+void tp_file_watch_expiry_check_soon(void) { request(expiry_once); }

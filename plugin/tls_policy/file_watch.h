@@ -28,7 +28,7 @@ G_BEGIN_DECLS
  * matters (capath, crlpath). */
 typedef struct tp_watch_target {
   char *dir;
-  GPtrArray *names;   /* of char*, or NULL */
+  GPtrArray *names; /* of char*, or NULL */
 } tp_watch_target;
 
 typedef struct tp_file_watch_hooks {

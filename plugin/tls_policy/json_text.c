@@ -20,7 +20,8 @@ void tp_json_append_string(GString *out, const char *s, size_t len)
     if (c >= 0x80)
     {
       gunichar u = g_utf8_get_char_validated(p, end - p);
-      if (u == (gunichar) -1 || u == (gunichar) -2 || (u >= 0xd800 && u <= 0xdfff))
+      if (u == (gunichar) -1 || u == (gunichar) -2 ||
+          (u >= 0xd800 && u <= 0xdfff))
       {
         g_string_append(out, "\\ufffd");
         p++;
@@ -35,13 +36,27 @@ void tp_json_append_string(GString *out, const char *s, size_t len)
     }
     switch (c)
     {
-    case '"': g_string_append(out, "\\\""); break;
-    case '\\': g_string_append(out, "\\\\"); break;
-    case '\n': g_string_append(out, "\\n"); break;
-    case '\r': g_string_append(out, "\\r"); break;
-    case '\t': g_string_append(out, "\\t"); break;
-    case '\b': g_string_append(out, "\\b"); break;
-    case '\f': g_string_append(out, "\\f"); break;
+    case '"':
+      g_string_append(out, "\\\"");
+      break;
+    case '\\':
+      g_string_append(out, "\\\\");
+      break;
+    case '\n':
+      g_string_append(out, "\\n");
+      break;
+    case '\r':
+      g_string_append(out, "\\r");
+      break;
+    case '\t':
+      g_string_append(out, "\\t");
+      break;
+    case '\b':
+      g_string_append(out, "\\b");
+      break;
+    case '\f':
+      g_string_append(out, "\\f");
+      break;
     default:
       if (c < 0x20 || c == 0x7f)
         g_string_append_printf(out, "\\u%04x", c);

@@ -76,14 +76,14 @@ static void login_facts_gather(login_facts *f, MYSQL_PLUGIN_VIO *vio,
     host = ip && *ip ? ip : info->host_or_ip ? info->host_or_ip : "";
   f->user = g_strndup(info->user_name ? info->user_name : "",
                       info->user_name ? info->user_name_length : 0);
-  f->login = (tp_login) {
-    .user = f->user,
-    .host = host,
-    .ip = transport == TP_TRANSPORT_TCP && ip && *ip ? ip : NULL,
-    .transport = transport,
-    .tls_state = f->st.tls_state,
-    .tls = f->st.tls_state == TP_TLS_YES ? f->st.facts : NULL,
-    .now = time(NULL),
+  f->login = (tp_login){
+      .user = f->user,
+      .host = host,
+      .ip = transport == TP_TRANSPORT_TCP && ip && *ip ? ip : NULL,
+      .transport = transport,
+      .tls_state = f->st.tls_state,
+      .tls = f->st.tls_state == TP_TLS_YES ? f->st.facts : NULL,
+      .now = time(NULL),
   };
   if (f->login.tls_state == TP_TLS_YES && !f->login.tls)
     f->login.tls_state = TP_TLS_UNKNOWN;
@@ -104,15 +104,15 @@ void tp_login_decide(const tp_login *login, const tp_policy_snapshot *snap,
                      tp_verdict *v)
 {
   tp_decide_input in = {
-    .login = login,
-    .require_secure_transport = tp_opt_require_secure_transport != 0,
-    .report_mode = report_mode_applies && tp_opt_mode == TP_MODE_REPORT,
-    .policy_loaded = snap != NULL,
-    .policy = snap,
-    .break_glass_eligible = !identity_required &&
-                            login->transport == TP_TRANSPORT_SOCKET &&
-                            tp_settings_is_break_glass_user(login->user),
-    .identity_required = identity_required,
+      .login = login,
+      .require_secure_transport = tp_opt_require_secure_transport != 0,
+      .report_mode = report_mode_applies && tp_opt_mode == TP_MODE_REPORT,
+      .policy_loaded = snap != NULL,
+      .policy = snap,
+      .break_glass_eligible = !identity_required &&
+                              login->transport == TP_TRANSPORT_SOCKET &&
+                              tp_settings_is_break_glass_user(login->user),
+      .identity_required = identity_required,
   };
   tp_verdict_init(v);
   tp_decide(&in, v);
@@ -130,13 +130,14 @@ gboolean tp_decide_login(MYSQL_PLUGIN_VIO *vio, MYSQL_SERVER_AUTH_INFO *info,
   if (admit)
   {
     tp_admission a = {
-      .user = f.user,
-      .host = f.login.host,
-      .ip = f.login.ip,
-      .transport = f.login.transport,
-      .rule = v.reason == TP_REASON_OK ? v.rule
-              : v.report_only ? "report-mode" : "break-glass",
-      .identity_required = identity_required,
+        .user = f.user,
+        .host = f.login.host,
+        .ip = f.login.ip,
+        .transport = f.login.transport,
+        .rule = v.reason == TP_REASON_OK ? v.rule
+                : v.report_only          ? "report-mode"
+                                         : "break-glass",
+        .identity_required = identity_required,
     };
     tp_conn_set_admission(f.conn_id, &a);
   }

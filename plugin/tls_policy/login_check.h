@@ -19,7 +19,8 @@ gboolean tp_decide_login(MYSQL_PLUGIN_VIO *vio, MYSQL_SERVER_AUTH_INFO *info,
 /* The handler refused the login's credentials: decide it anyway and count
  * the policy's verdict as for accepted credentials (no log line), so that
  * the counters do not reveal whether the credentials were right. */
-void tp_count_refused_login(MYSQL_PLUGIN_VIO *vio, MYSQL_SERVER_AUTH_INFO *info);
+void tp_count_refused_login(MYSQL_PLUGIN_VIO *vio,
+                            MYSQL_SERVER_AUTH_INFO *info);
 
 /* Decides `login` against `snap` (NULL: policy not loaded) with the
  * plugin's current settings.  report_mode_applies: FALSE for a re-check,

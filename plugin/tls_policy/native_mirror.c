@@ -30,36 +30,35 @@
 
 static char opt_mirror_native_require;
 
-static MYSQL_SYSVAR_BOOL(mirror_native_require, opt_mirror_native_require,
-  PLUGIN_VAR_OPCMDARG,
-  "After each successful CREATE USER, ALTER USER, GRANT, RENAME USER, "
-  "DROP USER or FLUSH PRIVILEGES, run CALL mysql.tls_policy_import_native() "
-  "so that the NATIVE rows of mysql.tls_policy mirror every account's "
-  "REQUIRE setting.", NULL, NULL, 0);
+static MYSQL_SYSVAR_BOOL(
+    mirror_native_require, opt_mirror_native_require, PLUGIN_VAR_OPCMDARG,
+    "After each successful CREATE USER, ALTER USER, GRANT, RENAME USER, "
+    "DROP USER or FLUSH PRIVILEGES, run CALL mysql.tls_policy_import_native() "
+    "so that the NATIVE rows of mysql.tls_policy mirror every account's "
+    "REQUIRE setting.",
+    NULL, NULL, 0);
 
 static struct st_mysql_sys_var *mirror_sysvars[] = {
-  MYSQL_SYSVAR(mirror_native_require),
-  NULL
-};
+    MYSQL_SYSVAR(mirror_native_require), NULL};
 
 static unsigned long long mirror_runs, mirror_failures;
 
 static struct st_mysql_show_var mirror_status[] = {
-  { "mirror_runs", (char *) &mirror_runs, SHOW_ULONGLONG },
-  { "mirror_failures", (char *) &mirror_failures, SHOW_ULONGLONG },
-  { 0, 0, 0 }
-};
+    {"mirror_runs", (char *) &mirror_runs, SHOW_ULONGLONG},
+    {"mirror_failures", (char *) &mirror_failures, SHOW_ULONGLONG},
+    {0, 0, 0}};
 
-static void mirror_on_statement(MYSQL_THD thd, const struct mysql_event_general *ev)
+static void mirror_on_statement(MYSQL_THD thd,
+                                const struct mysql_event_general *ev)
 {
-  if (!opt_mirror_native_require || ev->general_error_code || !ev->general_query)
+  if (!opt_mirror_native_require || ev->general_error_code ||
+      !ev->general_query)
     return;
   if (tp_stmt_classify(ev->general_query, ev->general_query_length) !=
       TP_STMT_ACCOUNT_DDL)
     return;
-  static const char *const import[] = {
-    "CALL mysql.tls_policy_import_native()", NULL
-  };
+  static const char *const import[] = {"CALL mysql.tls_policy_import_native()",
+                                       NULL};
   g_autoptr(GError) error = NULL;
   tp_count(&mirror_runs);
   if (!tp_sql_job_run(import, TP_SQL_JOB_BINLOG | TP_SQL_JOB_REFRESH_POLICY,
@@ -68,13 +67,14 @@ static void mirror_on_statement(MYSQL_THD thd, const struct mysql_event_general 
     tp_count(&mirror_failures);
     tp_log_error("mirror_native_require: mysql.tls_policy was not updated "
                  "after an account statement: %s; run CALL "
-                 "mysql.tls_policy_import_native()", error->message);
+                 "mysql.tls_policy_import_native()",
+                 error->message);
   }
 }
 
 const tp_module tp_module_native_mirror = {
-  .name = "native_mirror",
-  .sysvars = mirror_sysvars,
-  .status = mirror_status,
-  .on_statement = mirror_on_statement,
+    .name = "native_mirror",
+    .sysvars = mirror_sysvars,
+    .status = mirror_status,
+    .on_statement = mirror_on_statement,
 };

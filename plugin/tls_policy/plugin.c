@@ -75,26 +75,26 @@ static int show_tracked(MYSQL_THD thd, struct st_mysql_show_var *var,
 }
 
 #define TP_SHOW_DENIED(sym, name, text) \
-  { "denied_" name, (char *) &tp_stats.denied[TP_REASON_##sym], SHOW_ULONGLONG },
-#define TP_SHOW_WOULD(sym, name, text) \
-  { "would_deny_" name, (char *) &tp_stats.would_deny[TP_REASON_##sym], SHOW_ULONGLONG },
-
+  {"denied_" name, (char *) &tp_stats.denied[TP_REASON_##sym], SHOW_ULONGLONG},
+#define TP_SHOW_WOULD(sym, name, text)                                 \
+  {"would_deny_" name, (char *) &tp_stats.would_deny[TP_REASON_##sym], \
+   SHOW_ULONGLONG},
 
 static struct st_mysql_show_var tp_core_status[] = {
-  { "logins_checked", (char *) &tp_stats.logins_checked, SHOW_ULONGLONG },
-  { "logins_admitted", (char *) &tp_stats.logins_admitted, SHOW_ULONGLONG },
-  { "logins_denied", (char *) &tp_stats.logins_denied, SHOW_ULONGLONG },
-  { "logins_would_deny", (char *) &tp_stats.logins_would_deny, SHOW_ULONGLONG },
-  { "break_glass_logins", (char *) &tp_stats.break_glass_logins, SHOW_ULONGLONG },
-  { "report_rows_failed", (char *) &tp_stats.report_rows_failed, SHOW_ULONGLONG },
-  { "instance_state", (char *) &show_instance_state, SHOW_FUNC },
-  { "tracked_connections", (char *) &show_tracked, SHOW_FUNC },
-  { "covered_auth_plugins", (char *) &show_covered, SHOW_FUNC },
-  { "uncovered_auth_plugins", (char *) &show_uncovered, SHOW_FUNC },
-  TP_DENY_REASON_LIST(TP_SHOW_DENIED)
-  TP_DENY_REASON_LIST(TP_SHOW_WOULD)
-  { 0, 0, 0 }
-};
+    {"logins_checked", (char *) &tp_stats.logins_checked, SHOW_ULONGLONG},
+    {"logins_admitted", (char *) &tp_stats.logins_admitted, SHOW_ULONGLONG},
+    {"logins_denied", (char *) &tp_stats.logins_denied, SHOW_ULONGLONG},
+    {"logins_would_deny", (char *) &tp_stats.logins_would_deny, SHOW_ULONGLONG},
+    {"break_glass_logins", (char *) &tp_stats.break_glass_logins,
+     SHOW_ULONGLONG},
+    {"report_rows_failed", (char *) &tp_stats.report_rows_failed,
+     SHOW_ULONGLONG},
+    {"instance_state", (char *) &show_instance_state, SHOW_FUNC},
+    {"tracked_connections", (char *) &show_tracked, SHOW_FUNC},
+    {"covered_auth_plugins", (char *) &show_covered, SHOW_FUNC},
+    {"uncovered_auth_plugins", (char *) &show_uncovered, SHOW_FUNC},
+    TP_DENY_REASON_LIST(TP_SHOW_DENIED)
+        TP_DENY_REASON_LIST(TP_SHOW_WOULD){0, 0, 0}};
 
 /* ---- modules ------------------------------------------------------------ */
 
@@ -109,8 +109,8 @@ extern const tp_module tp_module_tls_cert;
 extern const tp_module tp_module_recheck;
 
 static const tp_module tp_module_core = {
-  .name = "core",
-  .status = tp_core_status,
+    .name = "core",
+    .status = tp_core_status,
 };
 
 #define TP_MAX_MODULES 16
@@ -121,20 +121,17 @@ static guint n_modules;
 static struct st_mysql_sys_var *tp_system_variables[TP_MAX_SYSVARS];
 static struct st_mysql_show_var tp_status_inner[TP_MAX_STATUS];
 static struct st_mysql_show_var tp_status_variables[] = {
-  { "Tls_policy", (char *) tp_status_inner, SHOW_ARRAY },
-  { 0, 0, 0 }
-};
+    {"Tls_policy", (char *) tp_status_inner, SHOW_ARRAY}, {0, 0, 0}};
 
 /* Runs when the library is loaded, before the server reads the plugin
  * declaration: gathers every module's variables. */
 __attribute__((constructor)) static void tp_collect_modules(void)
 {
-  const tp_module *all[] = { &tp_module_core, &tp_module_settings,
-                             &tp_module_policy_store, &tp_module_report,
-                             &tp_module_sql_worker, &tp_module_tls_context,
-                             &tp_module_native_mirror, &tp_module_views,
-                             &tp_module_conn_views, &tp_module_tls_cert,
-                             &tp_module_recheck };
+  const tp_module *all[] = {
+      &tp_module_core,          &tp_module_settings,   &tp_module_policy_store,
+      &tp_module_report,        &tp_module_sql_worker, &tp_module_tls_context,
+      &tp_module_native_mirror, &tp_module_views,      &tp_module_conn_views,
+      &tp_module_tls_cert,      &tp_module_recheck};
   guint nv = 0, ns = 0;
   n_modules = 0;
   for (guint i = 0; i < G_N_ELEMENTS(all); i++)
@@ -168,11 +165,13 @@ static gint plugin_table_written;
 /* Is the TABLE event about mysql.<name> (also as the target of a RENAME)? */
 static gboolean is_table(const struct mysql_event_table *t, const char *name)
 {
-  return (t->database.str && lex_eq(t->database.str, t->database.length, "mysql") &&
+  return (t->database.str &&
+          lex_eq(t->database.str, t->database.length, "mysql") &&
           t->table.str && lex_eq(t->table.str, t->table.length, name)) ||
          (t->new_database.str &&
           lex_eq(t->new_database.str, t->new_database.length, "mysql") &&
-          t->new_table.str && lex_eq(t->new_table.str, t->new_table.length, name));
+          t->new_table.str &&
+          lex_eq(t->new_table.str, t->new_table.length, name));
 }
 
 static void tp_notify(MYSQL_THD thd, unsigned int event_class, const void *ev)
@@ -216,7 +215,7 @@ static void tp_notify(MYSQL_THD thd, unsigned int event_class, const void *ev)
     tp_policy_store_statement_ended(g->general_thread_id, g->general_query,
                                     g->general_query_length);
     if (g_atomic_int_compare_and_exchange(&plugin_table_written, 1, 0))
-      tp_auth_hook_refresh();   /* a library may have been loaded */
+      tp_auth_hook_refresh(); /* a library may have been loaded */
     for (guint i = 0; i < n_modules; i++)
       if (modules[i]->on_statement)
         modules[i]->on_statement(thd, g);
@@ -235,7 +234,8 @@ static void pin_library(void)
   {
     void *h = dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
     if (!h)
-      tp_log_warning("could not pin %s in memory: %s", self.dli_fname, dlerror());
+      tp_log_warning("could not pin %s in memory: %s", self.dli_fname,
+                     dlerror());
   }
 }
 
@@ -264,9 +264,9 @@ static const char tp_policy_plugin_name[] = "TLS_POLICY";
  * never while another lock of ours is held.
  */
 static GMutex lifecycle_lock;
-static const void *policy_entry;   /* server's record of the running instance */
+static const void *policy_entry; /* server's record of the running instance */
 static gboolean deinit_running;
-static gint64 last_reap_us;        /* wall clock at the end of the last deinit */
+static gint64 last_reap_us; /* wall clock at the end of the last deinit */
 
 /* Instances of this library alive (initialised, not yet deinitialised).
  * MariaDB 10.11 does not call init while the previous instance is DELETED
@@ -304,7 +304,8 @@ static int tp_plugin_init(void *p)
   {
     g_mutex_lock(&lifecycle_lock);
     /* The server passes no record to an audit plugin's init (p is NULL). */
-    policy_entry = tp_server_plugin_entry(tp_policy_plugin_name, MYSQL_AUDIT_PLUGIN);
+    policy_entry =
+        tp_server_plugin_entry(tp_policy_plugin_name, MYSQL_AUDIT_PLUGIN);
     if (!policy_entry)
       tp_log_warning("cannot follow the server's record of TLS_POLICY: "
                      "Tls_policy_instance_state reads ACTIVE even while an "
@@ -362,8 +363,9 @@ static int tp_plugin_init_checked(void)
   char covered[512], uncovered[512];
   tp_auth_hook_covered(covered, sizeof covered);
   tp_auth_hook_uncovered(uncovered, sizeof uncovered);
-  tp_log_note("version %s active on %s; checking logins of: %s; not covered: %s",
-              TP_PLUGIN_VERSION, tp_server_version(), covered, uncovered);
+  tp_log_note(
+      "version %s active on %s; checking logins of: %s; not covered: %s",
+      TP_PLUGIN_VERSION, tp_server_version(), covered, uncovered);
   return 0;
 }
 
@@ -372,7 +374,7 @@ static int tp_plugin_deinit(void *p)
   if (g_atomic_int_get(&failed_inits_pending) > 0)
   {
     g_atomic_int_add(&failed_inits_pending, -1);
-    return 0;   /* deinit after a failed init: nothing of ours to undo */
+    return 0; /* deinit after a failed init: nothing of ours to undo */
   }
   if (!g_atomic_int_compare_and_exchange(&instance_running, 1, 0))
     return 0;
@@ -391,7 +393,7 @@ static int tp_plugin_deinit(void *p)
   g_atomic_int_add(&live_instances, -1);
   g_mutex_lock(&lifecycle_lock);
   deinit_running = FALSE;
-  policy_entry = NULL;   /* the server frees or reuses its record next */
+  policy_entry = NULL; /* the server frees or reuses its record next */
   last_reap_us = g_get_real_time();
   g_mutex_unlock(&lifecycle_lock);
   return 0;
@@ -421,26 +423,26 @@ static const char *instance_state(void)
  */
 static int tp_tls_cert_plugin_init(void *p)
 {
-  MYSQL_THD thd = tp_server_current_thd();   /* NULL before the ABI is loaded */
+  MYSQL_THD thd = tp_server_current_thd(); /* NULL before the ABI is loaded */
   guint64 started = tp_server_statement_start_us(thd);
   gboolean pending = FALSE;
   g_mutex_lock(&lifecycle_lock);
   if (deinit_running)
     pending = TRUE;
   else if (g_atomic_int_get(&instance_running))
-    pending = policy_entry &&
-              tp_server_plugin_entry_state(policy_entry) != TP_SERVER_PLUGIN_READY;
+    pending = policy_entry && tp_server_plugin_entry_state(policy_entry) !=
+                                  TP_SERVER_PLUGIN_READY;
   else
     pending = started && last_reap_us && (gint64) started <= last_reap_us;
   g_mutex_unlock(&lifecycle_lock);
   if (!pending)
     return 0;
   static const char msg[] =
-    "tls_policy: INSTALL refused: the uninstalled TLS_POLICY is still held "
-    "by sessions (a statement that began before the UNINSTALL, or an idle "
-    "connection of the thread pool) and keeps enforcing until they release "
-    "it; the server would not install a new one now. Retry once "
-    "information_schema.PLUGINS no longer lists TLS_POLICY as DELETED";
+      "tls_policy: INSTALL refused: the uninstalled TLS_POLICY is still held "
+      "by sessions (a statement that began before the UNINSTALL, or an idle "
+      "connection of the thread pool) and keeps enforcing until they release "
+      "it; the server would not install a new one now. Retry once "
+      "information_schema.PLUGINS no longer lists TLS_POLICY as DELETED";
   tp_log_error("%s", msg + strlen("tls_policy: "));
   if (thd)
     my_printf_error(ER_UNKNOWN_ERROR, "%s", 0, msg);
@@ -448,43 +450,39 @@ static int tp_tls_cert_plugin_init(void *p)
 }
 
 static struct st_mysql_audit tp_audit_descriptor = {
-  MYSQL_AUDIT_INTERFACE_VERSION,
-  NULL,
-  tp_notify,
-  { MYSQL_AUDIT_GENERAL_CLASSMASK | MYSQL_AUDIT_CONNECTION_CLASSMASK |
-    MYSQL_AUDIT_TABLE_CLASSMASK }
-};
+    MYSQL_AUDIT_INTERFACE_VERSION,
+    NULL,
+    tp_notify,
+    {MYSQL_AUDIT_GENERAL_CLASSMASK | MYSQL_AUDIT_CONNECTION_CLASSMASK |
+     MYSQL_AUDIT_TABLE_CLASSMASK}};
 
-maria_declare_plugin(tls_policy)
-{
-  MYSQL_AUDIT_PLUGIN,
-  &tp_audit_descriptor,
-  tp_policy_plugin_name,
-  "tls_policy developers",
-  "Per-account TLS requirements and TLS context management, enforced inside the handshake",
-  PLUGIN_LICENSE_GPL,
-  tp_plugin_init,
-  tp_plugin_deinit,
-  0x0001,
-  tp_status_variables,
-  tp_system_variables,
-  TP_PLUGIN_VERSION,
-  MariaDB_PLUGIN_MATURITY_GAMMA  /* loadable with the default --plugin-maturity */
+maria_declare_plugin(tls_policy){
+    MYSQL_AUDIT_PLUGIN,
+    &tp_audit_descriptor,
+    tp_policy_plugin_name,
+    "tls_policy developers",
+    "Per-account TLS requirements and TLS context management, enforced inside "
+    "the handshake",
+    PLUGIN_LICENSE_GPL,
+    tp_plugin_init,
+    tp_plugin_deinit,
+    0x0001,
+    tp_status_variables,
+    tp_system_variables,
+    TP_PLUGIN_VERSION,
+    MariaDB_PLUGIN_MATURITY_GAMMA /* loadable with the default --plugin-maturity */
 },
-{
-  MYSQL_AUTHENTICATION_PLUGIN,
-  &tp_tls_cert_auth_descriptor,  /* tls_cert_auth.c */
-  "tls_cert",
-  "tls_policy developers",
-  "Password-less login with the client's TLS certificate, admitted by a "
-  "mysql.tls_policy row that names the certificate",
-  PLUGIN_LICENSE_GPL,
-  tp_tls_cert_plugin_init,
-  NULL,
-  0x0001,
-  NULL,
-  NULL,
-  TP_PLUGIN_VERSION,
-  MariaDB_PLUGIN_MATURITY_GAMMA
-}
-maria_declare_plugin_end;
+    {MYSQL_AUTHENTICATION_PLUGIN,
+     &tp_tls_cert_auth_descriptor, /* tls_cert_auth.c */
+     "tls_cert",
+     "tls_policy developers",
+     "Password-less login with the client's TLS certificate, admitted by a "
+     "mysql.tls_policy row that names the certificate",
+     PLUGIN_LICENSE_GPL,
+     tp_tls_cert_plugin_init,
+     NULL,
+     0x0001,
+     NULL,
+     NULL,
+     TP_PLUGIN_VERSION,
+     MariaDB_PLUGIN_MATURITY_GAMMA} maria_declare_plugin_end;

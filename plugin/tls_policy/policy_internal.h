@@ -19,10 +19,10 @@
 G_BEGIN_DECLS
 
 /* Bounds of the language (docs/requirement-grammar.md, "Bounds"). */
-#define TP_REQ_MAX_INPUT   16384u /* bytes of rule text */
-#define TP_REQ_MAX_VALUE   4096u  /* bytes of one decoded string value */
+#define TP_REQ_MAX_INPUT 16384u /* bytes of rule text */
+#define TP_REQ_MAX_VALUE 4096u  /* bytes of one decoded string value */
 #define TP_REQ_MAX_CLAUSES 64u
-#define TP_REQ_MAX_DAYS    36500u
+#define TP_REQ_MAX_DAYS 36500u
 
 /* The whole-rule forms; TP_REQ_CLAUSES is a conjunction of clauses. */
 typedef enum tp_req_kind {
@@ -63,60 +63,61 @@ typedef enum tp_san_type {
 /* One attribute of a structured DN: type by NID (or by OID when OpenSSL
  * knows no NID for it) and its UTF-8 value. */
 typedef struct tp_dn_ava {
-  int nid;            /* NID_undef iff obj is set */
-  ASN1_OBJECT *obj;   /* owned; an OID OpenSSL has no NID for */
-  char *value;        /* UTF-8, NUL-terminated, no embedded NUL */
+  int nid;          /* NID_undef iff obj is set */
+  ASN1_OBJECT *obj; /* owned; an OID OpenSSL has no NID for */
+  char *value;      /* UTF-8, NUL-terminated, no embedded NUL */
   size_t value_len;
 } tp_dn_ava;
 
 typedef struct tp_dn_rdn {
-  guint n_avas;       /* >= 1 */
+  guint n_avas; /* >= 1 */
   tp_dn_ava *avas;
 } tp_dn_rdn;
 
 /* A DN as an unordered multiset of RDNs, each an unordered set of AVAs. */
 typedef struct tp_dn {
-  guint n_rdns;       /* 0 for the empty DN */
+  guint n_rdns; /* 0 for the empty DN */
   tp_dn_rdn *rdns;
 } tp_dn;
 
-#define TP_SPIFFE_ANY_ONE  "*"  /* a path segment matching exactly one segment */
-#define TP_SPIFFE_ANY_REST "**" /* final segment matching one or more segments */
+#define TP_SPIFFE_ANY_ONE "*" /* a path segment matching exactly one segment */
+#define TP_SPIFFE_ANY_REST \
+  "**" /* final segment matching one or more segments */
 
 typedef struct tp_clause {
   tp_clause_kind kind;
-  tp_san_type san_type;     /* TP_CLAUSE_SAN only */
-  char *text;               /* the value as written (decoded), NUL-terminated */
+  tp_san_type san_type; /* TP_CLAUSE_SAN only */
+  char *text;           /* the value as written (decoded), NUL-terminated */
   size_t text_len;
   union {
-    tp_dn dn;                                    /* ISSUER_DN, SUBJECT_DN */
+    tp_dn dn; /* ISSUER_DN, SUBJECT_DN */
     struct {
-      gboolean wildcard;                         /* "*.rest" */
-      const char *match;                         /* into text: rest after "*." */
+      gboolean wildcard; /* "*.rest" */
+      const char *match; /* into text: rest after "*." */
       size_t match_len;
     } dns;
     struct {
-      int family;                                /* AF_INET or AF_INET6 */
+      int family; /* AF_INET or AF_INET6 */
       guint8 addr[16];
-      guint prefix;                              /* bits, full length if no CIDR */
+      guint prefix; /* bits, full length if no CIDR */
     } ip;
     struct {
-      size_t at;                                 /* index of the last '@' in text */
+      size_t at; /* index of the last '@' in text */
     } email;
     struct {
-      char *trust_domain;                        /* as written */
-      char **segments;                           /* NULL-terminated; may be empty */
+      char *trust_domain; /* as written */
+      char **segments;    /* NULL-terminated; may be empty */
       guint n_segments;
     } spiffe;
-    guint8 digest[32];                           /* FINGERPRINT, PUBKEY */
-    int tls_version;                             /* TLS1_VERSION .. TLS1_3_VERSION */
-    guint days;                                  /* MIN_VALIDITY_DAYS */
+    guint8 digest[32]; /* FINGERPRINT, PUBKEY */
+    int tls_version;   /* TLS1_VERSION .. TLS1_3_VERSION */
+    guint days;        /* MIN_VALIDITY_DAYS */
   } u;
 } tp_clause;
 
 struct tp_requirement {
   tp_req_kind kind;
-  guint n_clauses;          /* TP_REQ_CLAUSES only; sorted by kind (stable) */
+  guint n_clauses; /* TP_REQ_CLAUSES only; sorted by kind (stable) */
   tp_clause *clauses;
 };
 

@@ -33,7 +33,8 @@ static void detail_append_bounded(GString *detail, const char *s, size_t len)
 {
   if (detail == NULL)
     return;
-  if (s == NULL) {
+  if (s == NULL)
+  {
     g_string_append(detail, "(null)");
     return;
   }
@@ -56,7 +57,8 @@ static void detail_quoted(GString *detail, const char *s, size_t len)
   g_string_append_c(detail, '\'');
 }
 
-static void detail_printf(GString *detail, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void detail_printf(GString *detail, const char *fmt, ...)
+    G_GNUC_PRINTF(2, 3);
 
 static void detail_printf(GString *detail, const char *fmt, ...)
 {
@@ -70,9 +72,8 @@ static void detail_printf(GString *detail, const char *fmt, ...)
 }
 
 /* "what 'seen' expected 'want'" */
-static void detail_mismatch(GString *detail, const char *what,
-                            const char *seen, size_t seen_len,
-                            const char *want, size_t want_len)
+static void detail_mismatch(GString *detail, const char *what, const char *seen,
+                            size_t seen_len, const char *want, size_t want_len)
 {
   if (detail == NULL)
     return;
@@ -107,7 +108,8 @@ static tp_reason match_oneline(const tp_clause *c, const X509_NAME *name,
 {
   char *line = X509_NAME_oneline(name, NULL, 0);
 
-  if (line == NULL) {
+  if (line == NULL)
+  {
     detail_printf(detail, "%s cannot be printed", what);
     return fail_reason;
   }
@@ -123,23 +125,26 @@ static tp_reason match_oneline(const tp_clause *c, const X509_NAME *name,
 typedef struct {
   int nid;
   const ASN1_OBJECT *obj;
-  unsigned char *utf8;  /* OPENSSL_malloc'ed */
+  unsigned char *utf8; /* OPENSSL_malloc'ed */
   int len;
   gboolean used;
 } cert_ava;
 
 typedef struct {
-  guint first;          /* index into the cert_ava array */
+  guint first; /* index into the cert_ava array */
   guint n;
   gboolean used;
 } cert_rdn;
 
 static gboolean ava_equal(const tp_dn_ava *want, const cert_ava *have)
 {
-  if (want->nid != NID_undef) {
+  if (want->nid != NID_undef)
+  {
     if (have->nid != want->nid)
       return FALSE;
-  } else if (OBJ_cmp(want->obj, have->obj) != 0) {
+  }
+  else if (OBJ_cmp(want->obj, have->obj) != 0)
+  {
     return FALSE;
   }
   return (size_t) have->len == want->value_len &&
@@ -147,17 +152,21 @@ static gboolean ava_equal(const tp_dn_ava *want, const cert_ava *have)
 }
 
 /* Multiset equality of one wanted RDN and one certificate RDN. */
-static gboolean rdn_equal(const tp_dn_rdn *want, const cert_rdn *have, cert_ava *avas)
+static gboolean rdn_equal(const tp_dn_rdn *want, const cert_rdn *have,
+                          cert_ava *avas)
 {
   if (want->n_avas != have->n)
     return FALSE;
   for (guint k = 0; k < have->n; k++)
     avas[have->first + k].used = FALSE;
-  for (guint j = 0; j < want->n_avas; j++) {
+  for (guint j = 0; j < want->n_avas; j++)
+  {
     gboolean found = FALSE;
-    for (guint k = 0; k < have->n && !found; k++) {
+    for (guint k = 0; k < have->n && !found; k++)
+    {
       cert_ava *a = &avas[have->first + k];
-      if (!a->used && ava_equal(&want->avas[j], a)) {
+      if (!a->used && ava_equal(&want->avas[j], a))
+      {
         a->used = TRUE;
         found = TRUE;
       }
@@ -179,7 +188,8 @@ static gboolean dn_equal(const tp_dn *want, const X509_NAME *name)
   guint n_rdns = 0;
   int last_set = -1;
 
-  for (int i = 0; i < n; i++) {
+  for (int i = 0; i < n; i++)
+  {
     int set = X509_NAME_ENTRY_set(X509_NAME_get_entry(name, i));
     if (i == 0 || set != last_set)
       n_rdns++;
@@ -195,7 +205,8 @@ static gboolean dn_equal(const tp_dn *want, const X509_NAME *name)
   gboolean equal = TRUE;
   guint r = 0;
 
-  for (int i = 0; i < n && equal; i++) {
+  for (int i = 0; i < n && equal; i++)
+  {
     const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
     cert_ava *a = &avas[i];
     a->obj = X509_NAME_ENTRY_get_object(e);
@@ -213,10 +224,13 @@ static gboolean dn_equal(const tp_dn *want, const X509_NAME *name)
     rdns[r].n++;
   }
 
-  for (guint w = 0; w < want->n_rdns && equal; w++) {
+  for (guint w = 0; w < want->n_rdns && equal; w++)
+  {
     gboolean found = FALSE;
-    for (guint h = 0; h < n_rdns && !found; h++) {
-      if (!rdns[h].used && rdn_equal(&want->rdns[w], &rdns[h], avas)) {
+    for (guint h = 0; h < n_rdns && !found; h++)
+    {
+      if (!rdns[h].used && rdn_equal(&want->rdns[w], &rdns[h], avas))
+      {
         rdns[h].used = TRUE;
         found = TRUE;
       }
@@ -238,13 +252,16 @@ static gboolean dn_equal(const tp_dn *want, const X509_NAME *name)
 static GENERAL_NAMES *get_sans(X509 *cert, GString *detail)
 {
   int crit = -1;
-  GENERAL_NAMES *gens = X509_get_ext_d2i(cert, NID_subject_alt_name, &crit, NULL);
+  GENERAL_NAMES *gens =
+      X509_get_ext_d2i(cert, NID_subject_alt_name, &crit, NULL);
 
-  if (gens == NULL) {
+  if (gens == NULL)
+  {
     if (crit == -1)
       detail_printf(detail, "certificate has no subjectAltName");
     else if (crit == -2)
-      detail_printf(detail, "certificate has more than one subjectAltName extension");
+      detail_printf(detail,
+                    "certificate has more than one subjectAltName extension");
     else
       detail_printf(detail, "certificate subjectAltName does not decode");
   }
@@ -253,22 +270,32 @@ static GENERAL_NAMES *get_sans(X509 *cert, GString *detail)
 
 static int san_gen_type(tp_san_type t)
 {
-  switch (t) {
-  case TP_SAN_DNS: return GEN_DNS;
-  case TP_SAN_IP: return GEN_IPADD;
-  case TP_SAN_EMAIL: return GEN_EMAIL;
-  case TP_SAN_URI: return GEN_URI;
+  switch (t)
+  {
+  case TP_SAN_DNS:
+    return GEN_DNS;
+  case TP_SAN_IP:
+    return GEN_IPADD;
+  case TP_SAN_EMAIL:
+    return GEN_EMAIL;
+  case TP_SAN_URI:
+    return GEN_URI;
   }
   return -1;
 }
 
 static const char *san_type_label(tp_san_type t)
 {
-  switch (t) {
-  case TP_SAN_DNS: return "DNS";
-  case TP_SAN_IP: return "IP";
-  case TP_SAN_EMAIL: return "EMAIL";
-  case TP_SAN_URI: return "URI";
+  switch (t)
+  {
+  case TP_SAN_DNS:
+    return "DNS";
+  case TP_SAN_IP:
+    return "IP";
+  case TP_SAN_EMAIL:
+    return "EMAIL";
+  case TP_SAN_URI:
+    return "URI";
   }
   return "?";
 }
@@ -280,12 +307,15 @@ static gboolean is_label_char(unsigned char c)
 
 /* Exact, case-insensitive; a "*.rest" rule takes exactly one extra leftmost
  * label of LDH characters (so never the bare domain, never two labels). */
-static gboolean dns_match(const tp_clause *c, const unsigned char *s, size_t len)
+static gboolean dns_match(const tp_clause *c, const unsigned char *s,
+                          size_t len)
 {
   if (!c->u.dns.wildcard)
-    return len == c->text_len && g_ascii_strncasecmp((const char *) s, c->text, len) == 0;
+    return len == c->text_len &&
+           g_ascii_strncasecmp((const char *) s, c->text, len) == 0;
   size_t label = 0;
-  while (label < len && s[label] != '.') {
+  while (label < len && s[label] != '.')
+  {
     if (!is_label_char(s[label]))
       return FALSE;
     label++;
@@ -314,7 +344,8 @@ static gboolean ip_match(const tp_clause *c, const unsigned char *s, size_t len)
 }
 
 /* Local part exact, domain case-insensitive; split at the last '@'. */
-static gboolean email_match(const tp_clause *c, const unsigned char *s, size_t len)
+static gboolean email_match(const tp_clause *c, const unsigned char *s,
+                            size_t len)
 {
   size_t at = len;
 
@@ -331,7 +362,8 @@ static gboolean email_match(const tp_clause *c, const unsigned char *s, size_t l
                              c->text + c->u.email.at + 1, domain_len) == 0;
 }
 
-static gboolean uri_match(const tp_clause *c, const unsigned char *s, size_t len)
+static gboolean uri_match(const tp_clause *c, const unsigned char *s,
+                          size_t len)
 {
   return len == c->text_len && memcmp(s, c->text, len) == 0;
 }
@@ -341,9 +373,11 @@ static void detail_san_value(GString *detail, tp_san_type t,
 {
   if (detail == NULL)
     return;
-  if (t == TP_SAN_IP && (len == 4 || len == 16)) {
+  if (t == TP_SAN_IP && (len == 4 || len == 16))
+  {
     char buf[64];
-    if (inet_ntop(len == 4 ? AF_INET : AF_INET6, s, buf, sizeof buf) != NULL) {
+    if (inet_ntop(len == 4 ? AF_INET : AF_INET6, s, buf, sizeof buf) != NULL)
+    {
       detail_quoted(detail, buf, strlen(buf));
       return;
     }
@@ -361,7 +395,8 @@ gboolean tp_match_san(const tp_clause *clause, X509 *cert, GString *detail)
 
   if (gens == NULL)
     return FALSE;
-  for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+  for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++)
+  {
     const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
     int type;
     const ASN1_STRING *v = GENERAL_NAME_get0_value(g, &type);
@@ -371,17 +406,28 @@ gboolean tp_match_san(const tp_clause *clause, X509 *cert, GString *detail)
     size_t len = (size_t) ASN1_STRING_length(v);
     gboolean hit = FALSE;
     /* a text SAN hiding a NUL never matches (no prefix tricks) */
-    if (clause->san_type == TP_SAN_IP || memchr(s, '\0', len) == NULL) {
-      switch (clause->san_type) {
-      case TP_SAN_DNS: hit = dns_match(clause, s, len); break;
-      case TP_SAN_IP: hit = ip_match(clause, s, len); break;
-      case TP_SAN_EMAIL: hit = email_match(clause, s, len); break;
-      case TP_SAN_URI: hit = uri_match(clause, s, len); break;
+    if (clause->san_type == TP_SAN_IP || memchr(s, '\0', len) == NULL)
+    {
+      switch (clause->san_type)
+      {
+      case TP_SAN_DNS:
+        hit = dns_match(clause, s, len);
+        break;
+      case TP_SAN_IP:
+        hit = ip_match(clause, s, len);
+        break;
+      case TP_SAN_EMAIL:
+        hit = email_match(clause, s, len);
+        break;
+      case TP_SAN_URI:
+        hit = uri_match(clause, s, len);
+        break;
       }
     }
     if (hit)
       return TRUE;
-    if (seen != NULL && listed < DETAIL_SAN_MAX) {
+    if (seen != NULL && listed < DETAIL_SAN_MAX)
+    {
       if (listed > 0)
         g_string_append(seen, ", ");
       detail_san_value(seen, clause->san_type, s, len);
@@ -390,10 +436,13 @@ gboolean tp_match_san(const tp_clause *clause, X509 *cert, GString *detail)
   }
   if (detail == NULL)
     return FALSE;
-  if (listed == 0) {
+  if (listed == 0)
+  {
     g_string_append_printf(detail, "certificate has no %s subjectAltName",
                            san_type_label(clause->san_type));
-  } else {
+  }
+  else
+  {
     g_string_append_printf(detail, "certificate %s names %s%s",
                            san_type_label(clause->san_type), seen->str,
                            listed > DETAIL_SAN_MAX ? ", ..." : "");
@@ -409,7 +458,8 @@ static gboolean spiffe_path_match(const tp_clause *c, GPtrArray *have)
 {
   guint n = have->len;
 
-  for (guint i = 0; i < c->u.spiffe.n_segments; i++) {
+  for (guint i = 0; i < c->u.spiffe.n_segments; i++)
+  {
     const char *w = c->u.spiffe.segments[i];
     if (strcmp(w, TP_SPIFFE_ANY_REST) == 0)
       return n > i; /* one or more remaining segments (always the last) */
@@ -433,30 +483,38 @@ gboolean tp_match_spiffe(const tp_clause *clause, X509 *cert, GString *detail)
 
   if (gens == NULL)
     return FALSE;
-  for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+  for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++)
+  {
     int type;
-    const ASN1_STRING *v = GENERAL_NAME_get0_value(sk_GENERAL_NAME_value(gens, i), &type);
+    const ASN1_STRING *v =
+        GENERAL_NAME_get0_value(sk_GENERAL_NAME_value(gens, i), &type);
     if (type != GEN_URI || v == NULL)
       continue;
     const unsigned char *s = ASN1_STRING_get0_data(v);
     size_t len = (size_t) ASN1_STRING_length(v);
     if (len >= sizeof scheme - 1 &&
-        g_ascii_strncasecmp((const char *) s, scheme, sizeof scheme - 1) == 0) {
+        g_ascii_strncasecmp((const char *) s, scheme, sizeof scheme - 1) == 0)
+    {
       id = s;
       id_len = len;
       count++;
     }
   }
   /* X.509-SVID: exactly one SPIFFE ID */
-  if (count != 1) {
-    detail_printf(detail, "certificate has %u spiffe:// URI SANs, expected exactly one", count);
+  if (count != 1)
+  {
+    detail_printf(detail,
+                  "certificate has %u spiffe:// URI SANs, expected exactly one",
+                  count);
     return FALSE;
   }
   g_autoptr(GPtrArray) segments = g_ptr_array_new_with_free_func(g_free);
   g_autofree char *td = NULL;
   g_autoptr(GError) err = NULL;
   if (memchr(id, '\0', id_len) != NULL ||
-      !tp_spiffe_id_split((const char *) id, id_len, FALSE, &td, segments, &err)) {
+      !tp_spiffe_id_split((const char *) id, id_len, FALSE, &td, segments,
+                          &err))
+  {
     detail_printf(detail, "certificate SPIFFE ID ");
     detail_quoted(detail, (const char *) id, id_len);
     detail_printf(detail, " is not valid: %s", err ? err->message : "NUL byte");
@@ -465,7 +523,8 @@ gboolean tp_match_spiffe(const tp_clause *clause, X509 *cert, GString *detail)
   if (g_ascii_strcasecmp(td, clause->u.spiffe.trust_domain) == 0 &&
       spiffe_path_match(clause, segments))
     return TRUE;
-  detail_mismatch(detail, "spiffe", (const char *) id, id_len, clause->text, clause->text_len);
+  detail_mismatch(detail, "spiffe", (const char *) id, id_len, clause->text,
+                  clause->text_len);
   return FALSE;
 }
 
@@ -483,12 +542,16 @@ static tp_reason match_digest(const tp_clause *c, X509 *cert, GString *detail)
 {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
-  const char *what = c->kind == TP_CLAUSE_FINGERPRINT ? "fingerprint" : "pubkey";
+  const char *what =
+      c->kind == TP_CLAUSE_FINGERPRINT ? "fingerprint" : "pubkey";
 
-  if (c->kind == TP_CLAUSE_FINGERPRINT) {
+  if (c->kind == TP_CLAUSE_FINGERPRINT)
+  {
     if (!X509_digest(cert, EVP_sha256(), md, &n))
       n = 0;
-  } else {
+  }
+  else
+  {
     /* SHA-256 over the DER SubjectPublicKeyInfo (the "pin-sha256" of
      * RFC 7469); X509_pubkey_digest would hash only the key bits. */
     unsigned char *der = NULL;
@@ -497,7 +560,8 @@ static tp_reason match_digest(const tp_clause *c, X509 *cert, GString *detail)
       n = 0;
     OPENSSL_free(der);
   }
-  if (n != sizeof c->u.digest) {
+  if (n != sizeof c->u.digest)
+  {
     detail_printf(detail, "%s cannot be computed", what);
     return TP_REASON_FINGERPRINT_MISMATCH;
   }
@@ -517,7 +581,8 @@ static int login_tls_version(const tp_tls_facts *tls)
   if (tls->protocol_version > 0)
     return tls->protocol_version;
   /* facts without the number: read the name ("TLSv1.3") */
-  for (int v = TLS1_VERSION; v <= TLS1_3_VERSION; v++) {
+  for (int v = TLS1_VERSION; v <= TLS1_3_VERSION; v++)
+  {
     const char *name = tp_tls_version_name(v);
     if (name && strncmp(tls->protocol, name, sizeof tls->protocol) == 0)
       return v;
@@ -525,13 +590,15 @@ static int login_tls_version(const tp_tls_facts *tls)
   return 0;
 }
 
-static tp_reason match_tls_version(const tp_clause *c, const tp_tls_facts *tls, GString *detail)
+static tp_reason match_tls_version(const tp_clause *c, const tp_tls_facts *tls,
+                                   GString *detail)
 {
   int v = login_tls_version(tls);
 
   if (v >= c->u.tls_version && tp_tls_version_name(v) != NULL)
     return TP_REASON_OK;
-  if (detail != NULL) {
+  if (detail != NULL)
+  {
     const char *name = tp_tls_version_name(v);
     g_string_append(detail, "tls version ");
     if (name)
@@ -545,22 +612,27 @@ static tp_reason match_tls_version(const tp_clause *c, const tp_tls_facts *tls, 
   return TP_REASON_TLS_VERSION_TOO_LOW;
 }
 
-static tp_reason match_validity(const tp_clause *c, X509 *cert, time_t now, GString *detail)
+static tp_reason match_validity(const tp_clause *c, X509 *cert, time_t now,
+                                GString *detail)
 {
   g_autoptr(ASN1_TIME) at_now = ASN1_TIME_set(NULL, now);
   const ASN1_TIME *not_after = X509_get0_notAfter(cert);
   int days = 0, secs = 0;
 
   if (at_now == NULL || not_after == NULL ||
-      !ASN1_TIME_diff(&days, &secs, at_now, not_after)) {
+      !ASN1_TIME_diff(&days, &secs, at_now, not_after))
+  {
     detail_printf(detail, "certificate notAfter cannot be read");
     return TP_REASON_CERT_EXPIRING;
   }
   gint64 left = (gint64) days * 86400 + secs;
   if (left >= (gint64) c->u.days * 86400)
     return TP_REASON_OK;
-  detail_printf(detail, "certificate valid for %" G_GINT64_FORMAT " more seconds (%d days), "
-                "rule requires %u days", left, days, c->u.days);
+  detail_printf(detail,
+                "certificate valid for %" G_GINT64_FORMAT
+                " more seconds (%d days), "
+                "rule requires %u days",
+                left, days, c->u.days);
   return TP_REASON_CERT_EXPIRING;
 }
 
@@ -568,7 +640,8 @@ static tp_reason match_validity(const tp_clause *c, X509 *cert, time_t now, GStr
 
 static gboolean clause_needs_cert(const tp_clause *c)
 {
-  switch (c->kind) {
+  switch (c->kind)
+  {
   case TP_CLAUSE_CIPHER:
   case TP_CLAUSE_MIN_TLS_VERSION:
     return FALSE;
@@ -586,8 +659,10 @@ static tp_reason evaluate_clause(const tp_clause *c, const tp_login *login,
 {
   const tp_tls_facts *tls = login->tls;
 
-  switch (c->kind) {
-  case TP_CLAUSE_CIPHER: {
+  switch (c->kind)
+  {
+  case TP_CLAUSE_CIPHER:
+  {
     /* an empty CIPHER is not checked: the server stores '' as "no cipher" */
     if (c->text_len == 0)
       return TP_REASON_OK;
@@ -603,30 +678,35 @@ static tp_reason evaluate_clause(const tp_clause *c, const tp_login *login,
   case TP_CLAUSE_ISSUER:
     if (c->text_len == 0)
       return TP_REASON_OK;
-    return match_oneline(c, X509_get_issuer_name(cert), TP_REASON_ISSUER_MISMATCH,
-                         "issuer", detail);
+    return match_oneline(c, X509_get_issuer_name(cert),
+                         TP_REASON_ISSUER_MISMATCH, "issuer", detail);
   case TP_CLAUSE_SUBJECT:
     if (c->text_len == 0)
       return TP_REASON_OK;
-    return match_oneline(c, X509_get_subject_name(cert), TP_REASON_SUBJECT_MISMATCH,
-                         "subject", detail);
+    return match_oneline(c, X509_get_subject_name(cert),
+                         TP_REASON_SUBJECT_MISMATCH, "subject", detail);
   case TP_CLAUSE_ISSUER_DN:
-  case TP_CLAUSE_SUBJECT_DN: {
+  case TP_CLAUSE_SUBJECT_DN:
+  {
     gboolean subject = c->kind == TP_CLAUSE_SUBJECT_DN;
-    const X509_NAME *name = subject ? X509_get_subject_name(cert) : X509_get_issuer_name(cert);
+    const X509_NAME *name =
+        subject ? X509_get_subject_name(cert) : X509_get_issuer_name(cert);
     if (dn_equal(&c->u.dn, name))
       return TP_REASON_OK;
-    if (detail != NULL) {
+    if (detail != NULL)
+    {
       g_autofree char *seen = name_to_rfc2253(name);
-      detail_mismatch(detail, subject ? "subject_dn" : "issuer_dn",
-                      seen, strlen(seen), c->text, c->text_len);
+      detail_mismatch(detail, subject ? "subject_dn" : "issuer_dn", seen,
+                      strlen(seen), c->text, c->text_len);
     }
     return TP_REASON_DN_MISMATCH;
   }
   case TP_CLAUSE_SAN:
-    return tp_match_san(c, cert, detail) ? TP_REASON_OK : TP_REASON_SAN_MISMATCH;
+    return tp_match_san(c, cert, detail) ? TP_REASON_OK
+                                         : TP_REASON_SAN_MISMATCH;
   case TP_CLAUSE_SPIFFE:
-    return tp_match_spiffe(c, cert, detail) ? TP_REASON_OK : TP_REASON_SAN_MISMATCH;
+    return tp_match_spiffe(c, cert, detail) ? TP_REASON_OK
+                                            : TP_REASON_SAN_MISMATCH;
   case TP_CLAUSE_FINGERPRINT:
   case TP_CLAUSE_PUBKEY:
     return match_digest(c, cert, detail);
@@ -642,7 +722,8 @@ static tp_reason evaluate_clause(const tp_clause *c, const tp_login *login,
 tp_reason tp_requirement_evaluate(const tp_requirement *req,
                                   const tp_login *login, GString *detail)
 {
-  if (req == NULL || login == NULL) {
+  if (req == NULL || login == NULL)
+  {
     detail_printf(detail, "no rule or no login facts");
     return TP_REASON_INTERNAL_ERROR;
   }
@@ -650,7 +731,8 @@ tp_reason tp_requirement_evaluate(const tp_requirement *req,
     return TP_REASON_OK;
 
   /* Everything below needs TLS. */
-  switch (login->tls_state) {
+  switch (login->tls_state)
+  {
   case TP_TLS_YES:
     break;
   case TP_TLS_NO:
@@ -662,7 +744,8 @@ tp_reason tp_requirement_evaluate(const tp_requirement *req,
     return TP_REASON_TLS_UNKNOWN;
   }
   const tp_tls_facts *tls = login->tls;
-  if (tls == NULL) {
+  if (tls == NULL)
+  {
     detail_printf(detail, "TLS facts missing");
     return TP_REASON_INTERNAL_ERROR;
   }
@@ -674,14 +757,16 @@ tp_reason tp_requirement_evaluate(const tp_requirement *req,
   for (guint i = 0; i < req->n_clauses; i++)
     if (req->clauses[i].kind != TP_CLAUSE_MIN_TLS_VERSION)
       needs_verify = TRUE;
-  if (needs_verify && tls->verify_result != X509_V_OK) {
+  if (needs_verify && tls->verify_result != X509_V_OK)
+  {
     detail_printf(detail, "verify_result %ld (%s)", tls->verify_result,
                   X509_verify_cert_error_string(tls->verify_result));
     return TP_REASON_CERT_NOT_VERIFIED;
   }
 
   X509 *cert = tls->peer_cert;
-  if (req->kind == TP_REQ_X509) {
+  if (req->kind == TP_REQ_X509)
+  {
     if (cert != NULL)
       return TP_REASON_OK;
     detail_printf(detail, "no client certificate");
@@ -690,9 +775,11 @@ tp_reason tp_requirement_evaluate(const tp_requirement *req,
 
   /* Clauses are sorted in evaluation order: CIPHER and MIN_TLS_VERSION
    * (no certificate needed) come before any clause that needs one. */
-  for (guint i = 0; i < req->n_clauses; i++) {
+  for (guint i = 0; i < req->n_clauses; i++)
+  {
     const tp_clause *c = &req->clauses[i];
-    if (cert == NULL && clause_needs_cert(c)) {
+    if (cert == NULL && clause_needs_cert(c))
+    {
       detail_printf(detail, "no client certificate");
       return TP_REASON_NO_CLIENT_CERT;
     }

@@ -22,49 +22,51 @@
 #include <openssl/objects.h>
 #include <openssl/tls1.h>
 
+/* clang-format off */
 G_DEFINE_QUARK(tp-policy-parse-error-quark, tp_policy_parse_error)
+/* clang-format on */
 
 /* ---------------------------------------------------------------- names */
 
 static const char *const clause_names[TP_CLAUSE__COUNT] = {
-  [TP_CLAUSE_CIPHER] = "CIPHER",
-  [TP_CLAUSE_MIN_TLS_VERSION] = "MIN_TLS_VERSION",
-  [TP_CLAUSE_ISSUER] = "ISSUER",
-  [TP_CLAUSE_SUBJECT] = "SUBJECT",
-  [TP_CLAUSE_ISSUER_DN] = "ISSUER_DN",
-  [TP_CLAUSE_SUBJECT_DN] = "SUBJECT_DN",
-  [TP_CLAUSE_SAN] = "SAN",
-  [TP_CLAUSE_SPIFFE] = "SPIFFE",
-  [TP_CLAUSE_FINGERPRINT] = "FINGERPRINT",
-  [TP_CLAUSE_PUBKEY] = "PUBKEY",
-  [TP_CLAUSE_MIN_VALIDITY_DAYS] = "MIN_VALIDITY_DAYS",
+    [TP_CLAUSE_CIPHER] = "CIPHER",
+    [TP_CLAUSE_MIN_TLS_VERSION] = "MIN_TLS_VERSION",
+    [TP_CLAUSE_ISSUER] = "ISSUER",
+    [TP_CLAUSE_SUBJECT] = "SUBJECT",
+    [TP_CLAUSE_ISSUER_DN] = "ISSUER_DN",
+    [TP_CLAUSE_SUBJECT_DN] = "SUBJECT_DN",
+    [TP_CLAUSE_SAN] = "SAN",
+    [TP_CLAUSE_SPIFFE] = "SPIFFE",
+    [TP_CLAUSE_FINGERPRINT] = "FINGERPRINT",
+    [TP_CLAUSE_PUBKEY] = "PUBKEY",
+    [TP_CLAUSE_MIN_VALIDITY_DAYS] = "MIN_VALIDITY_DAYS",
 };
 
 static const char *const san_type_names[] = {
-  [TP_SAN_DNS] = "DNS",
-  [TP_SAN_IP] = "IP",
-  [TP_SAN_EMAIL] = "EMAIL",
-  [TP_SAN_URI] = "URI",
+    [TP_SAN_DNS] = "DNS",
+    [TP_SAN_IP] = "IP",
+    [TP_SAN_EMAIL] = "EMAIL",
+    [TP_SAN_URI] = "URI",
 };
 
 static const struct {
   const char *name;
   tp_req_kind kind;
 } whole_rule_keywords[] = {
-  { "NONE", TP_REQ_NONE },
-  { "SSL", TP_REQ_SSL },
-  { "X509", TP_REQ_X509 },
-  { "EXEMPT", TP_REQ_EXEMPT },
+    {"NONE", TP_REQ_NONE},
+    {"SSL", TP_REQ_SSL},
+    {"X509", TP_REQ_X509},
+    {"EXEMPT", TP_REQ_EXEMPT},
 };
 
 static const struct {
   const char *name;
   int version;
 } tls_versions[] = {
-  { "TLSv1", TLS1_VERSION },
-  { "TLSv1.1", TLS1_1_VERSION },
-  { "TLSv1.2", TLS1_2_VERSION },
-  { "TLSv1.3", TLS1_3_VERSION },
+    {"TLSv1", TLS1_VERSION},
+    {"TLSv1.1", TLS1_1_VERSION},
+    {"TLSv1.2", TLS1_2_VERSION},
+    {"TLSv1.3", TLS1_3_VERSION},
 };
 
 const char *tp_tls_version_name(int version)
@@ -79,25 +81,25 @@ const char *tp_tls_version_name(int version)
 
 typedef enum {
   TOK_END,
-  TOK_WORD,    /* [A-Za-z_][A-Za-z0-9_]* */
-  TOK_STRING,  /* '...' or "..." */
-  TOK_NUMBER,  /* [0-9]+ */
-  TOK_OTHER,   /* any other byte */
+  TOK_WORD,   /* [A-Za-z_][A-Za-z0-9_]* */
+  TOK_STRING, /* '...' or "..." */
+  TOK_NUMBER, /* [0-9]+ */
+  TOK_OTHER,  /* any other byte */
 } tok_type;
 
 typedef struct {
   tok_type type;
-  size_t pos;        /* offset of the first byte in the input */
-  size_t len;        /* raw length in the input */
-  char *value;       /* TOK_STRING: decoded value, NUL-terminated (owned) */
+  size_t pos;  /* offset of the first byte in the input */
+  size_t len;  /* raw length in the input */
+  char *value; /* TOK_STRING: decoded value, NUL-terminated (owned) */
   size_t value_len;
 } token;
 
 typedef struct {
   const char *text;
   size_t len;
-  size_t pos;        /* next unread byte */
-  size_t err_pos;    /* where the failure was, once an error is set */
+  size_t pos;     /* next unread byte */
+  size_t err_pos; /* where the failure was, once an error is set */
 } parser;
 
 static void token_clear(token *tok)
@@ -111,15 +113,9 @@ static gboolean is_space(char c)
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-static gboolean is_word_start(char c)
-{
-  return g_ascii_isalpha(c) || c == '_';
-}
+static gboolean is_word_start(char c) { return g_ascii_isalpha(c) || c == '_'; }
 
-static gboolean is_word_char(char c)
-{
-  return g_ascii_isalnum(c) || c == '_';
-}
+static gboolean is_word_char(char c) { return g_ascii_isalnum(c) || c == '_'; }
 
 /* Appends a bounded, printable rendering of raw input bytes, between
  * quotes (text_clean.h, TP_TEXT_FIELD). */
@@ -170,13 +166,16 @@ static gboolean lex_string(parser *p, token *tok, GError **error)
   gboolean has_nul = FALSE;
 
   p->pos++;
-  for (;;) {
+  for (;;)
+  {
     if (p->pos >= p->len)
       return fail(p, start, error, TP_POLICY_PARSE_ERROR_SYNTAX,
                   "unterminated string starting at offset %zu", start);
     char c = p->text[p->pos];
-    if (c == quote) {
-      if (p->pos + 1 < p->len && p->text[p->pos + 1] == quote) {
+    if (c == quote)
+    {
+      if (p->pos + 1 < p->len && p->text[p->pos + 1] == quote)
+      {
         g_string_append_c(v, quote);
         p->pos += 2;
         continue;
@@ -184,24 +183,43 @@ static gboolean lex_string(parser *p, token *tok, GError **error)
       p->pos++;
       break;
     }
-    if (c == '\\' && p->pos + 1 < p->len) {
+    if (c == '\\' && p->pos + 1 < p->len)
+    {
       char e = p->text[p->pos + 1];
       p->pos += 2;
-      switch (e) {
-      case '0': g_string_append_c(v, '\0'); has_nul = TRUE; break;
-      case 'b': g_string_append_c(v, '\b'); break;
-      case 'n': g_string_append_c(v, '\n'); break;
-      case 'r': g_string_append_c(v, '\r'); break;
-      case 't': g_string_append_c(v, '\t'); break;
-      case 'Z': g_string_append_c(v, '\032'); break;
+      switch (e)
+      {
+      case '0':
+        g_string_append_c(v, '\0');
+        has_nul = TRUE;
+        break;
+      case 'b':
+        g_string_append_c(v, '\b');
+        break;
+      case 'n':
+        g_string_append_c(v, '\n');
+        break;
+      case 'r':
+        g_string_append_c(v, '\r');
+        break;
+      case 't':
+        g_string_append_c(v, '\t');
+        break;
+      case 'Z':
+        g_string_append_c(v, '\032');
+        break;
       case '%':
       case '_':
         g_string_append_c(v, '\\');
         g_string_append_c(v, e);
         break;
-      default: g_string_append_c(v, e); break;
+      default:
+        g_string_append_c(v, e);
+        break;
       }
-    } else {
+    }
+    else
+    {
       g_string_append_c(v, c);
       p->pos++;
     }
@@ -231,22 +249,28 @@ static gboolean lex_next(parser *p, token *tok, GError **error)
   while (p->pos < p->len && is_space(p->text[p->pos]))
     p->pos++;
   tok->pos = p->pos;
-  if (p->pos >= p->len) {
+  if (p->pos >= p->len)
+  {
     tok->type = TOK_END;
     return TRUE;
   }
   char c = p->text[p->pos];
   if (c == '\'' || c == '"')
     return lex_string(p, tok, error);
-  if (is_word_start(c)) {
+  if (is_word_start(c))
+  {
     while (p->pos < p->len && is_word_char(p->text[p->pos]))
       p->pos++;
     tok->type = TOK_WORD;
-  } else if (g_ascii_isdigit(c)) {
+  }
+  else if (g_ascii_isdigit(c))
+  {
     while (p->pos < p->len && g_ascii_isdigit(p->text[p->pos]))
       p->pos++;
     tok->type = TOK_NUMBER;
-  } else {
+  }
+  else
+  {
     p->pos++;
     tok->type = TOK_OTHER;
   }
@@ -268,41 +292,41 @@ static const struct {
   const char *name;
   int nid;
 } dn_attribute_types[] = {
-  { "CN", NID_commonName },
-  { "commonName", NID_commonName },
-  { "C", NID_countryName },
-  { "countryName", NID_countryName },
-  { "L", NID_localityName },
-  { "localityName", NID_localityName },
-  { "ST", NID_stateOrProvinceName },
-  { "stateOrProvinceName", NID_stateOrProvinceName },
-  { "O", NID_organizationName },
-  { "organizationName", NID_organizationName },
-  { "OU", NID_organizationalUnitName },
-  { "organizationalUnitName", NID_organizationalUnitName },
-  { "STREET", NID_streetAddress },
-  { "streetAddress", NID_streetAddress },
-  { "DC", NID_domainComponent },
-  { "domainComponent", NID_domainComponent },
-  { "UID", NID_userId },
-  { "userId", NID_userId },
-  { "E", NID_pkcs9_emailAddress },
-  { "emailAddress", NID_pkcs9_emailAddress },
-  { "serialNumber", NID_serialNumber },
-  { "SN", NID_surname },
-  { "surname", NID_surname },
-  { "GN", NID_givenName },
-  { "givenName", NID_givenName },
-  { "title", NID_title },
-  { "initials", NID_initials },
-  { "generationQualifier", NID_generationQualifier },
-  { "dnQualifier", NID_dnQualifier },
-  { "pseudonym", NID_pseudonym },
-  { "name", NID_name },
-  { "postalCode", NID_postalCode },
-  { "businessCategory", NID_businessCategory },
-  { "description", NID_description },
-  { "organizationIdentifier", NID_organizationIdentifier },
+    {"CN", NID_commonName},
+    {"commonName", NID_commonName},
+    {"C", NID_countryName},
+    {"countryName", NID_countryName},
+    {"L", NID_localityName},
+    {"localityName", NID_localityName},
+    {"ST", NID_stateOrProvinceName},
+    {"stateOrProvinceName", NID_stateOrProvinceName},
+    {"O", NID_organizationName},
+    {"organizationName", NID_organizationName},
+    {"OU", NID_organizationalUnitName},
+    {"organizationalUnitName", NID_organizationalUnitName},
+    {"STREET", NID_streetAddress},
+    {"streetAddress", NID_streetAddress},
+    {"DC", NID_domainComponent},
+    {"domainComponent", NID_domainComponent},
+    {"UID", NID_userId},
+    {"userId", NID_userId},
+    {"E", NID_pkcs9_emailAddress},
+    {"emailAddress", NID_pkcs9_emailAddress},
+    {"serialNumber", NID_serialNumber},
+    {"SN", NID_surname},
+    {"surname", NID_surname},
+    {"GN", NID_givenName},
+    {"givenName", NID_givenName},
+    {"title", NID_title},
+    {"initials", NID_initials},
+    {"generationQualifier", NID_generationQualifier},
+    {"dnQualifier", NID_dnQualifier},
+    {"pseudonym", NID_pseudonym},
+    {"name", NID_name},
+    {"postalCode", NID_postalCode},
+    {"businessCategory", NID_businessCategory},
+    {"description", NID_description},
+    {"organizationIdentifier", NID_organizationIdentifier},
 };
 
 static void dn_ava_clear(tp_dn_ava *ava)
@@ -313,7 +337,8 @@ static void dn_ava_clear(tp_dn_ava *ava)
 
 void tp_dn_clear(tp_dn *dn)
 {
-  for (guint i = 0; i < dn->n_rdns; i++) {
+  for (guint i = 0; i < dn->n_rdns; i++)
+  {
     for (guint j = 0; j < dn->rdns[i].n_avas; j++)
       dn_ava_clear(&dn->rdns[i].avas[j]);
     g_free(dn->rdns[i].avas);
@@ -327,13 +352,19 @@ static gboolean is_dotted_oid(const char *s, size_t len)
   gboolean need_digit = TRUE;
   guint dots = 0;
 
-  for (size_t i = 0; i < len; i++) {
-    if (g_ascii_isdigit(s[i])) {
+  for (size_t i = 0; i < len; i++)
+  {
+    if (g_ascii_isdigit(s[i]))
+    {
       need_digit = FALSE;
-    } else if (s[i] == '.' && !need_digit) {
+    }
+    else if (s[i] == '.' && !need_digit)
+    {
       need_digit = TRUE;
       dots++;
-    } else {
+    }
+    else
+    {
       return FALSE;
     }
   }
@@ -344,18 +375,22 @@ static gboolean is_dotted_oid(const char *s, size_t len)
 static gboolean dn_resolve_type(const char *type, size_t len, tp_dn_ava *ava,
                                 GError **error)
 {
-  for (guint i = 0; i < G_N_ELEMENTS(dn_attribute_types); i++) {
+  for (guint i = 0; i < G_N_ELEMENTS(dn_attribute_types); i++)
+  {
     if (strlen(dn_attribute_types[i].name) == len &&
-        g_ascii_strncasecmp(dn_attribute_types[i].name, type, len) == 0) {
+        g_ascii_strncasecmp(dn_attribute_types[i].name, type, len) == 0)
+    {
       ava->nid = dn_attribute_types[i].nid;
       return TRUE;
     }
   }
   g_autofree char *name = g_strndup(type, len);
-  if (g_ascii_isalpha(type[0])) {
+  if (g_ascii_isalpha(type[0]))
+  {
     /* Any other short or long name OpenSSL knows (exact case). */
     int nid = OBJ_txt2nid(name);
-    if (nid != NID_undef) {
+    if (nid != NID_undef)
+    {
       ava->nid = nid;
       return TRUE;
     }
@@ -363,14 +398,17 @@ static gboolean dn_resolve_type(const char *type, size_t len, tp_dn_ava *ava,
                 "unknown attribute type '%.64s'", name);
     return FALSE;
   }
-  if (len > 128 || !is_dotted_oid(type, len)) {
-    g_set_error(error, TP_POLICY_PARSE_ERROR, TP_POLICY_PARSE_ERROR_VALUE,
-                "invalid attribute type '%.64s': expected a name or a dotted OID",
-                name);
+  if (len > 128 || !is_dotted_oid(type, len))
+  {
+    g_set_error(
+        error, TP_POLICY_PARSE_ERROR, TP_POLICY_PARSE_ERROR_VALUE,
+        "invalid attribute type '%.64s': expected a name or a dotted OID",
+        name);
     return FALSE;
   }
   g_autoptr(ASN1_OBJECT) obj = OBJ_txt2obj(name, 1);
-  if (obj == NULL) {
+  if (obj == NULL)
+  {
     g_set_error(error, TP_POLICY_PARSE_ERROR, TP_POLICY_PARSE_ERROR_VALUE,
                 "invalid OID '%.64s'", name);
     return FALSE;
@@ -412,13 +450,18 @@ static gboolean dn_parse_ava(const char *s, size_t len, size_t *pos,
   while (i < len && s[i] == ' ')
     i++;
   size_t type_start = i;
-  if (i < len && g_ascii_isalpha(s[i])) {
+  if (i < len && g_ascii_isalpha(s[i]))
+  {
     while (i < len && (g_ascii_isalnum(s[i]) || s[i] == '-'))
       i++;
-  } else if (i < len && g_ascii_isdigit(s[i])) {
+  }
+  else if (i < len && g_ascii_isdigit(s[i]))
+  {
     while (i < len && (g_ascii_isdigit(s[i]) || s[i] == '.'))
       i++;
-  } else {
+  }
+  else
+  {
     return dn_error(error, i, "expected an attribute type (e.g. CN)");
   }
   size_t type_len = i - type_start;
@@ -434,33 +477,46 @@ static gboolean dn_parse_ava(const char *s, size_t len, size_t *pos,
     i++;
   if (i < len && s[i] == '#')
     return dn_error(error, i,
-                    "values in #hex (BER) form are not supported; write the value as a string");
+                    "values in #hex (BER) form are not supported; write the "
+                    "value as a string");
 
   g_autoptr(GString) v = g_string_new(NULL);
   size_t significant = 0; /* value length without trailing unescaped spaces */
-  while (i < len && s[i] != ',' && s[i] != '+') {
+  while (i < len && s[i] != ',' && s[i] != '+')
+  {
     char c = s[i];
-    if (c == '\\') {
+    if (c == '\\')
+    {
       if (i + 1 >= len)
         return dn_error(error, i, "dangling backslash");
       int hi = hex_value(s[i + 1]);
-      if (hi >= 0) {
+      if (hi >= 0)
+      {
         int lo = i + 2 < len ? hex_value(s[i + 2]) : -1;
         if (lo < 0)
-          return dn_error(error, i, "invalid escape: expected two hex digits after '\\'");
+          return dn_error(error, i,
+                          "invalid escape: expected two hex digits after '\\'");
         g_string_append_c(v, (char) (hi << 4 | lo));
         i += 3;
-      } else if (strchr(" \"#+,;<=>\\", s[i + 1]) != NULL) {
+      }
+      else if (strchr(" \"#+,;<=>\\", s[i + 1]) != NULL)
+      {
         g_string_append_c(v, s[i + 1]);
         i += 2;
-      } else {
-        return dn_error(error, i, "invalid escape: '\\' must precede a special character or two hex digits");
+      }
+      else
+      {
+        return dn_error(error, i,
+                        "invalid escape: '\\' must precede a special character "
+                        "or two hex digits");
       }
       significant = v->len;
       continue;
     }
-    if (c == '"' || c == ';' || c == '<' || c == '>') {
-      g_autofree char *msg = g_strdup_printf("unescaped '%c' in a value (write \\%c)", c, c);
+    if (c == '"' || c == ';' || c == '<' || c == '>')
+    {
+      g_autofree char *msg =
+          g_strdup_printf("unescaped '%c' in a value (write \\%c)", c, c);
       return dn_error(error, i, msg);
     }
     g_string_append_c(v, c);
@@ -481,7 +537,7 @@ static gboolean dn_parse_ava(const char *s, size_t len, size_t *pos,
 
 static void dn_rdn_array_free(GArray *rdns)
 {
-  tp_dn dn = { rdns->len, (tp_dn_rdn *) (void *) g_array_free(rdns, FALSE) };
+  tp_dn dn = {rdns->len, (tp_dn_rdn *) (void *) g_array_free(rdns, FALSE)};
   tp_dn_clear(&dn);
 }
 
@@ -509,23 +565,29 @@ gboolean tp_dn_parse(const char *text, size_t len, tp_dn *out, GError **error)
   if (pos == len)
     return TRUE; /* the empty DN */
 
-  for (;;) {
-    g_autoptr(tp_dn_ava_array) avas = g_array_new(FALSE, TRUE, sizeof(tp_dn_ava));
-    for (;;) {
-      tp_dn_ava ava = { 0 };
-      if (!dn_parse_ava(text, len, &pos, &ava, error)) {
+  for (;;)
+  {
+    g_autoptr(tp_dn_ava_array) avas =
+        g_array_new(FALSE, TRUE, sizeof(tp_dn_ava));
+    for (;;)
+    {
+      tp_dn_ava ava = {0};
+      if (!dn_parse_ava(text, len, &pos, &ava, error))
+      {
         dn_ava_clear(&ava);
         return FALSE;
       }
       g_array_append_val(avas, ava);
-      if (pos < len && text[pos] == '+') {
+      if (pos < len && text[pos] == '+')
+      {
         pos++;
         continue;
       }
       break;
     }
-    tp_dn_rdn rdn = { avas->len, NULL };
-    rdn.avas = (tp_dn_ava *) (void *) g_array_free(g_steal_pointer(&avas), FALSE);
+    tp_dn_rdn rdn = {avas->len, NULL};
+    rdn.avas =
+        (tp_dn_ava *) (void *) g_array_free(g_steal_pointer(&avas), FALSE);
     g_array_append_val(rdns, rdn);
     if (pos >= len)
       break;
@@ -534,13 +596,15 @@ gboolean tp_dn_parse(const char *text, size_t len, tp_dn *out, GError **error)
     pos++;
   }
   out->n_rdns = rdns->len;
-  out->rdns = (tp_dn_rdn *) (void *) g_array_free(g_steal_pointer(&rdns), FALSE);
+  out->rdns =
+      (tp_dn_rdn *) (void *) g_array_free(g_steal_pointer(&rdns), FALSE);
   return TRUE;
 }
 
 /* ------------------------------------------------------ value parsers */
 
-static gboolean value_error(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static gboolean value_error(GError **error, const char *fmt, ...)
+    G_GNUC_PRINTF(2, 3);
 
 static gboolean value_error(GError **error, const char *fmt, ...)
 {
@@ -549,7 +613,8 @@ static gboolean value_error(GError **error, const char *fmt, ...)
   va_start(ap, fmt);
   g_autofree char *msg = g_strdup_vprintf(fmt, ap);
   va_end(ap);
-  g_set_error_literal(error, TP_POLICY_PARSE_ERROR, TP_POLICY_PARSE_ERROR_VALUE, msg);
+  g_set_error_literal(error, TP_POLICY_PARSE_ERROR, TP_POLICY_PARSE_ERROR_VALUE,
+                      msg);
   return FALSE;
 }
 
@@ -569,7 +634,8 @@ static gboolean parse_dns(tp_clause *c, GError **error)
     return value_error(error, "empty DNS name");
   if (len > 253)
     return value_error(error, "DNS name longer than 253 bytes");
-  if (len >= 2 && s[0] == '*' && s[1] == '.') {
+  if (len >= 2 && s[0] == '*' && s[1] == '.')
+  {
     c->u.dns.wildcard = TRUE;
     s += 2;
     len -= 2;
@@ -577,18 +643,28 @@ static gboolean parse_dns(tp_clause *c, GError **error)
   c->u.dns.match = s;
   c->u.dns.match_len = len;
   size_t label = 0;
-  for (size_t i = 0; i <= len; i++) {
-    if (i == len || s[i] == '.') {
+  for (size_t i = 0; i <= len; i++)
+  {
+    if (i == len || s[i] == '.')
+    {
       if (label == 0)
         return value_error(error, "empty label in DNS name '%.64s'", c->text);
       if (label > 63)
         return value_error(error, "label longer than 63 bytes in DNS name");
       label = 0;
-    } else if (s[i] == '*') {
-      return value_error(error, "'*' is allowed only as the whole leftmost label (\"*.example.com\")");
-    } else if (!is_dns_label_char(s[i])) {
-      return value_error(error, "invalid character 0x%02X in DNS name", (unsigned char) s[i]);
-    } else {
+    }
+    else if (s[i] == '*')
+    {
+      return value_error(error, "'*' is allowed only as the whole leftmost "
+                                "label (\"*.example.com\")");
+    }
+    else if (!is_dns_label_char(s[i]))
+    {
+      return value_error(error, "invalid character 0x%02X in DNS name",
+                         (unsigned char) s[i]);
+    }
+    else
+    {
       label++;
     }
   }
@@ -604,7 +680,8 @@ static gboolean parse_ip(tp_clause *c, GError **error)
   guint bits = family == AF_INET ? 32 : 128;
   guint prefix = bits;
 
-  if (slash) {
+  if (slash)
+  {
     *slash = '\0';
     const char *p = slash + 1;
     size_t n = strlen(p);
@@ -620,7 +697,8 @@ static gboolean parse_ip(tp_clause *c, GError **error)
   c->u.ip.prefix = prefix;
   for (guint b = prefix; b < bits; b++)
     if (c->u.ip.addr[b / 8] & (0x80 >> (b % 8)))
-      return value_error(error, "address '%.64s' has bits set beyond the /%u prefix",
+      return value_error(error,
+                         "address '%.64s' has bits set beyond the /%u prefix",
                          addr, prefix);
   return TRUE;
 }
@@ -672,7 +750,8 @@ gboolean tp_spiffe_id_split(const char *s, size_t len, gboolean wildcards,
   if (len < scheme_len || g_ascii_strncasecmp(s, scheme, scheme_len) != 0)
     return value_error(error, "a SPIFFE ID starts with spiffe://");
   size_t i = scheme_len, td_start = i;
-  while (i < len && s[i] != '/') {
+  while (i < len && s[i] != '/')
+  {
     if (!is_spiffe_td_char(s[i]))
       return value_error(error, "invalid character 0x%02X in the trust domain",
                          (unsigned char) s[i]);
@@ -683,7 +762,8 @@ gboolean tp_spiffe_id_split(const char *s, size_t len, gboolean wildcards,
   if (i - td_start > 255)
     return value_error(error, "trust domain longer than 255 bytes");
   g_autofree char *td = g_strndup(s + td_start, i - td_start);
-  while (i < len) {
+  while (i < len)
+  {
     i++; /* the '/' */
     size_t seg = i;
     while (i < len && s[i] != '/')
@@ -691,15 +771,23 @@ gboolean tp_spiffe_id_split(const char *s, size_t len, gboolean wildcards,
     g_autofree char *segment = g_strndup(s + seg, i - seg);
     gboolean last = i == len;
     if (segment[0] == '\0')
-      return value_error(error, "empty path segment (no \"//\" and no trailing '/')");
-    if (wildcards && strcmp(segment, TP_SPIFFE_ANY_ONE) == 0) {
+      return value_error(error,
+                         "empty path segment (no \"//\" and no trailing '/')");
+    if (wildcards && strcmp(segment, TP_SPIFFE_ANY_ONE) == 0)
+    {
       /* fine anywhere */
-    } else if (wildcards && strcmp(segment, TP_SPIFFE_ANY_REST) == 0) {
+    }
+    else if (wildcards && strcmp(segment, TP_SPIFFE_ANY_REST) == 0)
+    {
       if (!last)
-        return value_error(error, "'**' is allowed only as the last path segment");
-    } else {
+        return value_error(error,
+                           "'**' is allowed only as the last path segment");
+    }
+    else
+    {
       if (strcmp(segment, ".") == 0 || strcmp(segment, "..") == 0)
-        return value_error(error, "'.' and '..' are not allowed as path segments");
+        return value_error(error,
+                           "'.' and '..' are not allowed as path segments");
       for (const char *q = segment; *q; q++)
         if (!is_spiffe_path_char(*q))
           return value_error(error, "invalid character 0x%02X in path segment",
@@ -721,7 +809,8 @@ static gboolean parse_spiffe(tp_clause *c, GError **error)
   c->u.spiffe.n_segments = segments->len;
   g_ptr_array_set_free_func(segments, NULL);
   g_ptr_array_add(segments, NULL);
-  c->u.spiffe.segments = (char **) g_ptr_array_free(g_steal_pointer(&segments), FALSE);
+  c->u.spiffe.segments =
+      (char **) g_ptr_array_free(g_steal_pointer(&segments), FALSE);
   c->u.spiffe.trust_domain = g_steal_pointer(&td);
   return TRUE;
 }
@@ -733,30 +822,37 @@ static gboolean parse_digest(tp_clause *c, GError **error)
   guint n = 0;
   size_t i = 0;
 
-  while (i < c->text_len) {
+  while (i < c->text_len)
+  {
     if (n == 32)
       return value_error(error, "expected 64 hex digits (SHA-256), found more");
     int hi = hex_value(s[i]);
     int lo = i + 1 < c->text_len ? hex_value(s[i + 1]) : -1;
     if (hi < 0 || lo < 0)
-      return value_error(error, "expected 64 hex digits (SHA-256), optionally colon-separated pairs");
+      return value_error(
+          error,
+          "expected 64 hex digits (SHA-256), optionally colon-separated pairs");
     c->u.digest[n++] = (guint8) (hi << 4 | lo);
     i += 2;
-    if (i < c->text_len && s[i] == ':') {
+    if (i < c->text_len && s[i] == ':')
+    {
       if (i + 1 == c->text_len)
         return value_error(error, "trailing ':' in the digest");
       i++;
     }
   }
   if (n != 32)
-    return value_error(error, "expected 64 hex digits (SHA-256), found %u", n * 2);
+    return value_error(error, "expected 64 hex digits (SHA-256), found %u",
+                       n * 2);
   return TRUE;
 }
 
 static gboolean parse_tls_version(tp_clause *c, GError **error)
 {
-  for (guint i = 0; i < G_N_ELEMENTS(tls_versions); i++) {
-    if (g_ascii_strcasecmp(c->text, tls_versions[i].name) == 0) {
+  for (guint i = 0; i < G_N_ELEMENTS(tls_versions); i++)
+  {
+    if (g_ascii_strcasecmp(c->text, tls_versions[i].name) == 0)
+    {
       c->u.tls_version = tls_versions[i].version;
       /* canonical spelling */
       g_free(c->text);
@@ -765,14 +861,16 @@ static gboolean parse_tls_version(tp_clause *c, GError **error)
       return TRUE;
     }
   }
-  return value_error(error, "expected 'TLSv1', 'TLSv1.1', 'TLSv1.2' or 'TLSv1.3'");
+  return value_error(error,
+                     "expected 'TLSv1', 'TLSv1.1', 'TLSv1.2' or 'TLSv1.3'");
 }
 
 /* ------------------------------------------------------------- parser */
 
 static void clause_clear(tp_clause *c)
 {
-  switch (c->kind) {
+  switch (c->kind)
+  {
   case TP_CLAUSE_ISSUER_DN:
   case TP_CLAUSE_SUBJECT_DN:
     tp_dn_clear(&c->u.dn);
@@ -797,10 +895,13 @@ void tp_requirement_free(tp_requirement *req)
   g_free(req);
 }
 
-static gboolean clause_keyword(const parser *p, const token *tok, tp_clause_kind *kind)
+static gboolean clause_keyword(const parser *p, const token *tok,
+                               tp_clause_kind *kind)
 {
-  for (int k = 0; k < TP_CLAUSE__COUNT; k++) {
-    if (word_is(p, tok, clause_names[k])) {
+  for (int k = 0; k < TP_CLAUSE__COUNT; k++)
+  {
+    if (word_is(p, tok, clause_names[k]))
+    {
       *kind = (tp_clause_kind) k;
       return TRUE;
     }
@@ -808,10 +909,13 @@ static gboolean clause_keyword(const parser *p, const token *tok, tp_clause_kind
   return FALSE;
 }
 
-static const char *whole_rule_keyword(const parser *p, const token *tok, tp_req_kind *kind)
+static const char *whole_rule_keyword(const parser *p, const token *tok,
+                                      tp_req_kind *kind)
 {
-  for (guint i = 0; i < G_N_ELEMENTS(whole_rule_keywords); i++) {
-    if (word_is(p, tok, whole_rule_keywords[i].name)) {
+  for (guint i = 0; i < G_N_ELEMENTS(whole_rule_keywords); i++)
+  {
+    if (word_is(p, tok, whole_rule_keywords[i].name))
+    {
       if (kind)
         *kind = whole_rule_keywords[i].kind;
       return whole_rule_keywords[i].name;
@@ -822,11 +926,13 @@ static const char *whole_rule_keyword(const parser *p, const token *tok, tp_req_
 
 /* Validates a string value for its clause; errors are prefixed with the
  * clause and the offset of the string. */
-static gboolean parse_clause_value(parser *p, tp_clause *c, size_t pos, GError **error)
+static gboolean parse_clause_value(parser *p, tp_clause *c, size_t pos,
+                                   GError **error)
 {
   gboolean ok = TRUE;
 
-  switch (c->kind) {
+  switch (c->kind)
+  {
   case TP_CLAUSE_CIPHER:
   case TP_CLAUSE_ISSUER:
   case TP_CLAUSE_SUBJECT:
@@ -836,11 +942,20 @@ static gboolean parse_clause_value(parser *p, tp_clause *c, size_t pos, GError *
     ok = tp_dn_parse(c->text, c->text_len, &c->u.dn, error);
     break;
   case TP_CLAUSE_SAN:
-    switch (c->san_type) {
-    case TP_SAN_DNS: ok = parse_dns(c, error); break;
-    case TP_SAN_IP: ok = parse_ip(c, error); break;
-    case TP_SAN_EMAIL: ok = parse_email(c, error); break;
-    case TP_SAN_URI: ok = parse_uri(c, error); break;
+    switch (c->san_type)
+    {
+    case TP_SAN_DNS:
+      ok = parse_dns(c, error);
+      break;
+    case TP_SAN_IP:
+      ok = parse_ip(c, error);
+      break;
+    case TP_SAN_EMAIL:
+      ok = parse_email(c, error);
+      break;
+    case TP_SAN_URI:
+      ok = parse_uri(c, error);
+      break;
     }
     break;
   case TP_CLAUSE_SPIFFE:
@@ -857,13 +972,15 @@ static gboolean parse_clause_value(parser *p, tp_clause *c, size_t pos, GError *
   case TP_CLAUSE__COUNT:
     g_assert_not_reached();
   }
-  if (!ok) {
+  if (!ok)
+  {
     if (c->kind == TP_CLAUSE_SAN)
       g_prefix_error(error, "invalid SAN %s value at offset %zu: ",
                      san_type_names[c->san_type], pos);
     else
-      g_prefix_error(error, "invalid %s value at offset %zu: ",
-                     clause_names[c->kind], pos);
+      g_prefix_error(error,
+                     "invalid %s value at offset %zu: ", clause_names[c->kind],
+                     pos);
     p->err_pos = pos;
   }
   return ok;
@@ -880,12 +997,15 @@ static gboolean parse_clause(parser *p, token *tok, GArray *clauses,
     return fail(p, tok->pos, error, TP_POLICY_PARSE_ERROR_SYNTAX,
                 "%s cannot be combined with other clauses (at offset %zu)",
                 whole, tok->pos);
-  if (!clause_keyword(p, tok, &kind)) {
+  if (!clause_keyword(p, tok, &kind))
+  {
     g_autofree char *found = describe_token(p, tok);
-    return fail(p, tok->pos, error, TP_POLICY_PARSE_ERROR_SYNTAX,
-                "expected a clause keyword (CIPHER, ISSUER, SUBJECT, SUBJECT_DN, "
-                "ISSUER_DN, SAN, SPIFFE, FINGERPRINT, PUBKEY, MIN_TLS_VERSION, "
-                "MIN_VALIDITY_DAYS) at offset %zu, found %s", tok->pos, found);
+    return fail(
+        p, tok->pos, error, TP_POLICY_PARSE_ERROR_SYNTAX,
+        "expected a clause keyword (CIPHER, ISSUER, SUBJECT, SUBJECT_DN, "
+        "ISSUER_DN, SAN, SPIFFE, FINGERPRINT, PUBKEY, MIN_TLS_VERSION, "
+        "MIN_VALIDITY_DAYS) at offset %zu, found %s",
+        tok->pos, found);
   }
   const size_t kw_pos = tok->pos;
   if (kind != TP_CLAUSE_SAN && (*seen & (1u << kind)))
@@ -898,24 +1018,29 @@ static gboolean parse_clause(parser *p, token *tok, GArray *clauses,
                 TP_REQ_MAX_CLAUSES, kw_pos);
   *seen |= 1u << kind;
 
-  tp_clause c = { .kind = kind };
+  tp_clause c = {.kind = kind};
   const char *after = clause_names[kind];
 
-  if (kind == TP_CLAUSE_SAN) {
+  if (kind == TP_CLAUSE_SAN)
+  {
     if (!lex_next(p, tok, error))
       return FALSE;
     gboolean found_type = FALSE;
-    for (guint t = 0; t < G_N_ELEMENTS(san_type_names); t++) {
-      if (word_is(p, tok, san_type_names[t])) {
+    for (guint t = 0; t < G_N_ELEMENTS(san_type_names); t++)
+    {
+      if (word_is(p, tok, san_type_names[t]))
+      {
         c.san_type = (tp_san_type) t;
         found_type = TRUE;
       }
     }
-    if (!found_type) {
+    if (!found_type)
+    {
       g_autofree char *found = describe_token(p, tok);
-      return fail(p, tok->pos, error, TP_POLICY_PARSE_ERROR_SYNTAX,
-                  "expected DNS, IP, EMAIL or URI after SAN at offset %zu, found %s",
-                  tok->pos, found);
+      return fail(
+          p, tok->pos, error, TP_POLICY_PARSE_ERROR_SYNTAX,
+          "expected DNS, IP, EMAIL or URI after SAN at offset %zu, found %s",
+          tok->pos, found);
     }
     after = san_type_names[c.san_type];
   }
@@ -923,20 +1048,24 @@ static gboolean parse_clause(parser *p, token *tok, GArray *clauses,
   if (!lex_next(p, tok, error))
     return FALSE;
 
-  if (kind == TP_CLAUSE_MIN_VALIDITY_DAYS) {
-    if (tok->type != TOK_NUMBER) {
+  if (kind == TP_CLAUSE_MIN_VALIDITY_DAYS)
+  {
+    if (tok->type != TOK_NUMBER)
+    {
       g_autofree char *found = describe_token(p, tok);
       return fail(p, tok->pos, error, TP_POLICY_PARSE_ERROR_SYNTAX,
-                  "expected a number of days after MIN_VALIDITY_DAYS at offset %zu, found %s",
+                  "expected a number of days after MIN_VALIDITY_DAYS at offset "
+                  "%zu, found %s",
                   tok->pos, found);
     }
     guint64 days = 0;
     for (size_t i = 0; i < tok->len && days <= TP_REQ_MAX_DAYS; i++)
       days = days * 10 + (guint64) (p->text[tok->pos + i] - '0');
     if (days > TP_REQ_MAX_DAYS)
-      return fail(p, tok->pos, error, TP_POLICY_PARSE_ERROR_VALUE,
-                  "invalid MIN_VALIDITY_DAYS value at offset %zu: at most %u days",
-                  tok->pos, TP_REQ_MAX_DAYS);
+      return fail(
+          p, tok->pos, error, TP_POLICY_PARSE_ERROR_VALUE,
+          "invalid MIN_VALIDITY_DAYS value at offset %zu: at most %u days",
+          tok->pos, TP_REQ_MAX_DAYS);
     c.u.days = (guint) days;
     c.text = g_strdup_printf("%u", c.u.days);
     c.text_len = strlen(c.text);
@@ -944,7 +1073,8 @@ static gboolean parse_clause(parser *p, token *tok, GArray *clauses,
     return TRUE;
   }
 
-  if (tok->type != TOK_STRING) {
+  if (tok->type != TOK_STRING)
+  {
     g_autofree char *found = describe_token(p, tok);
     return fail(p, tok->pos, error, TP_POLICY_PARSE_ERROR_SYNTAX,
                 "expected a quoted string after %s at offset %zu, found %s",
@@ -952,7 +1082,8 @@ static gboolean parse_clause(parser *p, token *tok, GArray *clauses,
   }
   c.text = g_steal_pointer(&tok->value);
   c.text_len = tok->value_len;
-  if (!parse_clause_value(p, &c, tok->pos, error)) {
+  if (!parse_clause_value(p, &c, tok->pos, error))
+  {
     clause_clear(&c);
     return FALSE;
   }
@@ -978,29 +1109,35 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(tp_clause_array, clause_array_free)
 
 static gboolean parse_rule(parser *p, tp_requirement *req, GError **error)
 {
-  token tok = { 0 };
-  g_autoptr(tp_clause_array) clauses = g_array_new(FALSE, TRUE, sizeof(tp_clause));
+  token tok = {0};
+  g_autoptr(tp_clause_array) clauses =
+      g_array_new(FALSE, TRUE, sizeof(tp_clause));
   guint32 seen = 0;
   gboolean ok = FALSE;
 
   if (!lex_next(p, &tok, error))
     goto out;
-  if (tok.type == TOK_END) {
+  if (tok.type == TOK_END)
+  {
     fail(p, tok.pos, error, TP_POLICY_PARSE_ERROR_SYNTAX,
-         "empty requirement: expected NONE, SSL, X509, EXEMPT or a clause at offset %zu",
+         "empty requirement: expected NONE, SSL, X509, EXEMPT or a clause at "
+         "offset %zu",
          tok.pos);
     goto out;
   }
 
   const char *whole = whole_rule_keyword(p, &tok, &req->kind);
-  if (whole != NULL) {
+  if (whole != NULL)
+  {
     /* NONE, SSL, X509 and EXEMPT stand alone, as in REQUIRE. */
     if (!lex_next(p, &tok, error))
       goto out;
-    if (tok.type != TOK_END) {
+    if (tok.type != TOK_END)
+    {
       g_autofree char *found = describe_token(p, &tok);
       fail(p, tok.pos, error, TP_POLICY_PARSE_ERROR_SYNTAX,
-           "%s cannot be combined with other clauses: expected end of input at offset %zu, found %s",
+           "%s cannot be combined with other clauses: expected end of input at "
+           "offset %zu, found %s",
            whole, tok.pos, found);
       goto out;
     }
@@ -1009,22 +1146,28 @@ static gboolean parse_rule(parser *p, tp_requirement *req, GError **error)
   }
 
   req->kind = TP_REQ_CLAUSES;
-  for (;;) {
+  for (;;)
+  {
     if (!parse_clause(p, &tok, clauses, &seen, error))
       goto out;
     if (!lex_next(p, &tok, error))
       goto out;
     if (tok.type == TOK_END)
       break;
-    if (word_is(p, &tok, "AND")) {
+    if (word_is(p, &tok, "AND"))
+    {
       if (!lex_next(p, &tok, error))
         goto out;
-      if (tok.type == TOK_END) {
+      if (tok.type == TOK_END)
+      {
         fail(p, tok.pos, error, TP_POLICY_PARSE_ERROR_SYNTAX,
-             "expected a clause after AND at offset %zu, found end of input", tok.pos);
+             "expected a clause after AND at offset %zu, found end of input",
+             tok.pos);
         goto out;
       }
-    } else if (tok.type != TOK_WORD) {
+    }
+    else if (tok.type != TOK_WORD)
+    {
       g_autofree char *found = describe_token(p, &tok);
       fail(p, tok.pos, error, TP_POLICY_PARSE_ERROR_SYNTAX,
            "expected AND, a clause or end of input at offset %zu, found %s",
@@ -1035,7 +1178,8 @@ static gboolean parse_rule(parser *p, tp_requirement *req, GError **error)
   /* Evaluation order; g_array_sort is stable, so SANs keep their order. */
   g_array_sort(clauses, compare_clause_kind);
   req->n_clauses = clauses->len;
-  req->clauses = (tp_clause *) (void *) g_array_free(g_steal_pointer(&clauses), FALSE);
+  req->clauses =
+      (tp_clause *) (void *) g_array_free(g_steal_pointer(&clauses), FALSE);
   ok = TRUE;
 
 out:
@@ -1047,19 +1191,26 @@ tp_requirement *tp_requirement_parse(const char *text, size_t len,
                                      size_t *error_pos, GError **error)
 {
   g_return_val_if_fail(error == NULL || *error == NULL, NULL);
-  parser p = { .text = text ? text : "", .len = text ? len : 0 };
+  parser p = {.text = text ? text : "", .len = text ? len : 0};
   g_autoptr(tp_requirement) req = g_new0(tp_requirement, 1);
   const char *nul;
 
   if (error_pos)
     *error_pos = 0;
-  if (p.len > TP_REQ_MAX_INPUT) {
+  if (p.len > TP_REQ_MAX_INPUT)
+  {
     fail(&p, TP_REQ_MAX_INPUT, error, TP_POLICY_PARSE_ERROR_TOO_LONG,
-         "requirement is %zu bytes long; at most %u are allowed", p.len, TP_REQ_MAX_INPUT);
-  } else if ((nul = memchr(p.text, '\0', p.len)) != NULL) {
+         "requirement is %zu bytes long; at most %u are allowed", p.len,
+         TP_REQ_MAX_INPUT);
+  }
+  else if ((nul = memchr(p.text, '\0', p.len)) != NULL)
+  {
     size_t at = (size_t) (nul - p.text);
-    fail(&p, at, error, TP_POLICY_PARSE_ERROR_SYNTAX, "NUL byte at offset %zu", at);
-  } else if (parse_rule(&p, req, error)) {
+    fail(&p, at, error, TP_POLICY_PARSE_ERROR_SYNTAX, "NUL byte at offset %zu",
+         at);
+  }
+  else if (parse_rule(&p, req, error))
+  {
     return g_steal_pointer(&req);
   }
   if (error_pos)
@@ -1072,7 +1223,8 @@ tp_requirement *tp_requirement_parse(const char *text, size_t len,
 static void append_quoted(GString *out, const char *s, size_t len)
 {
   g_string_append_c(out, '\'');
-  for (size_t i = 0; i < len; i++) {
+  for (size_t i = 0; i < len; i++)
+  {
     if (s[i] == '\'' || s[i] == '\\')
       g_string_append_c(out, '\\');
     g_string_append_c(out, s[i]);
@@ -1085,18 +1237,29 @@ char *tp_requirement_to_string(const tp_requirement *req)
   g_return_val_if_fail(req != NULL, NULL);
   GString *out = g_string_new(NULL);
 
-  switch (req->kind) {
-  case TP_REQ_NONE: g_string_append(out, "NONE"); break;
-  case TP_REQ_SSL: g_string_append(out, "SSL"); break;
-  case TP_REQ_X509: g_string_append(out, "X509"); break;
-  case TP_REQ_EXEMPT: g_string_append(out, "EXEMPT"); break;
+  switch (req->kind)
+  {
+  case TP_REQ_NONE:
+    g_string_append(out, "NONE");
+    break;
+  case TP_REQ_SSL:
+    g_string_append(out, "SSL");
+    break;
+  case TP_REQ_X509:
+    g_string_append(out, "X509");
+    break;
+  case TP_REQ_EXEMPT:
+    g_string_append(out, "EXEMPT");
+    break;
   case TP_REQ_CLAUSES:
-    for (guint i = 0; i < req->n_clauses; i++) {
+    for (guint i = 0; i < req->n_clauses; i++)
+    {
       const tp_clause *c = &req->clauses[i];
       if (i > 0)
         g_string_append(out, " AND ");
       g_string_append(out, clause_names[c->kind]);
-      if (c->kind == TP_CLAUSE_SAN) {
+      if (c->kind == TP_CLAUSE_SAN)
+      {
         g_string_append_c(out, ' ');
         g_string_append(out, san_type_names[c->san_type]);
       }
@@ -1122,8 +1285,10 @@ gboolean tp_requirement_has_identity(const tp_requirement *req)
 {
   if (req == NULL || req->kind != TP_REQ_CLAUSES)
     return FALSE;
-  for (guint i = 0; i < req->n_clauses; i++) {
-    switch (req->clauses[i].kind) {
+  for (guint i = 0; i < req->n_clauses; i++)
+  {
+    switch (req->clauses[i].kind)
+    {
     case TP_CLAUSE_SUBJECT:
       /* SUBJECT '' checks nothing (the server skips an empty subject) */
       if (req->clauses[i].text_len > 0)

@@ -35,10 +35,10 @@
 
 typedef struct group {
   tp_account *account;
-  GPtrArray *rows; /* tp_policy_row *, borrowed from the row list; Id order */
+  GPtrArray *rows;  /* tp_policy_row *, borrowed from the row list; Id order */
   tp_row_mode mode; /* of every row in the group */
   uint64_t min_id;
-  guint seq;       /* order of creation: the last tie-break */
+  guint seq; /* order of creation: the last tie-break */
 } group;
 
 /* The groups of one mode, indexed for lookup. */
@@ -58,18 +58,17 @@ struct tp_policy_snapshot_builder {
 
 struct tp_policy_snapshot {
   uint64_t generation;
-  GPtrArray *rows;      /* owns tp_policy_row, table order */
-  GPtrArray *groups;    /* owns group */
-  mode_index enforce;   /* groups of ENFORCE rows */
-  mode_index report;    /* groups of REPORT rows */
+  GPtrArray *rows;    /* owns tp_policy_row, table order */
+  GPtrArray *groups;  /* owns group */
+  mode_index enforce; /* groups of ENFORCE rows */
+  mode_index report;  /* groups of REPORT rows */
   guint rows_invalid;
 };
 
 /* Snapshots finished and not yet freed (tp_policy_snapshot_live_count). */
 static gint live_snapshots;
 
-static void
-row_free(gpointer p)
+static void row_free(gpointer p)
 {
   tp_policy_row *row = p;
   if (!row)
@@ -84,8 +83,7 @@ row_free(gpointer p)
   g_free(row);
 }
 
-static void
-group_free(gpointer p)
+static void group_free(gpointer p)
 {
   group *g = p;
   tp_account_free(g->account);
@@ -93,8 +91,7 @@ group_free(gpointer p)
   g_free(g);
 }
 
-static int
-group_compare(const group *a, const group *b)
+static int group_compare(const group *a, const group *b)
 {
   int c = tp_account_compare(a->account, b->account);
   if (c)
@@ -104,55 +101,51 @@ group_compare(const group *a, const group *b)
   return a->seq < b->seq ? -1 : a->seq > b->seq ? 1 : 0;
 }
 
-static gint
-group_ptr_compare(gconstpointer a, gconstpointer b)
+static gint group_ptr_compare(gconstpointer a, gconstpointer b)
 {
-  return group_compare(*(group *const *)a, *(group *const *)b);
+  return group_compare(*(group *const *) a, *(group *const *) b);
 }
 
-static gint
-row_id_compare(gconstpointer a, gconstpointer b)
+static gint row_id_compare(gconstpointer a, gconstpointer b)
 {
-  const tp_policy_row *ra = *(tp_policy_row *const *)a;
-  const tp_policy_row *rb = *(tp_policy_row *const *)b;
+  const tp_policy_row *ra = *(tp_policy_row *const *) a;
+  const tp_policy_row *rb = *(tp_policy_row *const *) b;
   return ra->id < rb->id ? -1 : ra->id > rb->id ? 1 : 0;
 }
 
 /* ---- mode index ----------------------------------------------------------- */
 
-static void
-mode_index_init(mode_index *x)
+static void mode_index_init(mode_index *x)
 {
   x->anonymous = g_ptr_array_new();
   x->by_user = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
-                                     (GDestroyNotify)g_ptr_array_unref);
+                                     (GDestroyNotify) g_ptr_array_unref);
 }
 
-static void
-mode_index_clear(mode_index *x)
+static void mode_index_clear(mode_index *x)
 {
   g_hash_table_unref(x->by_user);
   g_ptr_array_unref(x->anonymous);
 }
 
-static void
-mode_index_add(mode_index *x, group *g)
+static void mode_index_add(mode_index *x, group *g)
 {
   const char *user = tp_account_user(g->account);
-  if (*user == '\0') {
+  if (*user == '\0')
+  {
     g_ptr_array_add(x->anonymous, g);
     return;
   }
   GPtrArray *list = g_hash_table_lookup(x->by_user, user);
-  if (!list) {
+  if (!list)
+  {
     list = g_ptr_array_new();
-    g_hash_table_insert(x->by_user, (gpointer)user, list);
+    g_hash_table_insert(x->by_user, (gpointer) user, list);
   }
   g_ptr_array_add(list, g);
 }
 
-static void
-mode_index_sort(mode_index *x)
+static void mode_index_sort(mode_index *x)
 {
   GHashTableIter it;
   gpointer value;
@@ -163,9 +156,9 @@ mode_index_sort(mode_index *x)
 }
 
 /* The first group of `x`, in server order, whose Host accepts the login. */
-static const GPtrArray *
-mode_index_lookup(const mode_index *x, const char *user, const char *host,
-                  const char *ip, guint *n_examined)
+static const GPtrArray *mode_index_lookup(const mode_index *x, const char *user,
+                                          const char *host, const char *ip,
+                                          guint *n_examined)
 {
   /* A NULL or empty user name has only the anonymous accounts. */
   const GPtrArray *named =
@@ -174,7 +167,8 @@ mode_index_lookup(const mode_index *x, const char *user, const char *host,
   guint i = 0, j = 0;
   guint ni = named ? named->len : 0, nj = anon->len;
 
-  while (i < ni || j < nj) {
+  while (i < ni || j < nj)
+  {
     const group *g;
     /* On a tie the named account wins, as in the server (which cannot
      * tie here anyway: the user bit of the sort differs). */
@@ -192,8 +186,7 @@ mode_index_lookup(const mode_index *x, const char *user, const char *host,
 
 /* ---- builder -------------------------------------------------------------- */
 
-tp_policy_snapshot_builder *
-tp_policy_snapshot_builder_new(void)
+tp_policy_snapshot_builder *tp_policy_snapshot_builder_new(void)
 {
   tp_policy_snapshot_builder *b = g_new0(tp_policy_snapshot_builder, 1);
   b->rows = g_ptr_array_new_with_free_func(row_free);
@@ -202,8 +195,7 @@ tp_policy_snapshot_builder_new(void)
   return b;
 }
 
-void
-tp_policy_snapshot_builder_free(tp_policy_snapshot_builder *b)
+void tp_policy_snapshot_builder_free(tp_policy_snapshot_builder *b)
 {
   if (!b)
     return;
@@ -217,20 +209,20 @@ tp_policy_snapshot_builder_free(tp_policy_snapshot_builder *b)
 
 /* Puts the row into the group of its (normalised Host, User); takes the
  * account when it starts a new group. */
-static void
-builder_group_row(tp_policy_snapshot_builder *b, tp_account *account,
-                  tp_policy_row *row)
+static void builder_group_row(tp_policy_snapshot_builder *b,
+                              tp_account *account, tp_policy_row *row)
 {
   const char *user = tp_account_user(account);
   /* The length prefix keeps ("ab","c") and ("a","bc") apart; a
    * fail-closed account never shares a group with a valid one of the same
    * text (a User stripped of its trailing spaces may meet a valid row). */
   char *key = g_strdup_printf(
-      "%d:%c:%zu:%s%s", (int)row->mode,
+      "%d:%c:%zu:%s%s", (int) row->mode,
       tp_account_host_kind(account) == TP_HOST_INVALID ? 'x' : 'v',
       strlen(user), user, tp_account_host(account));
   group *g = g_hash_table_lookup(b->group_index, key);
-  if (!g) {
+  if (!g)
+  {
     g = g_new0(group, 1);
     g->account = account;
     g->rows = g_ptr_array_new();
@@ -239,7 +231,9 @@ builder_group_row(tp_policy_snapshot_builder *b, tp_account *account,
     g->seq = b->groups->len;
     g_ptr_array_add(b->groups, g);
     g_hash_table_insert(b->group_index, key, g);
-  } else {
+  }
+  else
+  {
     tp_account_free(account);
     g_free(key);
   }
@@ -248,12 +242,10 @@ builder_group_row(tp_policy_snapshot_builder *b, tp_account *account,
     g->min_id = row->id;
 }
 
-gboolean
-tp_policy_snapshot_builder_add(tp_policy_snapshot_builder *b, uint64_t id,
-                               const char *host, const char *user,
-                               const char *requirement_text,
-                               size_t requirement_len, tp_row_mode mode,
-                               const char *comment, GError **error)
+gboolean tp_policy_snapshot_builder_add(
+    tp_policy_snapshot_builder *b, uint64_t id, const char *host,
+    const char *user, const char *requirement_text, size_t requirement_len,
+    tp_row_mode mode, const char *comment, GError **error)
 {
   g_return_val_if_fail(b != NULL, FALSE);
   g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
@@ -267,18 +259,19 @@ tp_policy_snapshot_builder_add(tp_policy_snapshot_builder *b, uint64_t id,
   row->user = g_strdup(user ? user : "");
   /* An embedded NUL cannot be shown in a C string; the parser sees the
    * whole text and refuses it. */
-  row->requirement_text = g_strndup(requirement_text ? requirement_text : "",
-                                    requirement_len);
+  row->requirement_text =
+      g_strndup(requirement_text ? requirement_text : "", requirement_len);
   row->mode = mode;
   row->comment = g_strdup(comment);
 
   g_autoptr(GError) account_error = NULL;
   tp_account *account = tp_account_new(host, user, &account_error);
-  if (!account) {
+  if (!account)
+  {
     /* Fail closed: the row stays, matches every host of its user, sorts
      * first, and carries no requirement, so its account is denied. */
-    row->parse_error = g_strdup_printf("invalid account: %s",
-                                       account_error->message);
+    row->parse_error =
+        g_strdup_printf("invalid account: %s", account_error->message);
     row->parse_error_pos = 0;
     account = tp_account_new_fail_closed(host, user);
     /* A User that ends in spaces names the account the server knows
@@ -290,13 +283,16 @@ tp_policy_snapshot_builder_add(tp_policy_snapshot_builder *b, uint64_t id,
     g_autofree char *stripped = g_strndup(u, n);
     if (u[n] != '\0')
       builder_group_row(b, tp_account_new_fail_closed(host, stripped), row);
-  } else {
+  }
+  else
+  {
     g_autoptr(GError) parse_error = NULL;
     size_t pos = 0;
-    row->requirement = tp_requirement_parse(
-        requirement_text ? requirement_text : "", requirement_len, &pos,
-        &parse_error);
-    if (!row->requirement) {
+    row->requirement =
+        tp_requirement_parse(requirement_text ? requirement_text : "",
+                             requirement_len, &pos, &parse_error);
+    if (!row->requirement)
+    {
       row->parse_error = g_strdup(parse_error ? parse_error->message
                                               : "Requirement does not parse");
       row->parse_error_pos = pos;
@@ -308,7 +304,8 @@ tp_policy_snapshot_builder_add(tp_policy_snapshot_builder *b, uint64_t id,
   g_ptr_array_add(b->rows, row);
   builder_group_row(b, account, row);
 
-  if (account_error) {
+  if (account_error)
+  {
     g_propagate_prefixed_error(error, g_steal_pointer(&account_error),
                                "row %" PRIu64 ": ", id);
     return FALSE;
@@ -331,7 +328,8 @@ tp_policy_snapshot_builder_finish(tp_policy_snapshot_builder *b,
   mode_index_init(&s->report);
   tp_policy_snapshot_builder_free(b);
 
-  for (guint i = 0; i < s->groups->len; i++) {
+  for (guint i = 0; i < s->groups->len; i++)
+  {
     group *g = g_ptr_array_index(s->groups, i);
     g_ptr_array_sort(g->rows, row_id_compare);
     mode_index_add(g->mode == TP_ROW_REPORT ? &s->report : &s->enforce, g);
@@ -344,8 +342,7 @@ tp_policy_snapshot_builder_finish(tp_policy_snapshot_builder *b,
 
 /* ---- snapshot ------------------------------------------------------------- */
 
-static void
-snapshot_clear(gpointer p)
+static void snapshot_clear(gpointer p)
 {
   tp_policy_snapshot *s = p;
   /* The index borrows from the groups, the groups from the rows. */
@@ -356,46 +353,39 @@ snapshot_clear(gpointer p)
   g_atomic_int_add(&live_snapshots, -1);
 }
 
-guint
-tp_policy_snapshot_live_count(void)
+guint tp_policy_snapshot_live_count(void)
 {
-  return (guint)g_atomic_int_get(&live_snapshots);
+  return (guint) g_atomic_int_get(&live_snapshots);
 }
 
-tp_policy_snapshot *
-tp_policy_snapshot_ref(tp_policy_snapshot *s)
+tp_policy_snapshot *tp_policy_snapshot_ref(tp_policy_snapshot *s)
 {
   g_return_val_if_fail(s != NULL, NULL);
   return g_atomic_rc_box_acquire(s);
 }
 
-void
-tp_policy_snapshot_unref(tp_policy_snapshot *s)
+void tp_policy_snapshot_unref(tp_policy_snapshot *s)
 {
   if (s)
     g_atomic_rc_box_release_full(s, snapshot_clear);
 }
 
-uint64_t
-tp_policy_snapshot_generation(const tp_policy_snapshot *s)
+uint64_t tp_policy_snapshot_generation(const tp_policy_snapshot *s)
 {
   return s->generation;
 }
 
-guint
-tp_policy_snapshot_rows_loaded(const tp_policy_snapshot *s)
+guint tp_policy_snapshot_rows_loaded(const tp_policy_snapshot *s)
 {
   return s->rows->len;
 }
 
-guint
-tp_policy_snapshot_rows_invalid(const tp_policy_snapshot *s)
+guint tp_policy_snapshot_rows_invalid(const tp_policy_snapshot *s)
 {
   return s->rows_invalid;
 }
 
-const GPtrArray *
-tp_policy_snapshot_rows(const tp_policy_snapshot *s)
+const GPtrArray *tp_policy_snapshot_rows(const tp_policy_snapshot *s)
 {
   return s->rows;
 }
@@ -409,26 +399,26 @@ tp_policy_snapshot_lookup_mode(const tp_policy_snapshot *s, tp_row_mode mode,
   guint examined = 0;
 
   if (s)
-    result = mode_index_lookup(mode == TP_ROW_REPORT ? &s->report
-                                                     : &s->enforce,
+    result = mode_index_lookup(mode == TP_ROW_REPORT ? &s->report : &s->enforce,
                                user, host, ip, &examined);
   if (n_examined)
     *n_examined = examined;
   return result;
 }
 
-const GPtrArray *
-tp_policy_snapshot_lookup_counted(const tp_policy_snapshot *s,
-                                  const char *user, const char *host,
-                                  const char *ip, guint *n_examined)
+const GPtrArray *tp_policy_snapshot_lookup_counted(const tp_policy_snapshot *s,
+                                                   const char *user,
+                                                   const char *host,
+                                                   const char *ip,
+                                                   guint *n_examined)
 {
   return tp_policy_snapshot_lookup_mode(s, TP_ROW_ENFORCE, user, host, ip,
                                         n_examined);
 }
 
-const GPtrArray *
-tp_policy_snapshot_lookup(const tp_policy_snapshot *s, const char *user,
-                          const char *host, const char *ip)
+const GPtrArray *tp_policy_snapshot_lookup(const tp_policy_snapshot *s,
+                                           const char *user, const char *host,
+                                           const char *ip)
 {
   return tp_policy_snapshot_lookup_mode(s, TP_ROW_ENFORCE, user, host, ip,
                                         NULL);

@@ -59,19 +59,19 @@
 #include "tp_sql.h"
 
 #define TP_SETTLE_USEC (3 * G_USEC_PER_SEC)
-#define TP_SETTLE_STEP_USEC (50 * 1000)   /* at least; see settle_step() */
+#define TP_SETTLE_STEP_USEC (50 * 1000) /* at least; see settle_step() */
 #define TP_FULL_READ_PERIODS 60
-#define TP_STORE_LOCK_WAIT 2              /* seconds, the refresher's session */
+#define TP_STORE_LOCK_WAIT 2 /* seconds, the refresher's session */
 #define TP_STALE_RETRY_USEC (1 * G_USEC_PER_SEC)
 
-unsigned int tp_opt_refresh_interval = 10;   /* seconds; plugin.c variable */
-unsigned int tp_opt_startup_wait = 5;        /* seconds; plugin.c variable */
+unsigned int tp_opt_refresh_interval = 10; /* seconds; plugin.c variable */
+unsigned int tp_opt_startup_wait = 5;      /* seconds; plugin.c variable */
 
 static struct {
   GMutex lock;
   GCond cond;
   GThread *thread;
-  GThread *deferred;             /* stopped on itself: joined at next start */
+  GThread *deferred; /* stopped on itself: joined at next start */
   gboolean stop;
   gboolean first_load_pending;   /* logins wait (tp_policy_store_acquire) */
   char engine[32];               /* of mysql.tls_policy, "" if unknown */
@@ -79,10 +79,10 @@ static struct {
   uint64_t requested, completed; /* synchronous refresh requests */
   gint64 settle_until;           /* monotonic; re-read until then */
   uint64_t generation;
-  char checksum[65];             /* of the content last published */
-  char table_checksum[64];       /* CHECKSUM TABLE result, periodic check */
+  char checksum[65];       /* of the content last published */
+  char table_checksum[64]; /* CHECKSUM TABLE result, periodic check */
   char last_error[512];
-  GQueue retired;                /* retired_snapshot*, oldest first */
+  GQueue retired; /* retired_snapshot*, oldest first */
 } store;
 
 /* A replaced snapshot is kept for a moment before its reference is
@@ -94,7 +94,7 @@ static struct {
 #define TP_RETIRE_USEC (2 * G_USEC_PER_SEC)
 typedef struct retired_snapshot {
   tp_policy_snapshot *snap;
-  gint64 since;   /* monotonic */
+  gint64 since; /* monotonic */
 } retired_snapshot;
 
 /* Takes over the caller's reference.  Refresher thread or stop only. */
@@ -133,7 +133,7 @@ static void release_retired(gboolean all)
 
 tp_store_stats tp_store_status;
 
-static void touched_clear_all(void);   /* write visibility, below */
+static void touched_clear_all(void); /* write visibility, below */
 
 /* Set by tp_policy_store_start() before the refresher starts, read only by
  * the refresher. */
@@ -169,39 +169,39 @@ static gboolean transient_errno(unsigned e)
 {
   switch (e)
   {
-  case 1205:   /* ER_LOCK_WAIT_TIMEOUT: LOCK TABLES, DDL, row locks */
-  case 1213:   /* ER_LOCK_DEADLOCK */
-  case 1317:   /* ER_QUERY_INTERRUPTED: KILL QUERY */
-  case 1927:   /* ER_CONNECTION_KILLED */
-  case 1053:   /* ER_SERVER_SHUTDOWN */
-  case 1969:   /* ER_STATEMENT_TIMEOUT */
-  case 1040:   /* ER_CON_COUNT_ERROR */
-  case 1041:   /* ER_OUT_OF_RESOURCES */
-  case 1037:   /* ER_OUTOFMEMORY */
-  case 1038:   /* ER_OUT_OF_SORTMEMORY */
-  case 1615:   /* ER_NEED_REPREPARE */
-  case 2006:   /* CR_SERVER_GONE_ERROR */
-  case 2013:   /* CR_SERVER_LOST */
-  case 2055:   /* CR_SERVER_LOST_EXTENDED */
+  case 1205: /* ER_LOCK_WAIT_TIMEOUT: LOCK TABLES, DDL, row locks */
+  case 1213: /* ER_LOCK_DEADLOCK */
+  case 1317: /* ER_QUERY_INTERRUPTED: KILL QUERY */
+  case 1927: /* ER_CONNECTION_KILLED */
+  case 1053: /* ER_SERVER_SHUTDOWN */
+  case 1969: /* ER_STATEMENT_TIMEOUT */
+  case 1040: /* ER_CON_COUNT_ERROR */
+  case 1041: /* ER_OUT_OF_RESOURCES */
+  case 1037: /* ER_OUTOFMEMORY */
+  case 1038: /* ER_OUT_OF_SORTMEMORY */
+  case 1615: /* ER_NEED_REPREPARE */
+  case 2006: /* CR_SERVER_GONE_ERROR */
+  case 2013: /* CR_SERVER_LOST */
+  case 2055: /* CR_SERVER_LOST_EXTENDED */
     return TRUE;
   default:
     return FALSE;
   }
 }
 
-
 static tp_row_mode parse_mode(const char *s)
 {
-  return s && g_ascii_strcasecmp(s, "REPORT") == 0 ? TP_ROW_REPORT : TP_ROW_ENFORCE;
+  return s && g_ascii_strcasecmp(s, "REPORT") == 0 ? TP_ROW_REPORT
+                                                   : TP_ROW_ENFORCE;
 }
 
 /* Reads the whole table into a new snapshot; NULL with error on failure.
  * *checksum receives the content checksum. */
-static tp_policy_snapshot *read_table(MYSQL *m, char checksum[65], GError **error)
+static tp_policy_snapshot *read_table(MYSQL *m, char checksum[65],
+                                      GError **error)
 {
-  static const char q[] =
-      "SELECT Id, Host, User, Requirement, Mode, Comment "
-      "FROM mysql.tls_policy ORDER BY Id";
+  static const char q[] = "SELECT Id, Host, User, Requirement, Mode, Comment "
+                          "FROM mysql.tls_policy ORDER BY Id";
   if (mysql_real_query(m, q, sizeof q - 1))
   {
     g_set_error(error, g_quark_from_static_string("tp-policy-store"),
@@ -226,22 +226,23 @@ static tp_policy_snapshot *read_table(MYSQL *m, char checksum[65], GError **erro
     unsigned long *len = mysql_fetch_lengths(res);
     for (int i = 0; i < 6; i++)
     {
-      g_checksum_update(sum, (const guchar *) (row[i] ? row[i] : ""), row[i] ? len[i] : 0);
+      g_checksum_update(sum, (const guchar *) (row[i] ? row[i] : ""),
+                        row[i] ? len[i] : 0);
       g_checksum_update(sum, (const guchar *) "\x1f", 1);
     }
     uint64_t id = g_ascii_strtoull(row[0] ? row[0] : "0", NULL, 10);
     g_autoptr(GError) row_error = NULL;
-    if (!tp_policy_snapshot_builder_add(b, id, row[1] ? row[1] : "",
-                                        row[2] ? row[2] : "",
-                                        row[3] ? row[3] : "", row[3] ? len[3] : 0,
-                                        parse_mode(row[4]), row[5] ? row[5] : "",
-                                        &row_error))
+    if (!tp_policy_snapshot_builder_add(
+            b, id, row[1] ? row[1] : "", row[2] ? row[2] : "",
+            row[3] ? row[3] : "", row[3] ? len[3] : 0, parse_mode(row[4]),
+            row[5] ? row[5] : "", &row_error))
     {
       /* The builder's message names the row ("row N: ..."). */
       if (row_error)
         tp_log_warning("policy %s", row_error->message);
       else
-        tp_log_warning("policy row %" G_GUINT64_FORMAT ": invalid", (guint64) id);
+        tp_log_warning("policy row %" G_GUINT64_FORMAT ": invalid",
+                       (guint64) id);
     }
   }
   mysql_free_result(res);
@@ -253,7 +254,7 @@ static tp_policy_snapshot *read_table(MYSQL *m, char checksum[65], GError **erro
   return tp_policy_snapshot_builder_finish(b, next_generation);
 }
 
-static gint64 last_checksum_usec;   /* refresher thread only */
+static gint64 last_checksum_usec; /* refresher thread only */
 
 /* FALSE on failure; mysql_errno(m) tells why (0: no usable result). */
 static gboolean table_checksum(MYSQL *m, char *out, size_t len)
@@ -322,13 +323,14 @@ static gboolean refresh_failed(GError *error)
     store.checksum[0] = 0;
     tp_store_status.loaded = 0;
     tp_store_status.stale = 0;
-    store.first_load_pending = FALSE;   /* waiting logins: denied now */
+    store.first_load_pending = FALSE; /* waiting logins: denied now */
   }
   g_cond_broadcast(&store.cond);
   g_mutex_unlock(&store.lock);
   if (transient && was_loaded && !was_stale)
     tp_log_warning("policy store: %s; the policy read last stays in force "
-                   "until the table can be read again", error->message);
+                   "until the table can be read again",
+                   error->message);
   else if (!transient && was_loaded)
     tp_log_error("policy store: %s; logins that need the policy are denied "
                  "(policy_not_loaded) until the table can be read",
@@ -375,8 +377,9 @@ static gboolean refresh(MYSQL *m)
   if (!table_checksum(m, tsum, sizeof tsum) && transient_errno(mysql_errno(m)))
   {
     g_set_error(&error, g_quark_from_static_string("tp-policy-store"),
-                (int) mysql_errno(m), "checking mysql.tls_policy: %s (errno %u)",
-                mysql_error(m), mysql_errno(m));
+                (int) mysql_errno(m),
+                "checking mysql.tls_policy: %s (errno %u)", mysql_error(m),
+                mysql_errno(m));
     return refresh_failed(error);
   }
   tp_policy_snapshot *snap = read_table(m, sum, &error);
@@ -401,7 +404,7 @@ static gboolean refresh(MYSQL *m)
   {
     g_cond_broadcast(&store.cond);
     g_mutex_unlock(&store.lock);
-    tp_policy_snapshot_unref(snap);   /* unchanged */
+    tp_policy_snapshot_unref(snap); /* unchanged */
     if (was_stale)
       tp_log_note("policy store: mysql.tls_policy can be read again");
     return TRUE;
@@ -456,9 +459,11 @@ static void ensure_schema(MYSQL *m)
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) ddl = g_string_new(tp_sql_tls_policy_table);
   if (!have_innodb(m))
-    g_string_replace(ddl, ") ENGINE=InnoDB ", ") ENGINE=Aria TRANSACTIONAL=1 ", 1);
+    g_string_replace(ddl, ") ENGINE=InnoDB ", ") ENGINE=Aria TRANSACTIONAL=1 ",
+                     1);
   if (!tp_sql_session_run(m, ddl->str, &error))
-    tp_log_error("policy store: cannot create mysql.tls_policy: %s", error->message);
+    tp_log_error("policy store: cannot create mysql.tls_policy: %s",
+                 error->message);
   read_engine(m);
   if (store_create_objects)
     store_create_objects(m);
@@ -487,7 +492,7 @@ static gpointer refresher_main(gpointer unused)
   while (!stop)
   {
     if (tp_sql_session_release_at_shutdown(&m))
-      ;   /* no SQL once the server shuts down (sql_session.h) */
+      ; /* no SQL once the server shuts down (sql_session.h) */
     else if (!m && (m = connect_local()) && !schema_done)
     {
       ensure_schema(m);
@@ -510,7 +515,7 @@ static gpointer refresher_main(gpointer unused)
         full = !table_unchanged(m);
       if (full && !refresh(m) && mysql_errno(m) >= 2000)
       {
-        tp_sql_session_close(m);   /* client-side error: reconnect next round */
+        tp_sql_session_close(m); /* client-side error: reconnect next round */
         m = NULL;
       }
     }
@@ -534,13 +539,12 @@ static gpointer refresher_main(gpointer unused)
       wake = MIN(wake, g_get_monotonic_time() + 200 * 1000);
     if (tp_store_status.stale)
       wake = MIN(wake, g_get_monotonic_time() + TP_STALE_RETRY_USEC);
-    if (m)   /* notice a shutdown while idle */
+    if (m) /* notice a shutdown while idle */
       wake = MIN(wake, g_get_monotonic_time() + TP_SQL_SHUTDOWN_POLL_USEC);
     /* A poke (settle_until moved) wakes us as well as a request. */
     gint64 settle_seen = store.settle_until;
     while (!store.stop && store.requested == serving &&
-           store.settle_until == settle_seen &&
-           g_get_monotonic_time() < wake)
+           store.settle_until == settle_seen && g_get_monotonic_time() < wake)
       if (!g_cond_wait_until(&store.cond, &store.lock, wake))
         break;
     stop = store.stop;
@@ -551,7 +555,8 @@ static gpointer refresher_main(gpointer unused)
   return NULL;
 }
 
-gboolean tp_policy_store_start(tp_store_objects_fn create_objects, GError **error)
+gboolean tp_policy_store_start(tp_store_objects_fn create_objects,
+                               GError **error)
 {
   store_create_objects = create_objects;
   /* A refresher that ran the previous deinit itself has ended, or ends
@@ -568,7 +573,8 @@ gboolean tp_policy_store_start(tp_store_objects_fn create_objects, GError **erro
   tp_store_status.generation = store.generation;
   /* Created under the lock: the thread's first look at `store` comes after
    * store.thread is set. */
-  store.thread = g_thread_try_new("tls_policy_store", refresher_main, NULL, error);
+  store.thread =
+      g_thread_try_new("tls_policy_store", refresher_main, NULL, error);
   gboolean started = store.thread != NULL;
   g_mutex_unlock(&store.lock);
   if (!started)
@@ -613,15 +619,16 @@ tp_policy_snapshot *tp_policy_store_acquire(void)
     /* Before the first load: wait for it (bounded), woken by every
      * publication or failure. */
     tp_store_status.startup_waits++;
-    gint64 deadline = g_get_monotonic_time() +
-                      (gint64) tp_opt_startup_wait * G_USEC_PER_SEC;
+    gint64 deadline =
+        g_get_monotonic_time() + (gint64) tp_opt_startup_wait * G_USEC_PER_SEC;
     while (!store.current && store.first_load_pending && !store.stop)
       if (!g_cond_wait_until(&store.cond, &store.lock, deadline))
         break;
     if (!store.current && store.first_load_pending)
       tp_store_status.startup_wait_timeouts++;
   }
-  tp_policy_snapshot *s = store.current ? tp_policy_snapshot_ref(store.current) : NULL;
+  tp_policy_snapshot *s =
+      store.current ? tp_policy_snapshot_ref(store.current) : NULL;
   g_mutex_unlock(&store.lock);
   return s;
 }
@@ -678,14 +685,15 @@ void tp_policy_store_engine(char *buf, size_t len)
  * started, whichever came first), at COMMIT/ROLLBACK and at disconnect.
  * touched_lock protects touched. */
 static GMutex touched_lock;
-static GHashTable *touched;   /* conn id (guint64*) -> generation (guint64*) */
+static GHashTable *touched; /* conn id (guint64*) -> generation (guint64*) */
 
 static void touched_mark(guint64 id, guint64 generation)
 {
   g_mutex_lock(&touched_lock);
   if (!touched)
-    touched = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
-  if (!g_hash_table_contains(touched, &id))   /* keep the first write's */
+    touched =
+        g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+  if (!g_hash_table_contains(touched, &id)) /* keep the first write's */
     g_hash_table_insert(touched, g_memdup2(&id, sizeof id),
                         g_memdup2(&generation, sizeof generation));
   g_mutex_unlock(&touched_lock);
@@ -745,23 +753,22 @@ void tp_policy_store_statement_ended(guint64 conn_id, const char *query,
     touched_unmark(conn_id);
 }
 
-void tp_policy_store_session_ended(guint64 conn_id)
-{
-  touched_unmark(conn_id);
-}
+void tp_policy_store_session_ended(guint64 conn_id) { touched_unmark(conn_id); }
 
 /* ---- variables --------------------------------------------------------------- */
 
-static MYSQL_SYSVAR_UINT(refresh_interval, tp_opt_refresh_interval,
-  PLUGIN_VAR_RQCMDARG,
-  "Seconds between the periodic checks of mysql.tls_policy for changes "
-  "that no event announced (a safety net; changes are normally seen at once).",
-  NULL, NULL, 10, 1, 3600, 0);
+static MYSQL_SYSVAR_UINT(
+    refresh_interval, tp_opt_refresh_interval, PLUGIN_VAR_RQCMDARG,
+    "Seconds between the periodic checks of mysql.tls_policy for changes "
+    "that no event announced (a safety net; changes are normally seen at "
+    "once).",
+    NULL, NULL, 10, 1, 3600, 0);
 
-static MYSQL_SYSVAR_UINT(startup_wait, tp_opt_startup_wait, PLUGIN_VAR_RQCMDARG,
-  "Seconds a login that arrives before the first policy load (server start, "
-  "INSTALL) waits for it; 0 denies such logins at once (policy_not_loaded).",
-  NULL, NULL, 5, 0, 300, 0);
+static MYSQL_SYSVAR_UINT(
+    startup_wait, tp_opt_startup_wait, PLUGIN_VAR_RQCMDARG,
+    "Seconds a login that arrives before the first policy load (server start, "
+    "INSTALL) waits for it; 0 denies such logins at once (policy_not_loaded).",
+    NULL, NULL, 5, 0, 300, 0);
 
 static int show_policy_error(MYSQL_THD thd, struct st_mysql_show_var *var,
                              void *buff, struct system_status_var *sv,
@@ -773,9 +780,8 @@ static int show_policy_error(MYSQL_THD thd, struct st_mysql_show_var *var,
   return 0;
 }
 
-static int show_engine(MYSQL_THD thd, struct st_mysql_show_var *var,
-                       void *buff, struct system_status_var *sv,
-                       enum enum_var_type scope)
+static int show_engine(MYSQL_THD thd, struct st_mysql_show_var *var, void *buff,
+                       struct system_status_var *sv, enum enum_var_type scope)
 {
   var->type = SHOW_CHAR;
   var->value = buff;
@@ -784,33 +790,35 @@ static int show_engine(MYSQL_THD thd, struct st_mysql_show_var *var,
 }
 
 static struct st_mysql_sys_var *store_sysvars[] = {
-  MYSQL_SYSVAR(refresh_interval),
-  MYSQL_SYSVAR(startup_wait),
-  NULL
-};
+    MYSQL_SYSVAR(refresh_interval), MYSQL_SYSVAR(startup_wait), NULL};
 
 static struct st_mysql_show_var store_status[] = {
-  { "policy_loaded", (char *) &tp_store_status.loaded, SHOW_ULONGLONG },
-  { "policy_generation", (char *) &tp_store_status.generation, SHOW_ULONGLONG },
-  { "rules_loaded", (char *) &tp_store_status.rules_loaded, SHOW_ULONGLONG },
-  { "rules_invalid", (char *) &tp_store_status.rules_invalid, SHOW_ULONGLONG },
-  { "policy_refreshes", (char *) &tp_store_status.refreshes, SHOW_ULONGLONG },
-  { "policy_refresh_failures", (char *) &tp_store_status.refresh_failures, SHOW_ULONGLONG },
-  { "policy_last_refresh", (char *) &tp_store_status.last_refresh, SHOW_ULONGLONG },
-  { "policy_unchanged_checks", (char *) &tp_store_status.unchanged_checks, SHOW_ULONGLONG },
-  { "policy_last_error", (char *) &show_policy_error, SHOW_FUNC },
-  { "policy_refresh_transient_failures", (char *) &tp_store_status.transient_failures, SHOW_ULONGLONG },
-  { "policy_stale", (char *) &tp_store_status.stale, SHOW_ULONGLONG },
-  { "policy_startup_waits", (char *) &tp_store_status.startup_waits, SHOW_ULONGLONG },
-  { "policy_startup_wait_timeouts", (char *) &tp_store_status.startup_wait_timeouts, SHOW_ULONGLONG },
-  { "policy_table_engine", (char *) &show_engine, SHOW_FUNC },
-  { 0, 0, 0 }
-};
+    {"policy_loaded", (char *) &tp_store_status.loaded, SHOW_ULONGLONG},
+    {"policy_generation", (char *) &tp_store_status.generation, SHOW_ULONGLONG},
+    {"rules_loaded", (char *) &tp_store_status.rules_loaded, SHOW_ULONGLONG},
+    {"rules_invalid", (char *) &tp_store_status.rules_invalid, SHOW_ULONGLONG},
+    {"policy_refreshes", (char *) &tp_store_status.refreshes, SHOW_ULONGLONG},
+    {"policy_refresh_failures", (char *) &tp_store_status.refresh_failures,
+     SHOW_ULONGLONG},
+    {"policy_last_refresh", (char *) &tp_store_status.last_refresh,
+     SHOW_ULONGLONG},
+    {"policy_unchanged_checks", (char *) &tp_store_status.unchanged_checks,
+     SHOW_ULONGLONG},
+    {"policy_last_error", (char *) &show_policy_error, SHOW_FUNC},
+    {"policy_refresh_transient_failures",
+     (char *) &tp_store_status.transient_failures, SHOW_ULONGLONG},
+    {"policy_stale", (char *) &tp_store_status.stale, SHOW_ULONGLONG},
+    {"policy_startup_waits", (char *) &tp_store_status.startup_waits,
+     SHOW_ULONGLONG},
+    {"policy_startup_wait_timeouts",
+     (char *) &tp_store_status.startup_wait_timeouts, SHOW_ULONGLONG},
+    {"policy_table_engine", (char *) &show_engine, SHOW_FUNC},
+    {0, 0, 0}};
 
 /* Variables and status only: plugin.c starts and stops the store itself,
  * before and after every module. */
 const tp_module tp_module_policy_store = {
-  .name = "policy_store",
-  .sysvars = store_sysvars,
-  .status = store_status,
+    .name = "policy_store",
+    .sysvars = store_sysvars,
+    .status = store_status,
 };

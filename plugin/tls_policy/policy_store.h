@@ -11,20 +11,22 @@
 #include "module.h"
 
 typedef struct tp_store_stats {
-  unsigned long long loaded;          /* 1 while a snapshot is published */
-  unsigned long long generation;      /* content generation */
+  unsigned long long loaded;     /* 1 while a snapshot is published */
+  unsigned long long generation; /* content generation */
   unsigned long long rules_loaded, rules_invalid;
   unsigned long long refreshes, refresh_failures;
-  unsigned long long last_refresh;    /* Unix seconds */
-  unsigned long long unchanged_checks; /* CHECKSUM TABLE said unchanged: no read */
+  unsigned long long last_refresh; /* Unix seconds */
+  unsigned long long
+      unchanged_checks; /* CHECKSUM TABLE said unchanged: no read */
   unsigned long long transient_failures; /* reads failed, last snapshot kept */
-  unsigned long long stale;           /* 1 while the last read failed transiently */
-  unsigned long long startup_waits;   /* logins that waited for the first load */
-  unsigned long long startup_wait_timeouts; /* ... and found none within the wait */
+  unsigned long long stale; /* 1 while the last read failed transiently */
+  unsigned long long startup_waits; /* logins that waited for the first load */
+  unsigned long long
+      startup_wait_timeouts; /* ... and found none within the wait */
 } tp_store_stats;
-extern tp_store_stats tp_store_status;   /* read by status variables */
+extern tp_store_stats tp_store_status; /* read by status variables */
 extern unsigned int tp_opt_refresh_interval;
-extern unsigned int tp_opt_startup_wait;  /* seconds; tls_policy_startup_wait */
+extern unsigned int tp_opt_startup_wait; /* seconds; tls_policy_startup_wait */
 
 /* Creates the SQL objects beside the table (views, functions, procedures):
  * called on the refresher's local connection once the table exists.  The
@@ -32,7 +34,8 @@ extern unsigned int tp_opt_startup_wait;  /* seconds; tls_policy_startup_wait */
 struct st_mysql;
 typedef void (*tp_store_objects_fn)(struct st_mysql *m);
 
-gboolean tp_policy_store_start(tp_store_objects_fn create_objects, GError **error);
+gboolean tp_policy_store_start(tp_store_objects_fn create_objects,
+                               GError **error);
 void tp_policy_store_stop(void);
 
 /* The current snapshot (a new reference; NULL when none is loaded).  Once
@@ -69,6 +72,5 @@ void tp_policy_store_engine(char *buf, size_t len);
 /* The store's variables and status (no start/stop: plugin.c starts the
  * store before every module and stops it after them). */
 extern const tp_module tp_module_policy_store;
-
 
 #endif

@@ -3,13 +3,13 @@
 
 static const char *const reason_names[] = {
 #define TP_REASON_NAME(sym, name, text) name,
-  TP_REASON_LIST(TP_REASON_NAME)
+    TP_REASON_LIST(TP_REASON_NAME)
 #undef TP_REASON_NAME
 };
 
 static const char *const reason_texts[] = {
 #define TP_REASON_TEXT(sym, name, text) text,
-  TP_REASON_LIST(TP_REASON_TEXT)
+    TP_REASON_LIST(TP_REASON_TEXT)
 #undef TP_REASON_TEXT
 };
 

@@ -70,9 +70,9 @@ typedef struct recheck_row {
   tp_tls_state tls_state;
   tp_reason reason;
   char rule[48];
-  char *detail;         /* what was seen, raw (certificate text), bounded */
+  char *detail; /* what was seen, raw (certificate text), bounded */
   char *action;
-  gboolean kill;        /* to be killed */
+  gboolean kill; /* to be killed */
 } recheck_row;
 
 static void recheck_row_free(gpointer p)
@@ -88,7 +88,7 @@ static void recheck_row_free(gpointer p)
 
 static GMutex results_lock;
 static struct {
-  GPtrArray *rows;          /* recheck_row*, of the last run */
+  GPtrArray *rows; /* recheck_row*, of the last run */
   gint64 checked_at;
   guint64 generation;
 } results;
@@ -146,13 +146,13 @@ static tp_reason evaluate(const tp_conn_copy *c, const tp_policy_snapshot *snap,
                           GString *detail)
 {
   tp_login login = {
-    .user = c->user,
-    .host = c->host,
-    .ip = c->ip,
-    .transport = c->transport,
-    .tls_state = c->tls_state,
-    .tls = c->tls_state == TP_TLS_YES ? c->facts : NULL,
-    .now = now,
+      .user = c->user,
+      .host = c->host,
+      .ip = c->ip,
+      .transport = c->transport,
+      .tls_state = c->tls_state,
+      .tls = c->tls_state == TP_TLS_YES ? c->facts : NULL,
+      .now = now,
   };
   if (login.tls_state == TP_TLS_YES && !login.tls)
     login.tls_state = TP_TLS_UNKNOWN;
@@ -162,7 +162,8 @@ static tp_reason evaluate(const tp_conn_copy *c, const tp_policy_snapshot *snap,
   if (!v.admit)
   {
     g_strlcpy(rule, v.rule, 48);
-    g_string_append_len(detail, v.detail->str, MIN(v.detail->len, TP_LOG_FIELD_MAX));
+    g_string_append_len(detail, v.detail->str,
+                        MIN(v.detail->len, TP_LOG_FIELD_MAX));
   }
   tp_verdict_clear(&v);
   if (reason != TP_REASON_OK || !c->facts || !c->facts->peer_cert)
@@ -171,7 +172,8 @@ static tp_reason evaluate(const tp_conn_copy *c, const tp_policy_snapshot *snap,
   X509 *cert = c->facts->peer_cert;
   if (X509_cmp_time(X509_get0_notAfter(cert), &now) < 0)
   {
-    g_autofree char *na = tp_utc_datetime(tp_asn1_time_unix(X509_get0_notAfter(cert)));
+    g_autofree char *na =
+        tp_utc_datetime(tp_asn1_time_unix(X509_get0_notAfter(cert)));
     g_strlcpy(rule, "certificate", 48);
     g_string_append_printf(detail, "client certificate expired at %s UTC",
                            na ? na : "?");
@@ -205,7 +207,8 @@ static gboolean recheck_run_locked(MYSQL_THD thd)
   g_autoptr(tp_policy_snapshot) snap = tp_policy_store_acquire();
   if (!snap)
   {
-    my_printf_error(ER_UNKNOWN_ERROR, "tls_policy: re-check refused: the "
+    my_printf_error(ER_UNKNOWN_ERROR,
+                    "tls_policy: re-check refused: the "
                     "policy is not loaded (see Tls_policy_policy_last_error)",
                     0);
     return FALSE;
@@ -256,8 +259,9 @@ static gboolean recheck_run_locked(MYSQL_THD thd)
   {
     recheck_row *r = g_ptr_array_index(rows, i);
     if (r->kill)
-      g_ptr_array_add(stmts, g_strdup_printf("KILL CONNECTION %" G_GUINT64_FORMAT,
-                                             (guint64) r->conn_id));
+      g_ptr_array_add(stmts,
+                      g_strdup_printf("KILL CONNECTION %" G_GUINT64_FORMAT,
+                                      (guint64) r->conn_id));
   }
   if (stmts->len)
   {
@@ -266,9 +270,9 @@ static gboolean recheck_run_locked(MYSQL_THD thd)
     g_autofree unsigned *errnos = g_new0(unsigned, n);
     g_autofree char **errors = g_new0(char *, n);
     g_autoptr(GError) error = NULL;
-    gboolean ran = tp_sql_job_run_each((const char *const *) stmts->pdata,
-                                       TP_RECHECK_KILL_WAIT, errnos, errors,
-                                       &error);
+    gboolean ran =
+        tp_sql_job_run_each((const char *const *) stmts->pdata,
+                            TP_RECHECK_KILL_WAIT, errnos, errors, &error);
     guint k = 0;
     for (guint i = 0; i < rows->len; i++)
     {
@@ -300,13 +304,15 @@ static gboolean recheck_run_locked(MYSQL_THD thd)
     g_autofree char *seen_text = tp_text_clean(r->detail, TP_LOG_FIELD_MAX);
     tp_log_warning("re-check: '%s'@'%s' (connection %" G_GUINT64_FORMAT ") "
                    "would no longer be admitted: reason=%s rule=%s seen='%s' "
-                   "action=%s", user, host, (guint64) r->conn_id,
-                   tp_reason_name(r->reason), r->rule, seen_text, r->action);
+                   "action=%s",
+                   user, host, (guint64) r->conn_id, tp_reason_name(r->reason),
+                   r->rule, seen_text, r->action);
   }
-  tp_log_note("re-check of %u sessions against policy generation %"
-              G_GUINT64_FORMAT ": %u would no longer be admitted (action %s)",
-              conns->len, (guint64) tp_policy_snapshot_generation(snap),
-              rows->len, kill ? "KILL" : "REPORT");
+  tp_log_note(
+      "re-check of %u sessions against policy generation %" G_GUINT64_FORMAT
+      ": %u would no longer be admitted (action %s)",
+      conns->len, (guint64) tp_policy_snapshot_generation(snap), rows->len,
+      kill ? "KILL" : "REPORT");
 
   g_mutex_lock(&results_lock);
   if (results.rows)
@@ -335,12 +341,13 @@ static void recheck_json(GString *out)
     const recheck_row *r = g_ptr_array_index(results.rows, i);
     if (i)
       g_string_append_c(out, ',');
-    g_string_append_printf(out, "{\"id\":%" G_GUINT64_FORMAT ",\"user\":",
-                           (guint64) r->conn_id);
+    g_string_append_printf(
+        out, "{\"id\":%" G_GUINT64_FORMAT ",\"user\":", (guint64) r->conn_id);
     tp_json_append_cstring(out, r->user);
     g_string_append(out, ",\"host\":");
     tp_json_append_cstring(out, r->host);
-    g_string_append_printf(out, ",\"transport\":\"%s\",\"tls\":\"%s\","
+    g_string_append_printf(out,
+                           ",\"transport\":\"%s\",\"tls\":\"%s\","
                            "\"reason\":\"%s\",\"rule\":",
                            tp_transport_text(r->transport),
                            tp_tls_state_text(r->tls_state),
@@ -361,7 +368,8 @@ static void recheck_json(GString *out)
   g_mutex_unlock(&results_lock);
 }
 
-my_bool tls_policy_recheck_init(UDF_INIT *initid, UDF_ARGS *args, char *message);
+my_bool tls_policy_recheck_init(UDF_INIT *initid, UDF_ARGS *args,
+                                char *message);
 char *tls_policy_recheck(UDF_INIT *initid, UDF_ARGS *args, char *result,
                          unsigned long *length, char *is_null, char *error);
 void tls_policy_recheck_deinit(UDF_INIT *initid);
@@ -384,36 +392,37 @@ void tls_policy_recheck_deinit(UDF_INIT *initid)
 
 void tp_recheck_install(struct st_mysql *m)
 {
-  tp_conn_views_install_view(m, "mysql.tls_policy_recheck", "tls_policy_recheck",
-    "j.Id, j.User, j.Host, j.Transport, j.Tls, j.Reason, j.Rule, j.Detail, "
-    "j.Action, j.Admitted_by, j.Checked_at_utc, j.Policy_generation",
-    " Id BIGINT UNSIGNED PATH '$.id',"
-    " User VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$.user',"
-    " Host VARCHAR(255) CHARACTER SET utf8mb4 PATH '$.host',"
-    " Transport VARCHAR(7) CHARACTER SET ascii PATH '$.transport',"
-    " Tls VARCHAR(7) CHARACTER SET ascii PATH '$.tls',"
-    " Reason VARCHAR(32) CHARACTER SET ascii PATH '$.reason',"
-    " Rule VARCHAR(48) CHARACTER SET ascii PATH '$.rule',"
-    " Detail TEXT CHARACTER SET utf8mb4 PATH '$.detail',"
-    " Action VARCHAR(255) CHARACTER SET utf8mb4 PATH '$.action',"
-    " Admitted_by VARCHAR(48) CHARACTER SET ascii PATH '$.admitted_by',"
-    " Checked_at_utc DATETIME PATH '$.checked_at',"
-    " Policy_generation BIGINT UNSIGNED PATH '$.generation'");
+  tp_conn_views_install_view(
+      m, "mysql.tls_policy_recheck", "tls_policy_recheck",
+      "j.Id, j.User, j.Host, j.Transport, j.Tls, j.Reason, j.Rule, j.Detail, "
+      "j.Action, j.Admitted_by, j.Checked_at_utc, j.Policy_generation",
+      " Id BIGINT UNSIGNED PATH '$.id',"
+      " User VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH "
+      "'$.user',"
+      " Host VARCHAR(255) CHARACTER SET utf8mb4 PATH '$.host',"
+      " Transport VARCHAR(7) CHARACTER SET ascii PATH '$.transport',"
+      " Tls VARCHAR(7) CHARACTER SET ascii PATH '$.tls',"
+      " Reason VARCHAR(32) CHARACTER SET ascii PATH '$.reason',"
+      " Rule VARCHAR(48) CHARACTER SET ascii PATH '$.rule',"
+      " Detail TEXT CHARACTER SET utf8mb4 PATH '$.detail',"
+      " Action VARCHAR(255) CHARACTER SET utf8mb4 PATH '$.action',"
+      " Admitted_by VARCHAR(48) CHARACTER SET ascii PATH '$.admitted_by',"
+      " Checked_at_utc DATETIME PATH '$.checked_at',"
+      " Policy_generation BIGINT UNSIGNED PATH '$.generation'");
 }
 
 static const char *const drop_statements[] = {
-  "DROP VIEW IF EXISTS mysql.tls_policy_connections, "
-  "mysql.tls_policy_account_cert_expiry, mysql.tls_policy_recheck",
-  "DROP FUNCTION IF EXISTS tls_policy_connections",
-  "DROP FUNCTION IF EXISTS tls_policy_account_cert_expiry",
-  "DROP FUNCTION IF EXISTS tls_policy_recheck",
-  NULL
-};
+    "DROP VIEW IF EXISTS mysql.tls_policy_connections, "
+    "mysql.tls_policy_account_cert_expiry, mysql.tls_policy_recheck",
+    "DROP FUNCTION IF EXISTS tls_policy_connections",
+    "DROP FUNCTION IF EXISTS tls_policy_account_cert_expiry",
+    "DROP FUNCTION IF EXISTS tls_policy_recheck", NULL};
 
 /* After a successful UNINSTALL of this plugin: drop our functions and views
  * (the library stays mapped, deinit comes later), and wait for it, so that
  * the session's next statement no longer sees them. */
-static void recheck_on_statement(MYSQL_THD thd, const struct mysql_event_general *ev)
+static void recheck_on_statement(MYSQL_THD thd,
+                                 const struct mysql_event_general *ev)
 {
   if (ev->general_error_code || !ev->general_query)
     return;
@@ -424,11 +433,12 @@ static void recheck_on_statement(MYSQL_THD thd, const struct mysql_event_general
   g_autofree unsigned *errnos = g_new0(unsigned, n);
   g_autofree char **errors = g_new0(char *, n);
   g_autoptr(GError) error = NULL;
-  if (!tp_sql_job_run_each(drop_statements, 10 * G_USEC_PER_SEC, errnos,
-                           errors, &error))
+  if (!tp_sql_job_run_each(drop_statements, 10 * G_USEC_PER_SEC, errnos, errors,
+                           &error))
   {
     tp_log_error("UNINSTALL: the session views and functions were not "
-                 "dropped: %s", error->message);
+                 "dropped: %s",
+                 error->message);
     return;
   }
   for (guint i = 0; i < n; i++)
@@ -447,8 +457,8 @@ static int check_recheck_now(MYSQL_THD thd, struct st_mysql_sys_var *var,
 {
   gboolean on = FALSE;
   if (!tp_sysvar_value_to_bool(value, &on))
-    return 1;   /* ER_WRONG_VALUE_FOR_VAR */
-  *(char *) save = 0;   /* always reads OFF */
+    return 1;         /* ER_WRONG_VALUE_FOR_VAR */
+  *(char *) save = 0; /* always reads OFF */
   if (!on)
     return 0;
   return recheck_run(thd) ? 0 : 1;
@@ -460,36 +470,37 @@ static void update_recheck_now(MYSQL_THD thd, struct st_mysql_sys_var *var,
   *(char *) var_ptr = 0;
 }
 
-static MYSQL_SYSVAR_BOOL(recheck_sessions_now, opt_recheck_now, PLUGIN_VAR_NOCMDOPT,
-  "SET to ON to evaluate every live session the plugin admitted against the "
-  "current policy, CRL and clock; the sessions that would no longer be "
-  "admitted are listed in mysql.tls_policy_recheck (and killed when "
-  "tls_policy_recheck_action is KILL). Always reads OFF.",
-  check_recheck_now, update_recheck_now, 0);
+static MYSQL_SYSVAR_BOOL(
+    recheck_sessions_now, opt_recheck_now, PLUGIN_VAR_NOCMDOPT,
+    "SET to ON to evaluate every live session the plugin admitted against the "
+    "current policy, CRL and clock; the sessions that would no longer be "
+    "admitted are listed in mysql.tls_policy_recheck (and killed when "
+    "tls_policy_recheck_action is KILL). Always reads OFF.",
+    check_recheck_now, update_recheck_now, 0);
 
-static const char *action_names[] = { "REPORT", "KILL", NULL };
-static TYPELIB action_typelib = { G_N_ELEMENTS(action_names) - 1, "",
-                                  action_names, NULL };
-static MYSQL_SYSVAR_ENUM(recheck_action, opt_recheck_action, PLUGIN_VAR_RQCMDARG,
-  "What tls_policy_recheck_sessions_now does with a session that would no "
-  "longer be admitted: REPORT lists it; KILL also disconnects it (not while "
-  "tls_policy_mode is REPORT, and never for failures caused by the plugin's "
-  "own state).", NULL, NULL, RECHECK_REPORT, &action_typelib);
+static const char *action_names[] = {"REPORT", "KILL", NULL};
+static TYPELIB action_typelib = {G_N_ELEMENTS(action_names) - 1, "",
+                                 action_names, NULL};
+static MYSQL_SYSVAR_ENUM(
+    recheck_action, opt_recheck_action, PLUGIN_VAR_RQCMDARG,
+    "What tls_policy_recheck_sessions_now does with a session that would no "
+    "longer be admitted: REPORT lists it; KILL also disconnects it (not while "
+    "tls_policy_mode is REPORT, and never for failures caused by the plugin's "
+    "own state).",
+    NULL, NULL, RECHECK_REPORT, &action_typelib);
 
 static struct st_mysql_sys_var *recheck_sysvars[] = {
-  MYSQL_SYSVAR(recheck_sessions_now),
-  MYSQL_SYSVAR(recheck_action),
-  NULL
-};
+    MYSQL_SYSVAR(recheck_sessions_now), MYSQL_SYSVAR(recheck_action), NULL};
 
 static struct st_mysql_show_var recheck_status[] = {
-  { "recheck_runs", (char *) &rc_stats.runs, SHOW_ULONGLONG },
-  { "recheck_last_run", (char *) &rc_stats.last_run, SHOW_ULONGLONG },
-  { "recheck_last_sessions_checked", (char *) &rc_stats.last_checked, SHOW_ULONGLONG },
-  { "recheck_last_sessions_failing", (char *) &rc_stats.last_failing, SHOW_ULONGLONG },
-  { "recheck_sessions_killed", (char *) &rc_stats.killed, SHOW_ULONGLONG },
-  { 0, 0, 0 }
-};
+    {"recheck_runs", (char *) &rc_stats.runs, SHOW_ULONGLONG},
+    {"recheck_last_run", (char *) &rc_stats.last_run, SHOW_ULONGLONG},
+    {"recheck_last_sessions_checked", (char *) &rc_stats.last_checked,
+     SHOW_ULONGLONG},
+    {"recheck_last_sessions_failing", (char *) &rc_stats.last_failing,
+     SHOW_ULONGLONG},
+    {"recheck_sessions_killed", (char *) &rc_stats.killed, SHOW_ULONGLONG},
+    {0, 0, 0}};
 
 static void results_clear(void)
 {
@@ -507,16 +518,13 @@ static gboolean recheck_start(GError **error)
   return TRUE;
 }
 
-static void recheck_stop(void)
-{
-  results_clear();
-}
+static void recheck_stop(void) { results_clear(); }
 
 const tp_module tp_module_recheck = {
-  .name = "recheck",
-  .start = recheck_start,
-  .stop = recheck_stop,
-  .sysvars = recheck_sysvars,
-  .status = recheck_status,
-  .on_statement = recheck_on_statement,
+    .name = "recheck",
+    .start = recheck_start,
+    .stop = recheck_stop,
+    .sysvars = recheck_sysvars,
+    .status = recheck_status,
+    .on_statement = recheck_on_statement,
 };

@@ -40,8 +40,7 @@ static void vlog(unsigned long flags, const char *fmt, va_list ap)
 {
   g_autofree char *msg = g_strdup_vprintf(fmt, ap);
   g_autoptr(GString) line = g_string_sized_new(strlen(msg) + 16);
-  tp_text_append_escaped(line, msg, strlen(msg), TP_LOG_LINE_MAX,
-                         TP_TEXT_LINE);
+  tp_text_append_escaped(line, msg, strlen(msg), TP_LOG_LINE_MAX, TP_TEXT_LINE);
   my_printf_error(ER_UNKNOWN_ERROR, "tls_policy: %s",
                   TP_ME_ERROR_LOG_ONLY | flags, line->str);
 }
@@ -74,9 +73,12 @@ static const char *transport_name(tp_transport t)
 {
   switch (t)
   {
-  case TP_TRANSPORT_TCP: return "tcp";
-  case TP_TRANSPORT_SOCKET: return "socket";
-  default: return "unknown";
+  case TP_TRANSPORT_TCP:
+    return "tcp";
+  case TP_TRANSPORT_SOCKET:
+    return "socket";
+  default:
+    return "unknown";
   }
 }
 
@@ -84,9 +86,12 @@ static const char *tls_name(tp_tls_state s)
 {
   switch (s)
   {
-  case TP_TLS_YES: return "yes";
-  case TP_TLS_NO: return "no";
-  default: return "unknown";
+  case TP_TLS_YES:
+    return "yes";
+  case TP_TLS_NO:
+    return "no";
+  default:
+    return "unknown";
   }
 }
 
@@ -134,9 +139,9 @@ static void count_verdict(const tp_verdict *v, gboolean credentials_accepted)
 static GMutex repeat_lock;
 static GCond repeat_cond;
 static tp_repeat_table repeat_table;
-static gboolean repeat_active;   /* FALSE: every denial is logged */
+static gboolean repeat_active; /* FALSE: every denial is logged */
 static gboolean repeat_quit;
-static GThread *repeat_thread;   /* owned by start/stop (server's plugin
+static GThread *repeat_thread; /* owned by start/stop (server's plugin
                                     serialisation) */
 static unsigned int opt_log_repeat_interval;
 static unsigned long long lines_suppressed;
@@ -153,7 +158,8 @@ static void log_summary(const tp_repeat_summary *s)
   g_string_append(line, "'@'");
   tp_text_append_clean(line, s->host, strlen(s->host), 128);
   gint64 secs = (s->span_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
-  g_string_append_printf(line, "' reason=%s repeated %" G_GUINT64_FORMAT
+  g_string_append_printf(line,
+                         "' reason=%s repeated %" G_GUINT64_FORMAT
                          " more time%s in the last %" G_GINT64_FORMAT " s",
                          tp_reason_name((tp_reason) s->reason), s->count,
                          s->count == 1 ? "" : "s", secs > 0 ? secs : 1);
@@ -164,16 +170,16 @@ static void log_summary(const tp_repeat_summary *s)
  * its key's open window.  Writes the summary of a window this closes. */
 static gboolean denial_line_due(const tp_login *login, tp_reason reason)
 {
-  tp_repeat_summary summary;   /* on the stack: nothing allocated here */
+  tp_repeat_summary summary; /* on the stack: nothing allocated here */
   gboolean has_summary = FALSE;
   tp_repeat_action act = TP_REPEAT_LOG;
   g_mutex_lock(&repeat_lock);
   if (repeat_active)
     act = tp_repeat_note(&repeat_table, reason, login->user, login->host,
-                         g_get_monotonic_time(), repeat_interval_us(),
-                         &summary, &has_summary);
+                         g_get_monotonic_time(), repeat_interval_us(), &summary,
+                         &has_summary);
   if (act == TP_REPEAT_COUNT_FIRST)
-    g_cond_signal(&repeat_cond);   /* a summary is due at this window's end */
+    g_cond_signal(&repeat_cond); /* a summary is due at this window's end */
   g_mutex_unlock(&repeat_lock);
   if (act != TP_REPEAT_LOG)
     tp_count(&lines_suppressed);
@@ -220,8 +226,8 @@ static gboolean report_start(GError **error)
   repeat_active = FALSE;
   g_mutex_unlock(&repeat_lock);
   g_autoptr(GError) thread_error = NULL;
-  repeat_thread = g_thread_try_new("tls_policy_log", flusher_main, NULL,
-                                   &thread_error);
+  repeat_thread =
+      g_thread_try_new("tls_policy_log", flusher_main, NULL, &thread_error);
   if (!repeat_thread)
   {
     /* Not a reason to refuse the plugin: every denial is logged. */
@@ -271,33 +277,31 @@ static void update_log_repeat_interval(MYSQL_THD thd,
 {
   g_mutex_lock(&repeat_lock);
   *(unsigned int *) var_ptr = *(const unsigned int *) save;
-  g_cond_signal(&repeat_cond);   /* 0 or shorter: summaries may be due now */
+  g_cond_signal(&repeat_cond); /* 0 or shorter: summaries may be due now */
   g_mutex_unlock(&repeat_lock);
 }
 
-static MYSQL_SYSVAR_UINT(log_repeat_interval, opt_log_repeat_interval,
-  PLUGIN_VAR_RQCMDARG,
-  "Seconds over which identical denials (same reason, user and host) are "
-  "logged once: the first is logged in full, the others are counted and "
-  "one summary line gives their number when the interval ends. 0 logs "
-  "every denial.", NULL, update_log_repeat_interval, 60, 0, 86400, 0);
+static MYSQL_SYSVAR_UINT(
+    log_repeat_interval, opt_log_repeat_interval, PLUGIN_VAR_RQCMDARG,
+    "Seconds over which identical denials (same reason, user and host) are "
+    "logged once: the first is logged in full, the others are counted and "
+    "one summary line gives their number when the interval ends. 0 logs "
+    "every denial.",
+    NULL, update_log_repeat_interval, 60, 0, 86400, 0);
 
 static struct st_mysql_sys_var *report_sysvars[] = {
-  MYSQL_SYSVAR(log_repeat_interval),
-  NULL
-};
+    MYSQL_SYSVAR(log_repeat_interval), NULL};
 
 static struct st_mysql_show_var report_status[] = {
-  { "denial_lines_suppressed", (char *) &lines_suppressed, SHOW_ULONGLONG },
-  { 0, 0, 0 }
-};
+    {"denial_lines_suppressed", (char *) &lines_suppressed, SHOW_ULONGLONG},
+    {0, 0, 0}};
 
 const tp_module tp_module_report = {
-  .name = "report",
-  .start = report_start,
-  .stop = report_stop,
-  .sysvars = report_sysvars,
-  .status = report_status,
+    .name = "report",
+    .start = report_start,
+    .stop = report_stop,
+    .sysvars = report_sysvars,
+    .status = report_status,
 };
 
 /* ---- decisions ------------------------------------------------------------ */
@@ -329,31 +333,32 @@ void tp_report_decision(const tp_login *login, const char *auth_plugin,
   tp_text_append_clean(line, login->user, strlen(login->user), 64);
   g_string_append(line, "'@'");
   tp_text_append_clean(line, login->host, strlen(login->host), 128);
-  g_string_append_printf(line, "' reason=%s rule=%s auth=%s transport=%s tls=%s",
-                         tp_reason_name(v->reason == TP_REASON_OK
-                                            ? v->report_reason : v->reason),
-                         v->reason == TP_REASON_OK ? "report-row" : v->rule,
-                         auth_plugin, transport_name(login->transport),
-                         tls_name(login->tls_state));
+  g_string_append_printf(
+      line, "' reason=%s rule=%s auth=%s transport=%s tls=%s",
+      tp_reason_name(v->reason == TP_REASON_OK ? v->report_reason : v->reason),
+      v->reason == TP_REASON_OK ? "report-row" : v->rule, auth_plugin,
+      transport_name(login->transport), tls_name(login->tls_state));
   if (v->reason == TP_REASON_OK)
     g_string_append_printf(line, " row=%" G_GUINT64_FORMAT,
                            (guint64) v->report_row_id);
   if (login->tls)
   {
     g_string_append_printf(line, " protocol=%s cipher=", login->tls->protocol);
-    tp_text_append_clean(line, login->tls->cipher, strlen(login->tls->cipher), 64);
+    tp_text_append_clean(line, login->tls->cipher, strlen(login->tls->cipher),
+                         64);
   }
   if (v->detail && v->detail->len)
   {
     g_string_append(line, " seen='");
-    tp_text_append_clean(line, v->detail->str, v->detail->len, TP_LOG_FIELD_MAX);
+    tp_text_append_clean(line, v->detail->str, v->detail->len,
+                         TP_LOG_FIELD_MAX);
     g_string_append_c(line, '\'');
   }
   /* A denied (or would-deny) login names its failing REPORT row too. */
   if (v->reason != TP_REASON_OK && v->report_rows_failed)
-    g_string_append_printf(line, " report_row=%" G_GUINT64_FORMAT
-                           " report_reason=%s", (guint64) v->report_row_id,
-                           tp_reason_name(v->report_reason));
+    g_string_append_printf(
+        line, " report_row=%" G_GUINT64_FORMAT " report_reason=%s",
+        (guint64) v->report_row_id, tp_reason_name(v->report_reason));
   if (v->reason == TP_REASON_OK || v->report_only || v->break_glass)
     tp_log_note("%s", line->str);
   else

@@ -17,9 +17,9 @@ typedef struct tp_counters {
   unsigned long long logins_checked;
   unsigned long long logins_admitted;
   unsigned long long logins_denied;
-  unsigned long long logins_would_deny;   /* REPORT mode */
+  unsigned long long logins_would_deny; /* REPORT mode */
   unsigned long long break_glass_logins;
-  unsigned long long report_rows_failed;  /* per-row REPORT failures */
+  unsigned long long report_rows_failed; /* per-row REPORT failures */
   unsigned long long denied[TP_REASON__COUNT];
   unsigned long long would_deny[TP_REASON__COUNT];
 } tp_counters;

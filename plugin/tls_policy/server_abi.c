@@ -48,7 +48,10 @@ struct st_VioSSLFd_layout {
  * one of PLUGIN_IS_* and changes under LOCK_plugin (read here without it:
  * one aligned word). */
 struct st_plugin_int_layout {
-  struct { const char *str; size_t length; } name;
+  struct {
+    const char *str;
+    size_t length;
+  } name;
   void *plugin, *plugin_dl, *ptr_backup;
   unsigned int nbackups;
   unsigned int state;
@@ -63,7 +66,8 @@ typedef struct st_VioSSLFd_layout *(*new_acceptor_fn)(
     const char *cipher, int *error, const char *crl, const char *crlpath,
     unsigned long long tls_version);
 /* mysys: void *my_malloc(PSI_memory_key key, size_t size, myf flags) */
-typedef void *(*my_malloc_fn)(unsigned int key, size_t size, unsigned long flags);
+typedef void *(*my_malloc_fn)(unsigned int key, size_t size,
+                              unsigned long flags);
 typedef void (*free_acceptor_fn)(struct st_VioSSLFd_layout *);
 typedef MYSQL_THD (*current_thd_fn)(void);
 
@@ -74,19 +78,22 @@ static struct {
   struct st_maria_plugin *builtin_password;
   const char *server_version;
   const int *server_started;
-  const char *abort_loop;                 /* volatile bool: shutdown begun */
-  const char *opt_bootstrap;              /* my_bool */
+  const char *abort_loop;                   /* volatile bool: shutdown begun */
+  const char *opt_bootstrap;                /* my_bool */
   const char *opt_require_secure_transport; /* my_bool */
-  const char *opt_use_ssl;                /* my_bool */
-  char *const *opt_ssl_ca, *const *opt_ssl_capath, *const *opt_ssl_cert,
-      *const *opt_ssl_cipher, *const *opt_ssl_crl, *const *opt_ssl_crlpath,
-      *const *opt_ssl_key;
+  const char *opt_use_ssl;                  /* my_bool */
+  char *const *opt_ssl_ca, *const *opt_ssl_capath,
+                               *const *opt_ssl_cert,
+                                   *const *opt_ssl_cipher,
+                                       *const *opt_ssl_crl,
+                                           *const *opt_ssl_crlpath,
+                                               *const *opt_ssl_key;
   const unsigned long long *tls_version;
   char (*my_thread_init)(void);
   void (*my_thread_end)(void);
   new_acceptor_fn new_acceptor;
   my_malloc_fn my_malloc;
-  const unsigned int *key_memory_vio_ssl_fd;   /* PSI_memory_key */
+  const unsigned int *key_memory_vio_ssl_fd; /* PSI_memory_key */
   free_acceptor_fn free_acceptor;
   gboolean loaded;
 } abi;
@@ -121,21 +128,24 @@ static struct {
  * See docs/design.md for why this and not a server re-initialisation. */
 #define TP_FP_LEN 32
 static struct {
-  unsigned char *buf;       /* NULL: this series has none, or not usable */
-  gboolean broken;          /* LOCK_ssl_refresh (write): a check failed */
-  gboolean reported;        /* reload serialization (tls_context.c) */
-  const char *problem;      /* why it is not kept in step, or NULL */
+  unsigned char *buf;  /* NULL: this series has none, or not usable */
+  gboolean broken;     /* LOCK_ssl_refresh (write): a check failed */
+  gboolean reported;   /* reload serialization (tls_context.c) */
+  const char *problem; /* why it is not kept in step, or NULL */
 } fp;
 
 #if TP_SERVER_HAS_CERT_FINGERPRINT
-typedef struct { const unsigned char *str; size_t length; } tp_fp_span;
+typedef struct {
+  const unsigned char *str;
+  size_t length;
+} tp_fp_span;
 typedef tp_fp_span (*fingerprint_fn)(void);
 
 static void fingerprint_load(void)
 {
-  memset(&fp, 0, sizeof fp);   /* statics survive UNINSTALL/INSTALL */
-  fingerprint_fn get = (fingerprint_fn) dlsym(RTLD_DEFAULT,
-                                              "_Z24ssl_acceptor_fingerprintv");
+  memset(&fp, 0, sizeof fp); /* statics survive UNINSTALL/INSTALL */
+  fingerprint_fn get =
+      (fingerprint_fn) dlsym(RTLD_DEFAULT, "_Z24ssl_acceptor_fingerprintv");
   if (!get)
   {
     fp.problem = "the server has no ssl_acceptor_fingerprint()";
@@ -198,9 +208,11 @@ static void fingerprint_publish_locked(SSL_CTX *old, SSL_CTX *ctx)
 #endif
 
 #define TP_ABI_ERROR (tp_abi_error_quark())
+/* clang-format off */
 static G_DEFINE_QUARK(tp-abi-error-quark, tp_abi_error)
+    /* clang-format on */
 
-static gboolean resolve(void **out, const char *name, GError **error)
+    static gboolean resolve(void **out, const char *name, GError **error)
 {
   dlerror();
   void *p = dlsym(RTLD_DEFAULT, name);
@@ -209,7 +221,8 @@ static gboolean resolve(void **out, const char *name, GError **error)
     g_set_error(error, TP_ABI_ERROR, 1,
                 "server symbol '%s' not found: this mariadbd is not the "
                 "MariaDB " TP_SERVER_SERIES_NAME " build tls_policy was made "
-                "for", name);
+                "for",
+                name);
     return FALSE;
   }
   *out = p;
@@ -218,8 +231,8 @@ static gboolean resolve(void **out, const char *name, GError **error)
 
 static gboolean check_builtin_auth(struct st_maria_plugin *decl, GError **error)
 {
-  static const char *const expected[] = { "mysql_native_password",
-                                          "mysql_old_password" };
+  static const char *const expected[] = {"mysql_native_password",
+                                         "mysql_old_password"};
   for (guint i = 0; i < G_N_ELEMENTS(expected); i++)
   {
     struct st_maria_plugin *p = &decl[i];
@@ -238,7 +251,8 @@ static gboolean check_builtin_auth(struct st_maria_plugin *decl, GError **error)
     {
       g_set_error(error, TP_ABI_ERROR, 3,
                   "built-in plugin %s has authentication interface 0x%04x, "
-                  "expected 0x%04x", expected[i], auth->interface_version,
+                  "expected 0x%04x",
+                  expected[i], auth->interface_version,
                   MYSQL_AUTHENTICATION_INTERFACE_VERSION);
       return FALSE;
     }
@@ -251,11 +265,12 @@ static gboolean login_context_load(GError **error);
 gboolean tp_server_abi_load(GError **error)
 {
   void *p;
-#define RESOLVE(field, name)                                                  \
-  do {                                                                        \
-    if (!resolve(&p, name, error))                                            \
-      return FALSE;                                                           \
-    abi.field = p;                                                            \
+#define RESOLVE(field, name)       \
+  do                               \
+  {                                \
+    if (!resolve(&p, name, error)) \
+      return FALSE;                \
+    abi.field = p;                 \
   } while (0)
 
   RESOLVE(server_version, "server_version");
@@ -266,7 +281,8 @@ gboolean tp_server_abi_load(GError **error)
   {
     g_set_error(error, TP_ABI_ERROR, 4,
                 "server version %.64s is not the series tls_policy was built "
-                "for (%s)", abi.server_version, TP_BUILT_SERVER_VERSION);
+                "for (%s)",
+                abi.server_version, TP_BUILT_SERVER_VERSION);
     return FALSE;
   }
   RESOLVE(ssl_acceptor_fd, "ssl_acceptor_fd");
@@ -304,7 +320,8 @@ gboolean tp_server_abi_load(GError **error)
   {
     g_set_error(error, TP_ABI_ERROR, 5,
                 "the server does not use the same OpenSSL library as "
-                "tls_policy (%s)", OpenSSL_version(OPENSSL_VERSION));
+                "tls_policy (%s)",
+                OpenSSL_version(OPENSSL_VERSION));
     return FALSE;
   }
 
@@ -354,7 +371,8 @@ gboolean tp_server_started(void)
 }
 gboolean tp_server_shutting_down(void)
 {
-  return abi.abort_loop && __atomic_load_n(abi.abort_loop, __ATOMIC_RELAXED) != 0;
+  return abi.abort_loop &&
+         __atomic_load_n(abi.abort_loop, __ATOMIC_RELAXED) != 0;
 }
 gboolean tp_server_bootstrap(void)
 {
@@ -364,15 +382,9 @@ gboolean tp_server_require_secure_transport(void)
 {
   return abi.opt_require_secure_transport && *abi.opt_require_secure_transport;
 }
-gboolean tp_server_thread_init(void)
-{
-  return abi.my_thread_init() == 0;
-}
+gboolean tp_server_thread_init(void) { return abi.my_thread_init() == 0; }
 
-void tp_server_thread_end(void)
-{
-  abi.my_thread_end();
-}
+void tp_server_thread_end(void) { abi.my_thread_end(); }
 
 MYSQL_THD tp_server_current_thd(void)
 {
@@ -382,18 +394,20 @@ MYSQL_THD tp_server_current_thd(void)
 /* sql_plugin.cc, C++: plugin_ref plugin_lock_by_name(THD *, const
  * LEX_CSTRING *, int) and void plugin_unlock(THD *, plugin_ref); in release
  * builds (DBUG_OFF, as Debian's) plugin_ref is st_plugin_int *. */
-typedef void *(*plugin_lock_by_name_fn)(MYSQL_THD, const MYSQL_CONST_LEX_STRING *, int);
+typedef void *(*plugin_lock_by_name_fn)(MYSQL_THD,
+                                        const MYSQL_CONST_LEX_STRING *, int);
 typedef void (*plugin_unlock_fn)(MYSQL_THD, void *);
 
 const void *tp_server_plugin_entry(const char *name, int type)
 {
-  plugin_lock_by_name_fn lock = (plugin_lock_by_name_fn) dlsym(RTLD_DEFAULT,
+  plugin_lock_by_name_fn lock = (plugin_lock_by_name_fn) dlsym(
+      RTLD_DEFAULT,
       "_Z19plugin_lock_by_nameP3THDPK25st_mysql_const_lex_stringi");
-  plugin_unlock_fn unlock = (plugin_unlock_fn) dlsym(RTLD_DEFAULT,
-      "_Z13plugin_unlockP3THDP13st_plugin_int");
+  plugin_unlock_fn unlock = (plugin_unlock_fn) dlsym(
+      RTLD_DEFAULT, "_Z13plugin_unlockP3THDP13st_plugin_int");
   if (!lock || !unlock)
     return NULL;
-  MYSQL_CONST_LEX_STRING n = { name, strlen(name) };
+  MYSQL_CONST_LEX_STRING n = {name, strlen(name)};
   /* No THD: the reference goes to no statement's list. */
   struct st_plugin_int_layout *pi = lock(NULL, &n, type);
   if (!pi)
@@ -532,7 +546,8 @@ typedef const char *(*client_ip_fn)(MYSQL_THD);
  * read, and only after the name in it and the name in the declaration it
  * points to both matched: another layout fails the check, it is not
  * dereferenced further. */
-typedef void *(*plugin_lock_by_name_fn)(MYSQL_THD, const MYSQL_CONST_LEX_STRING *, int);
+typedef void *(*plugin_lock_by_name_fn)(MYSQL_THD,
+                                        const MYSQL_CONST_LEX_STRING *, int);
 typedef void (*plugin_unlock_fn)(MYSQL_THD, void *);
 struct st_plugin_int_head {
   MYSQL_CONST_LEX_STRING name;
@@ -541,8 +556,8 @@ struct st_plugin_int_head {
 
 static struct {
   client_ip_fn client_ip, client_host;
-  plugin_lock_by_name_fn lock_by_name;   /* optional */
-  plugin_unlock_fn unlock;               /* optional */
+  plugin_lock_by_name_fn lock_by_name; /* optional */
+  plugin_unlock_fn unlock;             /* optional */
 } login_abi;
 
 static gboolean login_context_load(GError **error)
@@ -557,7 +572,8 @@ static gboolean login_context_load(GError **error)
   /* Optional: without them the built-in unix_socket plugin stays uncovered
    * (and is listed so). */
   login_abi.lock_by_name = (plugin_lock_by_name_fn) dlsym(
-      RTLD_DEFAULT, "_Z19plugin_lock_by_nameP3THDPK25st_mysql_const_lex_stringi");
+      RTLD_DEFAULT,
+      "_Z19plugin_lock_by_nameP3THDPK25st_mysql_const_lex_stringi");
   login_abi.unlock = (plugin_unlock_fn) dlsym(
       RTLD_DEFAULT, "_Z13plugin_unlockP3THDP13st_plugin_int");
   return TRUE;
@@ -577,7 +593,7 @@ struct st_maria_plugin *tp_server_builtin_auth_by_name(const char *name)
 {
   if (!login_abi.lock_by_name || !login_abi.unlock)
     return NULL;
-  MYSQL_CONST_LEX_STRING n = { name, strlen(name) };
+  MYSQL_CONST_LEX_STRING n = {name, strlen(name)};
   struct st_plugin_int_head *pi =
       login_abi.lock_by_name(NULL, &n, MYSQL_AUTHENTICATION_PLUGIN);
   if (!pi)

@@ -93,7 +93,8 @@ void tp_server_acceptor_discard(tp_server_acceptor *holder);
  * cached SHA-256 of its certificate to ctx's (what reinit_ssl() does), so
  * that clients verifying the server by that fingerprint accept it; see
  * server_abi.c. */
-void tp_server_acceptor_publish_locked(tp_server_acceptor *holder, SSL_CTX *ctx);
+void tp_server_acceptor_publish_locked(tp_server_acceptor *holder,
+                                       SSL_CTX *ctx);
 /* Why the server's certificate fingerprint is not kept in step with the
  * published context (MariaDB 11.4+: the accessor is missing or does not look
  * as expected, or the buffer did not describe the serving context), the
@@ -119,7 +120,8 @@ struct st_maria_plugin *tp_server_builtin_auth_by_name(const char *name);
 /* The server's ssl_* option values (may be NULL). */
 typedef struct tp_server_ssl_options {
   const char *cert, *key, *ca, *capath, *crl, *crlpath, *cipher;
-  uint64_t tls_version_mask;  /* server's tls_version bitmask: 1=TLSv1.0 2=1.1 4=1.2 8=1.3 */
+  uint64_t
+      tls_version_mask; /* server's tls_version bitmask: 1=TLSv1.0 2=1.1 4=1.2 8=1.3 */
   gboolean use_ssl;
 } tp_server_ssl_options;
 void tp_server_ssl_options_get(tp_server_ssl_options *out);

@@ -59,32 +59,32 @@ static void update_break_glass(MYSQL_THD thd, struct st_mysql_sys_var *var,
   *(char **) var_ptr = break_glass_buf;
 }
 
-static MYSQL_SYSVAR_BOOL(require_secure_transport,
-  tp_opt_require_secure_transport, PLUGIN_VAR_OPCMDARG,
-  "Deny logins over plain TCP. TLS (over TCP or the unix socket) and the "
-  "plain unix socket are secure.", NULL, NULL, 0);
+static MYSQL_SYSVAR_BOOL(
+    require_secure_transport, tp_opt_require_secure_transport,
+    PLUGIN_VAR_OPCMDARG,
+    "Deny logins over plain TCP. TLS (over TCP or the unix socket) and the "
+    "plain unix socket are secure.",
+    NULL, NULL, 0);
 
-static const char *mode_names[] = { "ENFORCE", "REPORT", NULL };
-static TYPELIB mode_typelib = { G_N_ELEMENTS(mode_names) - 1, "",
-                                mode_names, NULL };
-static MYSQL_SYSVAR_ENUM(mode, tp_opt_mode, PLUGIN_VAR_RQCMDARG,
-  "ENFORCE denies logins that fail the policy; REPORT only counts and logs "
-  "them as 'would deny' and lets them in.", NULL, NULL, TP_MODE_ENFORCE,
-  &mode_typelib);
+static const char *mode_names[] = {"ENFORCE", "REPORT", NULL};
+static TYPELIB mode_typelib = {G_N_ELEMENTS(mode_names) - 1, "", mode_names,
+                               NULL};
+static MYSQL_SYSVAR_ENUM(
+    mode, tp_opt_mode, PLUGIN_VAR_RQCMDARG,
+    "ENFORCE denies logins that fail the policy; REPORT only counts and logs "
+    "them as 'would deny' and lets them in.",
+    NULL, NULL, TP_MODE_ENFORCE, &mode_typelib);
 
-static MYSQL_SYSVAR_STR(break_glass_users, opt_break_glass_users,
-  PLUGIN_VAR_RQCMDARG,
-  "Comma-separated user names that may still log in over the local unix "
-  "socket when the plugin itself cannot decide (policy not loaded, TLS state "
-  "unknown, invalid rule). Never bypasses a rule that was evaluated.",
-  check_break_glass, update_break_glass, "root");
+static MYSQL_SYSVAR_STR(
+    break_glass_users, opt_break_glass_users, PLUGIN_VAR_RQCMDARG,
+    "Comma-separated user names that may still log in over the local unix "
+    "socket when the plugin itself cannot decide (policy not loaded, TLS state "
+    "unknown, invalid rule). Never bypasses a rule that was evaluated.",
+    check_break_glass, update_break_glass, "root");
 
 static struct st_mysql_sys_var *settings_sysvars[] = {
-  MYSQL_SYSVAR(require_secure_transport),
-  MYSQL_SYSVAR(mode),
-  MYSQL_SYSVAR(break_glass_users),
-  NULL
-};
+    MYSQL_SYSVAR(require_secure_transport), MYSQL_SYSVAR(mode),
+    MYSQL_SYSVAR(break_glass_users), NULL};
 
 /* A value given on the command line or in an option file was stored by the
  * server without our update callback: take it into our buffer. */
@@ -98,9 +98,9 @@ static gboolean settings_start(GError **error)
 }
 
 const tp_module tp_module_settings = {
-  .name = "settings",
-  .start = settings_start,
-  .sysvars = settings_sysvars,
+    .name = "settings",
+    .start = settings_start,
+    .sysvars = settings_sysvars,
 };
 
 gboolean tp_sysvar_value_to_bool(struct st_mysql_value *value, gboolean *out)
@@ -112,13 +112,15 @@ gboolean tp_sysvar_value_to_bool(struct st_mysql_value *value, gboolean *out)
     const char *s = value->val_str(value, buf, &len);
     if (!s)
       return FALSE;
-    static const char *const on[] = { "ON", "TRUE", "1", "YES" };
-    static const char *const off[] = { "OFF", "FALSE", "0", "NO" };
+    static const char *const on[] = {"ON", "TRUE", "1", "YES"};
+    static const char *const off[] = {"OFF", "FALSE", "0", "NO"};
     for (guint i = 0; i < G_N_ELEMENTS(on); i++)
     {
-      if ((size_t) len == strlen(on[i]) && g_ascii_strncasecmp(s, on[i], len) == 0)
+      if ((size_t) len == strlen(on[i]) &&
+          g_ascii_strncasecmp(s, on[i], len) == 0)
         return *out = TRUE, TRUE;
-      if ((size_t) len == strlen(off[i]) && g_ascii_strncasecmp(s, off[i], len) == 0)
+      if ((size_t) len == strlen(off[i]) &&
+          g_ascii_strncasecmp(s, off[i], len) == 0)
         return *out = FALSE, TRUE;
     }
     return FALSE;

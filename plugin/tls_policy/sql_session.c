@@ -16,9 +16,11 @@
 #include "sql_session.h"
 
 #define TP_SQL_SESSION_ERROR (tp_sql_session_error_quark())
+/* clang-format off */
 static G_DEFINE_QUARK(tp-sql-session-error-quark, tp_sql_session_error)
+    /* clang-format on */
 
-gboolean tp_sql_session_run(MYSQL *m, const char *q, GError **error)
+    gboolean tp_sql_session_run(MYSQL *m, const char *q, GError **error)
 {
   if (mysql_real_query(m, q, strlen(q)))
   {
@@ -75,10 +77,8 @@ MYSQL *tp_sql_session_open(const char *who, tp_sql_session_flags flags,
       "SESSION lock_wait_timeout=%u, SESSION sql_log_bin=%d",
       MAX(lock_wait, 1), (flags & TP_SQL_SESSION_BINLOG) ? 1 : 0);
   const char *const setup[] = {
-    q,
-    "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED, READ WRITE",
-    NULL
-  };
+      q, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED, READ WRITE",
+      NULL};
   for (guint i = 0; setup[i]; i++)
   {
     g_autoptr(GError) set_error = NULL;
@@ -125,7 +125,7 @@ void tp_thread_stop_join(GThread *t, GThread **deferred)
   {
     /* Deinit runs on this very thread (see sql_session.h). */
     if (*deferred && *deferred != t)
-      g_thread_unref(*deferred);   /* cannot happen twice in one run */
+      g_thread_unref(*deferred); /* cannot happen twice in one run */
     *deferred = t;
     return;
   }

@@ -12,7 +12,7 @@
 struct st_mysql;
 
 typedef enum tp_sql_session_flags {
-  TP_SQL_SESSION_BINLOG = 1 << 0,   /* sql_log_bin=1 (default: 0) */
+  TP_SQL_SESSION_BINLOG = 1 << 0, /* sql_log_bin=1 (default: 0) */
 } tp_sql_session_flags;
 
 /*
@@ -26,7 +26,8 @@ typedef enum tp_sql_session_flags {
  * `who` names the caller in log lines.  NULL with error when the connection
  * or one of the settings it relies on fails.
  */
-struct st_mysql *tp_sql_session_open(const char *who, tp_sql_session_flags flags,
+struct st_mysql *tp_sql_session_open(const char *who,
+                                     tp_sql_session_flags flags,
                                      unsigned lock_wait, GError **error);
 void tp_sql_session_close(struct st_mysql *m);
 

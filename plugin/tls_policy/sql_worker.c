@@ -16,17 +16,19 @@
 #include "sql_worker.h"
 
 #define TP_SQL_WORKER_ERROR (tp_sql_worker_error_quark())
+/* clang-format off */
 static G_DEFINE_QUARK(tp-sql-worker-error-quark, tp_sql_worker_error)
+    /* clang-format on */
 
-typedef struct sql_job {
+    typedef struct sql_job {
   char **statements;
   tp_sql_job_flags flags;
-  gboolean each;        /* run every statement; outcomes per statement */
-  unsigned *errnos;     /* each: one slot per statement */
-  char **errors;        /* each: one slot per statement, owned by the job */
+  gboolean each;    /* run every statement; outcomes per statement */
+  unsigned *errnos; /* each: one slot per statement */
+  char **errors;    /* each: one slot per statement, owned by the job */
   guint n;
   gboolean done;
-  gboolean abandoned;   /* the caller stopped waiting: the worker logs */
+  gboolean abandoned; /* the caller stopped waiting: the worker logs */
   GError *error;
 } sql_job;
 
@@ -48,11 +50,10 @@ static struct {
   GMutex lock;
   GCond cond;
   GThread *thread;
-  GThread *deferred;   /* stopped on itself: joined at the next start */
-  GQueue queue;     /* sql_job * (an atomic rc box: caller and worker) */
+  GThread *deferred; /* stopped on itself: joined at the next start */
+  GQueue queue;      /* sql_job * (an atomic rc box: caller and worker) */
   gboolean stop;
 } worker;
-
 
 /* The session's sql_log_bin is set per job (run_job). */
 static MYSQL *worker_connect(GError **error)
@@ -123,7 +124,7 @@ static gpointer worker_main(gpointer unused)
   {
     tp_log_error("SQL worker: thread initialisation failed");
     g_mutex_lock(&worker.lock);
-    worker.stop = TRUE;   /* tp_sql_job_run refuses from now on */
+    worker.stop = TRUE; /* tp_sql_job_run refuses from now on */
     g_cond_broadcast(&worker.cond);
     g_mutex_unlock(&worker.lock);
     return NULL;
@@ -139,7 +140,7 @@ static gpointer worker_main(gpointer unused)
       if (m && tp_server_shutting_down())
       {
         g_mutex_unlock(&worker.lock);
-        tp_sql_session_release_at_shutdown(&m);   /* sql_session.h */
+        tp_sql_session_release_at_shutdown(&m); /* sql_session.h */
         g_mutex_lock(&worker.lock);
       }
     }
@@ -153,9 +154,11 @@ static gpointer worker_main(gpointer unused)
   }
   /* Jobs still queued at stop fail. */
   sql_job *job;
-  while (worker.thread == g_thread_self() && (job = g_queue_pop_head(&worker.queue)))
+  while (worker.thread == g_thread_self() &&
+         (job = g_queue_pop_head(&worker.queue)))
   {
-    g_set_error_literal(&job->error, TP_SQL_WORKER_ERROR, 1, "the plugin is stopping");
+    g_set_error_literal(&job->error, TP_SQL_WORKER_ERROR, 1,
+                        "the plugin is stopping");
     job->done = TRUE;
     g_cond_broadcast(&worker.cond);
     g_atomic_rc_box_release_full(job, sql_job_free);
@@ -169,14 +172,16 @@ static gpointer worker_main(gpointer unused)
 
 /* Queues job and waits for it at most timeout_usec.  Returns the job (a
  * new reference: release it) once done, NULL with error otherwise. */
-static sql_job *job_queue_wait(sql_job *job, gint64 timeout_usec, GError **error)
+static sql_job *job_queue_wait(sql_job *job, gint64 timeout_usec,
+                               GError **error)
 {
   g_mutex_lock(&worker.lock);
   if (!worker.thread || worker.stop || g_thread_self() == worker.thread)
   {
     g_mutex_unlock(&worker.lock);
     g_atomic_rc_box_release_full(job, sql_job_free);
-    g_set_error_literal(error, TP_SQL_WORKER_ERROR, 1, "the SQL worker is not running");
+    g_set_error_literal(error, TP_SQL_WORKER_ERROR, 1,
+                        "the SQL worker is not running");
     return NULL;
   }
   g_queue_push_tail(&worker.queue, g_atomic_rc_box_acquire(job));
@@ -190,8 +195,9 @@ static sql_job *job_queue_wait(sql_job *job, gint64 timeout_usec, GError **error
   g_mutex_unlock(&worker.lock);
   if (done)
     return job;
-  g_set_error(error, TP_SQL_WORKER_ERROR, 1, "no outcome within %" G_GINT64_FORMAT
-              " ms (the job goes on)", timeout_usec / 1000);
+  g_set_error(error, TP_SQL_WORKER_ERROR, 1,
+              "no outcome within %" G_GINT64_FORMAT " ms (the job goes on)",
+              timeout_usec / 1000);
   g_atomic_rc_box_release_full(job, sql_job_free);
   return NULL;
 }
@@ -215,8 +221,8 @@ static sql_job *job_new(const char *const *statements, tp_sql_job_flags flags,
 gboolean tp_sql_job_run(const char *const *statements, tp_sql_job_flags flags,
                         gint64 timeout_usec, GError **error)
 {
-  sql_job *job = job_queue_wait(job_new(statements, flags, FALSE), timeout_usec,
-                                error);
+  sql_job *job =
+      job_queue_wait(job_new(statements, flags, FALSE), timeout_usec, error);
   if (!job)
     return FALSE;
   gboolean ok = !job->error;
@@ -229,15 +235,17 @@ gboolean tp_sql_job_run(const char *const *statements, tp_sql_job_flags flags,
 gboolean tp_sql_job_run_each(const char *const *statements, gint64 timeout_usec,
                              unsigned *errnos, char **errors, GError **error)
 {
-  sql_job *job = job_queue_wait(job_new(statements, 0, TRUE), timeout_usec, error);
+  sql_job *job =
+      job_queue_wait(job_new(statements, 0, TRUE), timeout_usec, error);
   if (!job)
     return FALSE;
-  if (job->error)   /* the worker stopped, or could not connect */
+  if (job->error) /* the worker stopped, or could not connect */
   {
     for (guint i = 0; i < job->n; i++)
     {
       errnos[i] = job->errnos[i] ? job->errnos[i] : 1;
-      errors[i] = g_strdup(job->errors[i] ? job->errors[i] : job->error->message);
+      errors[i] =
+          g_strdup(job->errors[i] ? job->errors[i] : job->error->message);
     }
   }
   else
@@ -285,7 +293,7 @@ static void worker_stop(void)
 }
 
 const tp_module tp_module_sql_worker = {
-  .name = "sql_worker",
-  .start = worker_start,
-  .stop = worker_stop,
+    .name = "sql_worker",
+    .start = worker_start,
+    .stop = worker_stop,
 };

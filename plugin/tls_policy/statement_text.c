@@ -26,7 +26,7 @@ static const char *skip_blanks(const char *q, const char *end)
       q = close ? close + 2 : end;
     }
     else if (end - q >= 2 && q[0] == '*' && q[1] == '/')
-      q += 2;   /* the end of an executable comment */
+      q += 2; /* the end of an executable comment */
     else if ((end - q >= 3 && q[0] == '-' && q[1] == '-' &&
               (g_ascii_isspace(q[2]))) ||
              (end - q == 2 && q[0] == '-' && q[1] == '-') ||
@@ -68,14 +68,14 @@ char *tp_stmt_next_word(const char **qp, const char *end)
     if (q >= end)
     {
       g_string_free(s, TRUE);
-      return NULL;   /* unterminated */
+      return NULL; /* unterminated */
     }
     *qp = q + 1;
     return g_string_free(s, FALSE);
   }
   const char *start = q;
-  while (q < end && (g_ascii_isalnum(*q) || *q == '_' || *q == '$' ||
-                     (guchar) *q >= 0x80))
+  while (q < end &&
+         (g_ascii_isalnum(*q) || *q == '_' || *q == '$' || (guchar) *q >= 0x80))
     q++;
   if (q == start)
     return NULL;
@@ -128,12 +128,14 @@ tp_stmt_kind tp_stmt_classify(const char *text, size_t len)
     return TP_STMT_ACCOUNT_DDL;
   if (tp_stmt_next_is(&q, end, "ALTER") || tp_stmt_next_is(&q, end, "RENAME") ||
       tp_stmt_next_is(&q, end, "DROP"))
-    return tp_stmt_next_is(&q, end, "USER") ? TP_STMT_ACCOUNT_DDL : TP_STMT_OTHER;
+    return tp_stmt_next_is(&q, end, "USER") ? TP_STMT_ACCOUNT_DDL
+                                            : TP_STMT_OTHER;
   if (tp_stmt_next_is(&q, end, "CREATE"))
   {
     if (tp_stmt_next_is(&q, end, "OR") && !tp_stmt_next_is(&q, end, "REPLACE"))
       return TP_STMT_OTHER;
-    return tp_stmt_next_is(&q, end, "USER") ? TP_STMT_ACCOUNT_DDL : TP_STMT_OTHER;
+    return tp_stmt_next_is(&q, end, "USER") ? TP_STMT_ACCOUNT_DDL
+                                            : TP_STMT_OTHER;
   }
   if (tp_stmt_next_is(&q, end, "FLUSH"))
   {
@@ -166,8 +168,8 @@ char *tp_stmt_created_view(const char *text, size_t len, char **db)
     if (!w)
     {
       if (*q == '`' || *q == '\'' || *q == '"')
-        return NULL;   /* unterminated quote */
-      q++;             /* '=', '@', ... */
+        return NULL; /* unterminated quote */
+      q++;           /* '=', '@', ... */
     }
   }
   if (tp_stmt_next_is(&q, end, "IF") &&

@@ -78,11 +78,11 @@ static int tls_cert_authenticate(MYSQL_PLUGIN_VIO *vio,
 }
 
 struct st_mysql_auth tp_tls_cert_auth_descriptor = {
-  MYSQL_AUTHENTICATION_INTERFACE_VERSION,
-  NULL,                   /* any client plugin: the server never switches */
-  tls_cert_authenticate,
-  NULL,                   /* no password: SET PASSWORD is refused */
-  NULL,
+    MYSQL_AUTHENTICATION_INTERFACE_VERSION,
+    NULL, /* any client plugin: the server never switches */
+    tls_cert_authenticate,
+    NULL, /* no password: SET PASSWORD is refused */
+    NULL,
 };
 
 /* ---- module ------------------------------------------------------------ */
@@ -94,21 +94,17 @@ static gboolean tls_cert_start(GError **error)
   return TRUE;
 }
 
-static void tls_cert_stop(void)
-{
-  g_atomic_int_set(&running, 0);
-}
+static void tls_cert_stop(void) { g_atomic_int_set(&running, 0); }
 
 static struct st_mysql_show_var tls_cert_status[] = {
-  { "tls_cert_logins", (char *) &tc_stats.logins, SHOW_ULONGLONG },
-  { "tls_cert_admitted", (char *) &tc_stats.admitted, SHOW_ULONGLONG },
-  { "tls_cert_denied", (char *) &tc_stats.denied, SHOW_ULONGLONG },
-  { 0, 0, 0 }
-};
+    {"tls_cert_logins", (char *) &tc_stats.logins, SHOW_ULONGLONG},
+    {"tls_cert_admitted", (char *) &tc_stats.admitted, SHOW_ULONGLONG},
+    {"tls_cert_denied", (char *) &tc_stats.denied, SHOW_ULONGLONG},
+    {0, 0, 0}};
 
 const tp_module tp_module_tls_cert = {
-  .name = "tls_cert",
-  .start = tls_cert_start,
-  .stop = tls_cert_stop,
-  .status = tls_cert_status,
+    .name = "tls_cert",
+    .start = tls_cert_start,
+    .stop = tls_cert_stop,
+    .status = tls_cert_status,
 };

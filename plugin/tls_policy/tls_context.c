@@ -40,25 +40,35 @@
 #include "tls_facts.h"
 
 #define TP_TLS_CONTEXT_ERROR (tp_tls_context_error_quark())
+/* clang-format off */
 static G_DEFINE_QUARK(tp-tls-context-error-quark, tp_tls_context_error)
+/* clang-format on */
 
 /* Longest value of a string setting, including the terminating NUL. */
 #define TP_SETTING_MAX 1024
 
-/* ---- settings ------------------------------------------------------------ */
+    /* ---- settings ------------------------------------------------------------ */
 
-enum {
-  S_CERT, S_KEY, S_CA, S_CAPATH, S_CRL, S_CRLPATH, S_CIPHER, S_CIPHERSUITES,
-  S_TLS_VERSION, S__COUNT
-};
+    enum {
+      S_CERT,
+      S_KEY,
+      S_CA,
+      S_CAPATH,
+      S_CRL,
+      S_CRLPATH,
+      S_CIPHER,
+      S_CIPHERSUITES,
+      S_TLS_VERSION,
+      S__COUNT
+    };
 
 /* What the server variables point at: setting_buf[i] when set, NULL when
  * unset (so that @@tls_policy_ssl_cert is NULL like the server's @@ssl_cert). */
 static char *opt_setting[S__COUNT];
-static char setting_buf[S__COUNT][TP_SETTING_MAX];   /* cfg_lock */
-static char *opt_passphrase_shown;                    /* "****" or NULL */
+static char setting_buf[S__COUNT][TP_SETTING_MAX]; /* cfg_lock */
+static char *opt_passphrase_shown;                 /* "****" or NULL */
 static char passphrase_mask[] = "****";
-static char passphrase_buf[TP_SETTING_MAX];           /* cfg_lock */
+static char passphrase_buf[TP_SETTING_MAX]; /* cfg_lock */
 static GMutex cfg_lock;
 
 static char opt_reload_now;
@@ -72,21 +82,22 @@ static unsigned int opt_expiry_days = 30;
 static GMutex reload_lock;
 /* All below: reload_lock. */
 static gboolean running;
-static SSL_CTX *cur_ctx;          /* our reference on the serving context */
+static SSL_CTX *cur_ctx; /* our reference on the serving context */
 /* Our reference on the latest context the server built around a
  * certificate it generated in memory (11.4+ zero-configuration TLS; always
  * NULL on 10.11): its certificate and key serve when nothing else is
  * configured (reload_locked). */
 static SSL_CTX *srv_generated;
-static gboolean initial_pending;  /* server not started: no context captured yet */
+static gboolean
+    initial_pending; /* server not started: no context captured yet */
 static gboolean startup_apply_pending;
-static char last_digest[65];      /* content of the files at the last attempt */
+static char last_digest[65]; /* content of the files at the last attempt */
 
 static struct {
   long long generation, reloads, failures, last_attempt, last_success;
   long long cert_not_before, cert_not_after, ca_not_after, crl_next_update;
 } tel;
-static GMutex tel_lock;   /* protects the strings below */
+static GMutex tel_lock; /* protects the strings below */
 static char tel_sha256[65], tel_subject[256], tel_last_error[1024];
 
 static void tel_set(long long *field, long long v)
@@ -99,19 +110,20 @@ static long long tel_get(const long long *field)
   return __atomic_load_n(field, __ATOMIC_RELAXED);
 }
 
-static long long now_unix(void)
-{
-  return g_get_real_time() / G_USEC_PER_SEC;
-}
+static long long now_unix(void) { return g_get_real_time() / G_USEC_PER_SEC; }
 
 static const char *origin_name(tp_reload_origin o)
 {
   switch (o)
   {
-  case TP_RELOAD_MANUAL: return "manual reload";
-  case TP_RELOAD_AUTOMATIC: return "automatic reload";
-  case TP_RELOAD_FLUSH_SSL: return "FLUSH SSL";
-  case TP_RELOAD_STARTUP: return "start";
+  case TP_RELOAD_MANUAL:
+    return "manual reload";
+  case TP_RELOAD_AUTOMATIC:
+    return "automatic reload";
+  case TP_RELOAD_FLUSH_SSL:
+    return "FLUSH SSL";
+  case TP_RELOAD_STARTUP:
+    return "start";
   }
   return "reload";
 }
@@ -126,7 +138,7 @@ typedef struct tp_effective {
   char *s[S__COUNT];
   char *passphrase;
   gboolean auto_generate;
-  gboolean plugin_configured;   /* the plugin has a configuration of its own */
+  gboolean plugin_configured; /* the plugin has a configuration of its own */
 } tp_effective;
 
 static void effective_clear(tp_effective *e)
@@ -179,7 +191,8 @@ static gboolean server_has_cert_files(const tp_server_ssl_options *srv)
  * memory: zero-configuration TLS, MariaDB 11.4+ (server_compat.h). */
 static gboolean server_generates_cert(const tp_server_ssl_options *srv)
 {
-  return TP_SERVER_HAS_ZERO_CONFIG_TLS && srv->use_ssl && !server_has_cert_files(srv);
+  return TP_SERVER_HAS_ZERO_CONFIG_TLS && srv->use_ssl &&
+         !server_has_cert_files(srv);
 }
 
 /* Caller holds cfg_lock.  auto_generate_cert counts as a configuration of
@@ -192,7 +205,8 @@ static gboolean plugin_configured_locked(const tp_server_ssl_options *srv)
   for (int i = 0; i < S__COUNT; i++)
     if (setting_buf[i][0])
       return TRUE;
-  return passphrase_buf[0] || (opt_auto_generate && !server_has_cert_files(srv));
+  return passphrase_buf[0] ||
+         (opt_auto_generate && !server_has_cert_files(srv));
 }
 
 static void effective_get(tp_effective *e)
@@ -209,7 +223,7 @@ static void effective_get(tp_effective *e)
   g_mutex_unlock(&cfg_lock);
 
   if (!srv.use_ssl)
-    return;   /* the server's ssl_* are inert: nothing to fall back to */
+    return; /* the server's ssl_* are inert: nothing to fall back to */
   if (!e->s[S_CERT] && !e->s[S_KEY])
   {
     e->s[S_CERT] = dup_nonempty(srv.cert);
@@ -238,7 +252,8 @@ static void effective_get(tp_effective *e)
   }
   if (!e->s[S_TLS_VERSION] && srv.tls_version_mask)
   {
-    char *v = tp_tls_version_to_string((unsigned) srv.tls_version_mask & TP_TLS_V_ALL);
+    char *v = tp_tls_version_to_string((unsigned) srv.tls_version_mask &
+                                       TP_TLS_V_ALL);
     e->s[S_TLS_VERSION] = dup_nonempty(v);
     g_free(v);
   }
@@ -272,7 +287,8 @@ static void digest_file(GChecksum *c, const char *path)
     return;
   }
   g_snprintf(meta, sizeof meta, "M%o:%u:%u:%lld", (unsigned) st.st_mode,
-             (unsigned) st.st_uid, (unsigned) st.st_gid, (long long) st.st_size);
+             (unsigned) st.st_uid, (unsigned) st.st_gid,
+             (long long) st.st_size);
   g_checksum_update(c, (const guchar *) meta, strlen(meta) + 1);
   if (S_ISREG(st.st_mode) && st.st_size <= (off_t) TP_TLS_FILE_MAX)
   {
@@ -316,7 +332,7 @@ static void digest_dir(GChecksum *c, const char *path)
 static void digest_compute(const tp_effective *e, char out[65])
 {
   GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
-  const int files[] = { S_CERT, S_KEY, S_CA, S_CRL };
+  const int files[] = {S_CERT, S_KEY, S_CA, S_CRL};
   for (guint i = 0; i < G_N_ELEMENTS(files); i++)
     if (e->s[files[i]])
       digest_file(c, e->s[files[i]]);
@@ -338,8 +354,10 @@ static void tel_set_info(const tp_tls_context_info *info)
   tel_set(&tel.ca_not_after, info ? info->ca_not_after : 0);
   tel_set(&tel.crl_next_update, info ? info->crl_next_update : 0);
   g_mutex_lock(&tel_lock);
-  g_strlcpy(tel_sha256, info ? info->server_cert_sha256 : "", sizeof tel_sha256);
-  g_strlcpy(tel_subject, info ? info->server_cert_subject : "", sizeof tel_subject);
+  g_strlcpy(tel_sha256, info ? info->server_cert_sha256 : "",
+            sizeof tel_sha256);
+  g_strlcpy(tel_subject, info ? info->server_cert_subject : "",
+            sizeof tel_subject);
   g_mutex_unlock(&tel_lock);
 }
 
@@ -389,12 +407,13 @@ static void info_from_ctx(SSL_CTX *ctx, tp_tls_context_info *info)
 static void format_time(long long t, char *buf, gsize size)
 {
   g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(t);
-  g_autofree char *s = dt ? g_date_time_format(dt, "%Y-%m-%d %H:%M:%S UTC") : NULL;
+  g_autofree char *s =
+      dt ? g_date_time_format(dt, "%Y-%m-%d %H:%M:%S UTC") : NULL;
   g_strlcpy(buf, s ? s : "?", size);
 }
 
-static void expiry_warn(const char *what, long long t, long long now, unsigned days,
-                        const char *ends, const char *ended)
+static void expiry_warn(const char *what, long long t, long long now,
+                        unsigned days, const char *ends, const char *ended)
 {
   char when[40];
   format_time(t, when, sizeof when);
@@ -402,8 +421,9 @@ static void expiry_warn(const char *what, long long t, long long now, unsigned d
     tp_log_warning("%s %s at %s (tls_policy_expiry_warning_days=%u)", what,
                    ended, when, days);
   else
-    tp_log_warning("%s %s at %s, in %lld days (tls_policy_expiry_warning_days=%u)",
-                   what, ends, when, (t - now) / 86400, days);
+    tp_log_warning(
+        "%s %s at %s, in %lld days (tls_policy_expiry_warning_days=%u)", what,
+        ends, when, (t - now) / 86400, days);
 }
 
 void tp_tls_context_expiry_check(void)
@@ -421,8 +441,8 @@ void tp_tls_context_expiry_check(void)
   g_mutex_unlock(&tel_lock);
   if (na && na <= limit)
   {
-    g_autofree char *what = g_strdup_printf("the server certificate '%s' (sha256 %s)",
-                                            subject, sha);
+    g_autofree char *what = g_strdup_printf(
+        "the server certificate '%s' (sha256 %s)", subject, sha);
     expiry_warn(what, na, now, days, "expires", "expired");
   }
   if (ca && ca <= limit)
@@ -446,11 +466,11 @@ void tp_tls_context_expiry_check(void)
  */
 static gboolean publish_locked(SSL_CTX *ctx, GError **error)
 {
-  g_return_val_if_fail(ctx != NULL, FALSE);   /* never publish NULL */
+  g_return_val_if_fail(ctx != NULL, FALSE); /* never publish NULL */
   tp_server_acceptor *holder = tp_server_acceptor_alloc(error);
   if (!holder)
     return FALSE;
-  SSL_CTX_up_ref(ctx);   /* the server's reference, freed by the server */
+  SSL_CTX_up_ref(ctx); /* the server's reference, freed by the server */
   tp_server_ssl_wrlock();
   tp_server_acceptor_publish_locked(holder, ctx);
   tp_server_ssl_unlock();
@@ -459,7 +479,8 @@ static gboolean publish_locked(SSL_CTX *ctx, GError **error)
     tp_log_warning("the server's certificate fingerprint is not updated (%s): "
                    "clients that verify the server by it (MariaDB 11.4+ "
                    "clients given no CA) refuse a certificate other than the "
-                   "server's own", fp_problem);
+                   "server's own",
+                   fp_problem);
   if (cur_ctx)
     SSL_CTX_free(cur_ctx);
   cur_ctx = ctx;
@@ -521,11 +542,17 @@ static gboolean reload_from_locked(tp_reload_origin origin, SSL_CTX *mem_src,
   digest_compute(&e, last_digest);
 
   tp_tls_config cfg = {
-    .cert = e.s[S_CERT], .key = e.s[S_KEY], .ca = e.s[S_CA],
-    .capath = e.s[S_CAPATH], .crl = e.s[S_CRL], .crlpath = e.s[S_CRLPATH],
-    .cipher = e.s[S_CIPHER], .ciphersuites = e.s[S_CIPHERSUITES],
-    .tls_version = e.s[S_TLS_VERSION], .passphrase = e.passphrase,
-    .auto_generate = e.auto_generate,
+      .cert = e.s[S_CERT],
+      .key = e.s[S_KEY],
+      .ca = e.s[S_CA],
+      .capath = e.s[S_CAPATH],
+      .crl = e.s[S_CRL],
+      .crlpath = e.s[S_CRLPATH],
+      .cipher = e.s[S_CIPHER],
+      .ciphersuites = e.s[S_CIPHERSUITES],
+      .tls_version = e.s[S_TLS_VERSION],
+      .passphrase = e.passphrase,
+      .auto_generate = e.auto_generate,
   };
   gboolean no_files = !cfg.cert && !cfg.key;
   if (no_files && !cfg.auto_generate && mem_src)
@@ -547,8 +574,8 @@ static gboolean reload_from_locked(tp_reload_origin origin, SSL_CTX *mem_src,
   {
     tel_failure(origin, t, err);
     tp_log_error("%s of the TLS context failed, the current context keeps "
-                 "serving: [%s] %s", origin_name(origin), error_code_name(err),
-                 err->message);
+                 "serving: [%s] %s",
+                 origin_name(origin), error_code_name(err), err->message);
     effective_clear(&e);
     g_propagate_error(error, g_steal_pointer(&err));
     return FALSE;
@@ -558,12 +585,13 @@ static gboolean reload_from_locked(tp_reload_origin origin, SSL_CTX *mem_src,
   char until[40];
   format_time(info.server_cert_not_after, until, sizeof until);
   tp_log_note("%s: TLS context generation %lld is serving: certificate '%s' "
-              "(sha256 %s, valid until %s) from %s%s%s", origin_name(origin),
-              tel_get(&tel.generation), info.server_cert_subject,
-              info.server_cert_sha256, until,
+              "(sha256 %s, valid until %s) from %s%s%s",
+              origin_name(origin), tel_get(&tel.generation),
+              info.server_cert_subject, info.server_cert_sha256, until,
               info.self_signed_generated ? "an auto-generated self-signed "
                                            "certificate"
-              : no_files ? "the certificate the server generated (no file)" : "'",
+              : no_files ? "the certificate the server generated (no file)"
+                         : "'",
               no_files ? "" : (cfg.cert ? cfg.cert : cfg.key),
               no_files ? "" : "'");
   effective_clear(&e);
@@ -639,12 +667,12 @@ static void server_replaced_locked(SSL_CTX *p, tp_reload_origin origin)
     g_autoptr(GError) err2 = NULL;
     SSL_CTX *prev = cur_ctx;
     if (prev)
-      SSL_CTX_up_ref(prev);   /* publish_locked drops the old cur_ctx reference */
+      SSL_CTX_up_ref(prev); /* publish_locked drops the old cur_ctx reference */
     if (prev && publish_locked(prev, &err2))
     {
       tp_log_warning("%s: the previous TLS context (generation %lld) was put "
-                     "back in place of the server's", origin_name(origin),
-                     tel_get(&tel.generation));
+                     "back in place of the server's",
+                     origin_name(origin), tel_get(&tel.generation));
       SSL_CTX_free(p);
       return;
     }
@@ -652,15 +680,16 @@ static void server_replaced_locked(SSL_CTX *p, tp_reload_origin origin)
     {
       SSL_CTX_free(prev);
       tp_log_error("%s: the previous TLS context could not be put back (%s); "
-                   "the server's own context serves", origin_name(origin),
-                   err2->message);
+                   "the server's own context serves",
+                   origin_name(origin), err2->message);
     }
   }
   adopt_locked(p);
   tel_success(t);
   tp_log_note("%s: the server replaced its TLS context; generation %lld, "
-              "certificate '%s' (sha256 %s)", origin_name(origin),
-              tel_get(&tel.generation), tel_subject, tel_sha256);
+              "certificate '%s' (sha256 %s)",
+              origin_name(origin), tel_get(&tel.generation), tel_subject,
+              tel_sha256);
 }
 
 void tp_tls_context_sync_server(tp_reload_origin origin)
@@ -750,7 +779,7 @@ GPtrArray *tp_tls_context_watch_targets(void)
   effective_get(&e);
   /* Relative paths are relative to the server's working directory (the
    * datadir), as for the build. */
-  const int files[] = { S_CERT, S_KEY, S_CA, S_CRL };
+  const int files[] = {S_CERT, S_KEY, S_CA, S_CRL};
   for (guint i = 0; i < G_N_ELEMENTS(files); i++)
   {
     if (!e.s[files[i]])
@@ -761,7 +790,7 @@ GPtrArray *tp_tls_context_watch_targets(void)
     if (t->names)
       g_ptr_array_add(t->names, g_path_get_basename(abs));
   }
-  const int dirs[] = { S_CAPATH, S_CRLPATH };
+  const int dirs[] = {S_CAPATH, S_CRLPATH};
   for (guint i = 0; i < G_N_ELEMENTS(dirs); i++)
   {
     if (!e.s[dirs[i]])
@@ -770,23 +799,21 @@ GPtrArray *tp_tls_context_watch_targets(void)
     tp_watch_target *t = target_for(targets, abs);
     if (t->names)
       g_ptr_array_unref(t->names);
-    t->names = NULL;   /* any entry matters */
+    t->names = NULL; /* any entry matters */
   }
   effective_clear(&e);
   return targets;
 }
 
-guint tp_tls_context_settle_ms(void)
-{
-  return opt_settle_ms;
-}
+guint tp_tls_context_settle_ms(void) { return opt_settle_ms; }
 
 /* ---- system variables ----------------------------------------------------- */
 
 static int setting_index(const void *var_ptr)
 {
   const char *const *p = var_ptr;
-  if (p >= (const char *const *) opt_setting && p < (const char *const *) opt_setting + S__COUNT)
+  if (p >= (const char *const *) opt_setting &&
+      p < (const char *const *) opt_setting + S__COUNT)
     return (int) (p - (const char *const *) opt_setting);
   return -1;
 }
@@ -799,8 +826,8 @@ struct tp_sysvar_head {
 
 /* Accepts a string of at most TP_SETTING_MAX-1 bytes without NUL bytes and
  * hands a copy in the statement's memory to the update callback. */
-static int check_setting(MYSQL_THD thd, struct st_mysql_sys_var *var, void *save,
-                         struct st_mysql_value *value)
+static int check_setting(MYSQL_THD thd, struct st_mysql_sys_var *var,
+                         void *save, struct st_mysql_value *value)
 {
   char buf[256];
   int len = sizeof buf;
@@ -809,8 +836,8 @@ static int check_setting(MYSQL_THD thd, struct st_mysql_sys_var *var, void *save
   {
     my_printf_error(ER_WRONG_VALUE_FOR_VAR,
                     "tls_policy: the value of %s must be shorter "
-                    "than %d bytes and contain no NUL byte", 0,
-                    ((struct tp_sysvar_head *) var)->name, TP_SETTING_MAX);
+                    "than %d bytes and contain no NUL byte",
+                    0, ((struct tp_sysvar_head *) var)->name, TP_SETTING_MAX);
     return 1;
   }
   *(const char **) save = s ? thd_strmake(thd, s, len) : NULL;
@@ -849,13 +876,13 @@ static void update_passphrase(MYSQL_THD thd, struct st_mysql_sys_var *var,
  * the check callback, where no server lock is held, so that a failure fails
  * the statement with the reason (the update callback cannot fail).
  */
-static int check_reload_now(MYSQL_THD thd, struct st_mysql_sys_var *var, void *save,
-                            struct st_mysql_value *value)
+static int check_reload_now(MYSQL_THD thd, struct st_mysql_sys_var *var,
+                            void *save, struct st_mysql_value *value)
 {
   gboolean on = FALSE;
   if (!tp_sysvar_value_to_bool(value, &on))
-    return 1;   /* the server reports ER_WRONG_VALUE_FOR_VAR */
-  *(char *) save = 0;   /* the variable always reads OFF */
+    return 1;         /* the server reports ER_WRONG_VALUE_FOR_VAR */
+  *(char *) save = 0; /* the variable always reads OFF */
   if (!on)
     return 0;
   g_autoptr(GError) error = NULL;
@@ -863,8 +890,8 @@ static int check_reload_now(MYSQL_THD thd, struct st_mysql_sys_var *var, void *s
   {
     my_printf_error(ER_UNKNOWN_ERROR,
                     "tls_policy: TLS reload refused, the current TLS context "
-                    "keeps serving: [%s] %s", 0, error_code_name(error),
-                    error->message);
+                    "keeps serving: [%s] %s",
+                    0, error_code_name(error), error->message);
     return 1;
   }
   return 0;
@@ -890,67 +917,94 @@ static void update_expiry_days(MYSQL_THD thd, struct st_mysql_sys_var *var,
   tp_file_watch_expiry_check_soon();
 }
 
-#define TP_PATH_NOTE " Unset: the server's own setting (see docs/tls-context.md)."
+#define TP_PATH_NOTE \
+  " Unset: the server's own setting (see docs/tls-context.md)."
 
-static MYSQL_SYSVAR_STR(ssl_cert, opt_setting[S_CERT], PLUGIN_VAR_RQCMDARG,
-  "Server certificate (PEM, leaf first, then its chain) for the next TLS "
-  "reload." TP_PATH_NOTE, check_setting, update_setting, NULL);
+static MYSQL_SYSVAR_STR(
+    ssl_cert, opt_setting[S_CERT], PLUGIN_VAR_RQCMDARG,
+    "Server certificate (PEM, leaf first, then its chain) for the next TLS "
+    "reload." TP_PATH_NOTE,
+    check_setting, update_setting, NULL);
 static MYSQL_SYSVAR_STR(ssl_key, opt_setting[S_KEY], PLUGIN_VAR_RQCMDARG,
-  "Private key (PEM) of ssl_cert; may be encrypted (ssl_passphrase)."
-  TP_PATH_NOTE, check_setting, update_setting, NULL);
-static MYSQL_SYSVAR_STR(ssl_ca, opt_setting[S_CA], PLUGIN_VAR_RQCMDARG,
-  "CA bundle (PEM) trusted for client certificates." TP_PATH_NOTE,
-  check_setting, update_setting, NULL);
-static MYSQL_SYSVAR_STR(ssl_capath, opt_setting[S_CAPATH], PLUGIN_VAR_RQCMDARG,
-  "Hashed directory of trusted CA certificates." TP_PATH_NOTE,
-  check_setting, update_setting, NULL);
-static MYSQL_SYSVAR_STR(ssl_crl, opt_setting[S_CRL], PLUGIN_VAR_RQCMDARG,
-  "CRL file (PEM); turns on revocation checking." TP_PATH_NOTE,
-  check_setting, update_setting, NULL);
-static MYSQL_SYSVAR_STR(ssl_crlpath, opt_setting[S_CRLPATH], PLUGIN_VAR_RQCMDARG,
-  "Hashed directory of CRLs; turns on revocation checking." TP_PATH_NOTE,
-  check_setting, update_setting, NULL);
-static MYSQL_SYSVAR_STR(ssl_cipher, opt_setting[S_CIPHER], PLUGIN_VAR_RQCMDARG,
-  "TLS 1.2 and older cipher list (OpenSSL syntax)." TP_PATH_NOTE,
-  check_setting, update_setting, NULL);
+                        "Private key (PEM) of ssl_cert; may be encrypted "
+                        "(ssl_passphrase)." TP_PATH_NOTE,
+                        check_setting, update_setting, NULL);
+static MYSQL_SYSVAR_STR(
+    ssl_ca, opt_setting[S_CA], PLUGIN_VAR_RQCMDARG,
+    "CA bundle (PEM) trusted for client certificates." TP_PATH_NOTE,
+    check_setting, update_setting, NULL);
+static MYSQL_SYSVAR_STR(
+    ssl_capath, opt_setting[S_CAPATH], PLUGIN_VAR_RQCMDARG,
+    "Hashed directory of trusted CA certificates." TP_PATH_NOTE, check_setting,
+    update_setting, NULL);
+static MYSQL_SYSVAR_STR(
+    ssl_crl, opt_setting[S_CRL], PLUGIN_VAR_RQCMDARG,
+    "CRL file (PEM); turns on revocation checking." TP_PATH_NOTE, check_setting,
+    update_setting, NULL);
+static MYSQL_SYSVAR_STR(
+    ssl_crlpath, opt_setting[S_CRLPATH], PLUGIN_VAR_RQCMDARG,
+    "Hashed directory of CRLs; turns on revocation checking." TP_PATH_NOTE,
+    check_setting, update_setting, NULL);
+static MYSQL_SYSVAR_STR(
+    ssl_cipher, opt_setting[S_CIPHER], PLUGIN_VAR_RQCMDARG,
+    "TLS 1.2 and older cipher list (OpenSSL syntax)." TP_PATH_NOTE,
+    check_setting, update_setting, NULL);
 static MYSQL_SYSVAR_STR(tls_ciphersuites, opt_setting[S_CIPHERSUITES],
-  PLUGIN_VAR_RQCMDARG, "TLS 1.3 ciphersuites (colon-separated)." TP_PATH_NOTE,
-  check_setting, update_setting, NULL);
-static MYSQL_SYSVAR_STR(tls_version, opt_setting[S_TLS_VERSION], PLUGIN_VAR_RQCMDARG,
-  "Allowed TLS versions, e.g. 'TLSv1.2,TLSv1.3'." TP_PATH_NOTE,
-  check_setting, update_setting, NULL);
-static MYSQL_SYSVAR_STR(ssl_passphrase, opt_passphrase_shown, PLUGIN_VAR_RQCMDARG,
-  "Passphrase of an encrypted ssl_key. Write-only: shown as '****' when set.",
-  check_setting, update_passphrase, NULL);
-static MYSQL_SYSVAR_BOOL(reload_tls_now, opt_reload_now, PLUGIN_VAR_NOCMDOPT,
-  "SET to ON to build, validate and install a new TLS context from the "
-  "current settings; fails with the reason and changes nothing if any check "
-  "fails. Always reads OFF.", check_reload_now, update_reload_now, 0);
-static MYSQL_SYSVAR_BOOL(watch_files, opt_watch_files, PLUGIN_VAR_OPCMDARG,
-  "Reload automatically when the configured certificate, key, CA or CRL "
-  "files change.", NULL, update_watch_files, 0);
-static MYSQL_SYSVAR_UINT(watch_settle_ms, opt_settle_ms, PLUGIN_VAR_RQCMDARG,
-  "Milliseconds without further file changes before an automatic reload.",
-  NULL, NULL, 500, 0, 600000, 0);
-static MYSQL_SYSVAR_BOOL(auto_generate_cert, opt_auto_generate, PLUGIN_VAR_OPCMDARG,
-  "When no certificate file is configured, neither by the plugin nor by "
-  "the server (--skip-ssl, or 11.4+ zero-configuration TLS), reload with "
-  "an in-memory self-signed ECDSA P-256 certificate.", NULL, NULL, 0);
-static MYSQL_SYSVAR_UINT(expiry_warning_days, opt_expiry_days, PLUGIN_VAR_RQCMDARG,
-  "Warn in the error log (daily) when the server certificate, a CA "
-  "certificate or a CRL ends within this many days; 0 disables.",
-  NULL, update_expiry_days, 30, 0, 36500, 0);
+                        PLUGIN_VAR_RQCMDARG,
+                        "TLS 1.3 ciphersuites (colon-separated)." TP_PATH_NOTE,
+                        check_setting, update_setting, NULL);
+static MYSQL_SYSVAR_STR(
+    tls_version, opt_setting[S_TLS_VERSION], PLUGIN_VAR_RQCMDARG,
+    "Allowed TLS versions, e.g. 'TLSv1.2,TLSv1.3'." TP_PATH_NOTE, check_setting,
+    update_setting, NULL);
+static MYSQL_SYSVAR_STR(
+    ssl_passphrase, opt_passphrase_shown, PLUGIN_VAR_RQCMDARG,
+    "Passphrase of an encrypted ssl_key. Write-only: shown as '****' when set.",
+    check_setting, update_passphrase, NULL);
+static MYSQL_SYSVAR_BOOL(
+    reload_tls_now, opt_reload_now, PLUGIN_VAR_NOCMDOPT,
+    "SET to ON to build, validate and install a new TLS context from the "
+    "current settings; fails with the reason and changes nothing if any check "
+    "fails. Always reads OFF.",
+    check_reload_now, update_reload_now, 0);
+static MYSQL_SYSVAR_BOOL(
+    watch_files, opt_watch_files, PLUGIN_VAR_OPCMDARG,
+    "Reload automatically when the configured certificate, key, CA or CRL "
+    "files change.",
+    NULL, update_watch_files, 0);
+static MYSQL_SYSVAR_UINT(
+    watch_settle_ms, opt_settle_ms, PLUGIN_VAR_RQCMDARG,
+    "Milliseconds without further file changes before an automatic reload.",
+    NULL, NULL, 500, 0, 600000, 0);
+static MYSQL_SYSVAR_BOOL(
+    auto_generate_cert, opt_auto_generate, PLUGIN_VAR_OPCMDARG,
+    "When no certificate file is configured, neither by the plugin nor by "
+    "the server (--skip-ssl, or 11.4+ zero-configuration TLS), reload with "
+    "an in-memory self-signed ECDSA P-256 certificate.",
+    NULL, NULL, 0);
+static MYSQL_SYSVAR_UINT(
+    expiry_warning_days, opt_expiry_days, PLUGIN_VAR_RQCMDARG,
+    "Warn in the error log (daily) when the server certificate, a CA "
+    "certificate or a CRL ends within this many days; 0 disables.",
+    NULL, update_expiry_days, 30, 0, 36500, 0);
 
 static struct st_mysql_sys_var *tc_sysvars[] = {
-  MYSQL_SYSVAR(ssl_cert), MYSQL_SYSVAR(ssl_key), MYSQL_SYSVAR(ssl_ca),
-  MYSQL_SYSVAR(ssl_capath), MYSQL_SYSVAR(ssl_crl), MYSQL_SYSVAR(ssl_crlpath),
-  MYSQL_SYSVAR(ssl_cipher), MYSQL_SYSVAR(tls_ciphersuites),
-  MYSQL_SYSVAR(tls_version), MYSQL_SYSVAR(ssl_passphrase),
-  MYSQL_SYSVAR(reload_tls_now), MYSQL_SYSVAR(watch_files),
-  MYSQL_SYSVAR(watch_settle_ms), MYSQL_SYSVAR(auto_generate_cert),
-  MYSQL_SYSVAR(expiry_warning_days),
-  NULL
-};
+    MYSQL_SYSVAR(ssl_cert),
+    MYSQL_SYSVAR(ssl_key),
+    MYSQL_SYSVAR(ssl_ca),
+    MYSQL_SYSVAR(ssl_capath),
+    MYSQL_SYSVAR(ssl_crl),
+    MYSQL_SYSVAR(ssl_crlpath),
+    MYSQL_SYSVAR(ssl_cipher),
+    MYSQL_SYSVAR(tls_ciphersuites),
+    MYSQL_SYSVAR(tls_version),
+    MYSQL_SYSVAR(ssl_passphrase),
+    MYSQL_SYSVAR(reload_tls_now),
+    MYSQL_SYSVAR(watch_files),
+    MYSQL_SYSVAR(watch_settle_ms),
+    MYSQL_SYSVAR(auto_generate_cert),
+    MYSQL_SYSVAR(expiry_warning_days),
+    NULL};
 
 /* ---- status variables ------------------------------------------------- */
 
@@ -962,33 +1016,32 @@ static int show_text(void *buff, const char *src)
   return 0;
 }
 
-#define TP_SHOW_TEXT_FN(fn, field)                                            \
-  static int fn(MYSQL_THD thd, struct st_mysql_show_var *var, void *buff,     \
-                struct system_status_var *sv, enum enum_var_type scope)       \
-  {                                                                           \
-    var->type = SHOW_CHAR;                                                    \
-    var->value = buff;                                                        \
-    return show_text(buff, field);                                            \
+#define TP_SHOW_TEXT_FN(fn, field)                                        \
+  static int fn(MYSQL_THD thd, struct st_mysql_show_var *var, void *buff, \
+                struct system_status_var *sv, enum enum_var_type scope)   \
+  {                                                                       \
+    var->type = SHOW_CHAR;                                                \
+    var->value = buff;                                                    \
+    return show_text(buff, field);                                        \
   }
 TP_SHOW_TEXT_FN(show_last_error, tel_last_error)
 TP_SHOW_TEXT_FN(show_sha256, tel_sha256)
 TP_SHOW_TEXT_FN(show_subject, tel_subject)
 
 static struct st_mysql_show_var tc_status[] = {
-  { "tls_generation", (char *) &tel.generation, SHOW_SLONGLONG },
-  { "tls_reloads", (char *) &tel.reloads, SHOW_SLONGLONG },
-  { "tls_reload_failures", (char *) &tel.failures, SHOW_SLONGLONG },
-  { "tls_last_reload_attempt", (char *) &tel.last_attempt, SHOW_SLONGLONG },
-  { "tls_last_reload_success", (char *) &tel.last_success, SHOW_SLONGLONG },
-  { "tls_last_reload_error", (char *) &show_last_error, SHOW_FUNC },
-  { "server_cert_not_before", (char *) &tel.cert_not_before, SHOW_SLONGLONG },
-  { "server_cert_not_after", (char *) &tel.cert_not_after, SHOW_SLONGLONG },
-  { "ca_not_after", (char *) &tel.ca_not_after, SHOW_SLONGLONG },
-  { "crl_next_update", (char *) &tel.crl_next_update, SHOW_SLONGLONG },
-  { "server_cert_sha256", (char *) &show_sha256, SHOW_FUNC },
-  { "server_cert_subject", (char *) &show_subject, SHOW_FUNC },
-  { 0, 0, 0 }
-};
+    {"tls_generation", (char *) &tel.generation, SHOW_SLONGLONG},
+    {"tls_reloads", (char *) &tel.reloads, SHOW_SLONGLONG},
+    {"tls_reload_failures", (char *) &tel.failures, SHOW_SLONGLONG},
+    {"tls_last_reload_attempt", (char *) &tel.last_attempt, SHOW_SLONGLONG},
+    {"tls_last_reload_success", (char *) &tel.last_success, SHOW_SLONGLONG},
+    {"tls_last_reload_error", (char *) &show_last_error, SHOW_FUNC},
+    {"server_cert_not_before", (char *) &tel.cert_not_before, SHOW_SLONGLONG},
+    {"server_cert_not_after", (char *) &tel.cert_not_after, SHOW_SLONGLONG},
+    {"ca_not_after", (char *) &tel.ca_not_after, SHOW_SLONGLONG},
+    {"crl_next_update", (char *) &tel.crl_next_update, SHOW_SLONGLONG},
+    {"server_cert_sha256", (char *) &show_sha256, SHOW_FUNC},
+    {"server_cert_subject", (char *) &show_subject, SHOW_FUNC},
+    {0, 0, 0}};
 
 /* ---- statements ------------------------------------------------------- */
 
@@ -1012,9 +1065,8 @@ static void tc_on_statement(MYSQL_THD thd, const struct mysql_event_general *ev)
 static gboolean adopt_settings_locked(GError **error)
 {
   static const char *const names[S__COUNT] = {
-    "ssl_cert", "ssl_key", "ssl_ca", "ssl_capath", "ssl_crl", "ssl_crlpath",
-    "ssl_cipher", "tls_ciphersuites", "tls_version"
-  };
+      "ssl_cert",    "ssl_key",    "ssl_ca",           "ssl_capath", "ssl_crl",
+      "ssl_crlpath", "ssl_cipher", "tls_ciphersuites", "tls_version"};
   for (int i = 0; i < S__COUNT; i++)
   {
     const char *v = opt_setting[i];
@@ -1083,12 +1135,14 @@ static void startup_failed_locked(const GError *err)
   tel_failure(TP_RELOAD_STARTUP, now_unix(), err);
   tp_log_error("start: the TLS configuration of tls_policy is not used, the "
                "server's own TLS context keeps serving (the login policy is "
-               "enforced): [%s] %s", error_code_name(err), err->message);
+               "enforced): [%s] %s",
+               error_code_name(err), err->message);
   if (tp_server_started() && tp_server_current_thd())
     my_printf_error(ER_UNKNOWN_ERROR,
                     "tls_policy: the TLS configuration of tls_policy is not "
                     "used, the server's own TLS context keeps serving: "
-                    "[%s] %s", ME_WARNING, error_code_name(err), err->message);
+                    "[%s] %s",
+                    ME_WARNING, error_code_name(err), err->message);
 }
 
 /*
@@ -1109,12 +1163,12 @@ static void watch_tick(void)
 }
 
 static const tp_file_watch_hooks watch_hooks = {
-  .files_changed = tp_tls_context_auto_reload,
-  .settle_ms = tp_tls_context_settle_ms,
-  .targets = tp_tls_context_watch_targets,
-  .server_started = tp_tls_context_server_started,
-  .tick = watch_tick,
-  .expiry_check = tp_tls_context_expiry_check,
+    .files_changed = tp_tls_context_auto_reload,
+    .settle_ms = tp_tls_context_settle_ms,
+    .targets = tp_tls_context_watch_targets,
+    .server_started = tp_tls_context_server_started,
+    .tick = watch_tick,
+    .expiry_check = tp_tls_context_expiry_check,
 };
 
 static gboolean tc_start(GError **error)
@@ -1154,8 +1208,9 @@ static gboolean tc_start(GError **error)
         my_printf_error(ER_UNKNOWN_ERROR,
                         "tls_policy: the TLS configuration of tls_policy is "
                         "not used, the server's own TLS context keeps "
-                        "serving: [%s] %s", ME_WARNING,
-                        error_code_name(cfg_error), cfg_error->message);
+                        "serving: [%s] %s",
+                        ME_WARNING, error_code_name(cfg_error),
+                        cfg_error->message);
     }
     else
     {
@@ -1167,15 +1222,21 @@ static gboolean tc_start(GError **error)
       tp_server_ssl_options_get(&srv);
       digest_compute(&e, last_digest);
       tp_tls_config cfg = {
-        .cert = e.s[S_CERT], .key = e.s[S_KEY], .ca = e.s[S_CA],
-        .capath = e.s[S_CAPATH], .crl = e.s[S_CRL], .crlpath = e.s[S_CRLPATH],
-        .cipher = e.s[S_CIPHER], .ciphersuites = e.s[S_CIPHERSUITES],
-        .tls_version = e.s[S_TLS_VERSION], .passphrase = e.passphrase,
-        /* 11.4+ zero-configuration TLS: the server generates its
+          .cert = e.s[S_CERT],
+          .key = e.s[S_KEY],
+          .ca = e.s[S_CA],
+          .capath = e.s[S_CAPATH],
+          .crl = e.s[S_CRL],
+          .crlpath = e.s[S_CRLPATH],
+          .cipher = e.s[S_CIPHER],
+          .ciphersuites = e.s[S_CIPHERSUITES],
+          .tls_version = e.s[S_TLS_VERSION],
+          .passphrase = e.passphrase,
+          /* 11.4+ zero-configuration TLS: the server generates its
          * certificate after this; a generated one stands in for it here,
          * the server's serves once applied (reload_locked). */
-        .auto_generate = e.auto_generate ||
-                         (!e.s[S_CERT] && !e.s[S_KEY] && server_generates_cert(&srv)),
+          .auto_generate = e.auto_generate || (!e.s[S_CERT] && !e.s[S_KEY] &&
+                                               server_generates_cert(&srv)),
       };
       SSL_CTX *ctx = tp_tls_context_build(&cfg, NULL, &cfg_error);
       effective_clear(&e);
@@ -1216,10 +1277,10 @@ static void tc_stop(void)
 }
 
 const tp_module tp_module_tls_context = {
-  .name = "tls_context",
-  .start = tc_start,
-  .stop = tc_stop,
-  .sysvars = tc_sysvars,
-  .status = tc_status,
-  .on_statement = tc_on_statement,
+    .name = "tls_context",
+    .start = tc_start,
+    .stop = tc_stop,
+    .sysvars = tc_sysvars,
+    .status = tc_status,
+    .on_statement = tc_on_statement,
 };

@@ -26,15 +26,15 @@
 #define TLS_POLICY_TLS_CONTEXT_H
 
 #include <glib.h>
-#include "file_watch.h"   /* tp_watch_target */
+#include "file_watch.h" /* tp_watch_target */
 
 G_BEGIN_DECLS
 
 typedef enum tp_reload_origin {
-  TP_RELOAD_MANUAL,      /* SET GLOBAL tls_policy_reload_tls_now = ON */
-  TP_RELOAD_AUTOMATIC,   /* watched files changed (file_watch.c) */
-  TP_RELOAD_FLUSH_SSL,   /* the server replaced its context (FLUSH SSL) */
-  TP_RELOAD_STARTUP,     /* the plugin's configuration applied at start */
+  TP_RELOAD_MANUAL,    /* SET GLOBAL tls_policy_reload_tls_now = ON */
+  TP_RELOAD_AUTOMATIC, /* watched files changed (file_watch.c) */
+  TP_RELOAD_FLUSH_SSL, /* the server replaced its context (FLUSH SSL) */
+  TP_RELOAD_STARTUP,   /* the plugin's configuration applied at start */
 } tp_reload_origin;
 
 /*

@@ -11,13 +11,13 @@
 #define TP_SHARDS 16
 
 typedef struct tp_conn_record {
-  uint64_t conn_id;         /* hash key (points into the record) */
-  tp_tls_facts *facts;      /* owned reference or NULL */
-  gboolean begun;           /* tp_conn_begin ran for this connection */
-  guint ssl_pending;        /* SSL objects created for it, role not yet known */
-  gboolean ssl_server;      /* one of them started a handshake as server */
+  uint64_t conn_id;    /* hash key (points into the record) */
+  tp_tls_facts *facts; /* owned reference or NULL */
+  gboolean begun;      /* tp_conn_begin ran for this connection */
+  guint ssl_pending;   /* SSL objects created for it, role not yet known */
+  gboolean ssl_server; /* one of them started a handshake as server */
   gboolean resolved;
-  tp_tls_state tls_state;   /* valid once resolved */
+  tp_tls_state tls_state; /* valid once resolved */
   /* The admission the server accepted (user NULL: none yet), and one the
    * plugin decided that the server has not accepted yet (it may still
    * refuse the login after the handler returned, e.g. a COM_CHANGE_USER
@@ -27,8 +27,8 @@ typedef struct tp_conn_record {
 } tp_conn_record;
 
 typedef struct tp_shard {
-  GMutex lock;          /* protects table */
-  GHashTable *table;    /* conn_id -> tp_conn_record* (owned) */
+  GMutex lock;       /* protects table */
+  GHashTable *table; /* conn_id -> tp_conn_record* (owned) */
 } tp_shard;
 
 /* Statics survive UNINSTALL/INSTALL (the library is pinned), so start and
@@ -38,7 +38,7 @@ typedef struct tp_shard {
  * keep tp_info_callback. */
 static tp_shard shards[TP_SHARDS];
 static gint active;
-static int ssl_index = -1;   /* registered once, under index_lock, before any
+static int ssl_index = -1; /* registered once, under index_lock, before any
                               * callback can run; the callbacks read it bare */
 static GMutex index_lock;
 
@@ -57,13 +57,13 @@ static void admission_clear(tp_admission *a)
 static void admission_copy(tp_admission *to, const tp_admission *from)
 {
   admission_clear(to);
-  *to = (tp_admission) {
-    .user = g_strdup(from->user),
-    .host = g_strdup(from->host),
-    .ip = g_strdup(from->ip),
-    .rule = g_strdup(from->rule),
-    .transport = from->transport,
-    .identity_required = from->identity_required,
+  *to = (tp_admission){
+      .user = g_strdup(from->user),
+      .host = g_strdup(from->host),
+      .ip = g_strdup(from->ip),
+      .rule = g_strdup(from->rule),
+      .transport = from->transport,
+      .identity_required = from->identity_required,
   };
 }
 
@@ -226,7 +226,8 @@ static void on_ssl_new(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
   if (s->table)
   {
     tp_conn_record *r = g_hash_table_lookup(s->table, &id);
-    if (r && !r->resolved && CRYPTO_set_ex_data(ad, idx, (void *) (uintptr_t) (id + 1)))
+    if (r && !r->resolved &&
+        CRYPTO_set_ex_data(ad, idx, (void *) (uintptr_t) (id + 1)))
       r->ssl_pending++;
     else if (r && !r->resolved)
       /* No slot to settle the role later: count it as server-side, which
@@ -244,8 +245,8 @@ gboolean tp_tls_facts_start(GError **error)
    * the function stays valid; `active` turns it into a no-op. */
   g_mutex_lock(&index_lock);
   if (ssl_index < 0)
-    ssl_index = SSL_get_ex_new_index(0, (void *) "tls_policy handshake observer",
-                                     on_ssl_new, NULL, NULL);
+    ssl_index = SSL_get_ex_new_index(
+        0, (void *) "tls_policy handshake observer", on_ssl_new, NULL, NULL);
   int index = ssl_index;
   g_mutex_unlock(&index_lock);
   if (index < 0)
@@ -259,8 +260,8 @@ gboolean tp_tls_facts_start(GError **error)
   {
     g_mutex_lock(&shards[i].lock);
     if (!shards[i].table)
-      shards[i].table = g_hash_table_new_full(g_int64_hash, g_int64_equal,
-                                              NULL, record_free);
+      shards[i].table =
+          g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, record_free);
     g_mutex_unlock(&shards[i].lock);
   }
   g_atomic_int_set(&active, 1);
@@ -359,7 +360,7 @@ void tp_conn_admission_settle(uint64_t conn_id, gboolean accepted)
     if (accepted)
     {
       admission_clear(&r->admitted);
-      r->admitted = r->pending;   /* moves the strings */
+      r->admitted = r->pending; /* moves the strings */
       memset(&r->pending, 0, sizeof r->pending);
     }
     else
@@ -408,15 +409,15 @@ void tp_conn_foreach(void (*fn)(const tp_conn_view *v, void *data), void *data)
           continue;
         const tp_admission *a = &r->admitted;
         tp_conn_view v = {
-          .conn_id = r->conn_id,
-          .tls_state = r->tls_state,
-          .facts = r->facts,
-          .user = a->user,
-          .host = a->host,
-          .ip = a->ip,
-          .rule = a->rule,
-          .transport = a->transport,
-          .identity_required = a->identity_required,
+            .conn_id = r->conn_id,
+            .tls_state = r->tls_state,
+            .facts = r->facts,
+            .user = a->user,
+            .host = a->host,
+            .ip = a->ip,
+            .rule = a->rule,
+            .transport = a->transport,
+            .identity_required = a->identity_required,
         };
         fn(&v, data);
       }

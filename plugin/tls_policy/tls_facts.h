@@ -50,8 +50,8 @@ void tp_conn_begin(uint64_t conn_id);
 
 typedef struct tp_conn_state {
   tp_tls_state tls_state;
-  tp_tls_facts *facts;   /* owned reference, NULL unless TP_TLS_YES */
-  gboolean first_login;  /* FALSE for COM_CHANGE_USER on a known connection */
+  tp_tls_facts *facts;  /* owned reference, NULL unless TP_TLS_YES */
+  gboolean first_login; /* FALSE for COM_CHANGE_USER on a known connection */
 } tp_conn_state;
 /* Called after an authentication handler succeeded: classifies the
  * connection once (later calls return the same classification). */
@@ -62,10 +62,10 @@ void tp_conn_state_clear(tp_conn_state *s);
  * show and what a re-check decides again.  Strings are copied. */
 typedef struct tp_admission {
   const char *user, *host;
-  const char *ip;              /* the client address, NULL for the socket */
-  const char *rule;            /* "row 17", "report-mode", "break-glass" */
+  const char *ip;   /* the client address, NULL for the socket */
+  const char *rule; /* "row 17", "report-mode", "break-glass" */
   tp_transport transport;
-  gboolean identity_required;  /* a tls_cert login */
+  gboolean identity_required; /* a tls_cert login */
 } tp_admission;
 
 /* Records an admission.  It stays pending until tp_conn_admission_settle():
@@ -85,7 +85,7 @@ typedef struct tp_conn_view {
   uint64_t conn_id;
   tp_tls_state tls_state;
   const tp_tls_facts *facts;
-  const char *user, *host, *ip, *rule;   /* user NULL: not admitted (yet) */
+  const char *user, *host, *ip, *rule; /* user NULL: not admitted (yet) */
   tp_transport transport;
   gboolean identity_required;
 } tp_conn_view;

@@ -60,7 +60,6 @@
 #include "tls_policy/json_text.h"
 #include "views.h"
 
-
 static void rules_json(GString *out, const tp_policy_snapshot *snap)
 {
   g_string_append_c(out, '[');
@@ -73,8 +72,8 @@ static void rules_json(GString *out, const tp_policy_snapshot *snap)
       const tp_policy_row *row = g_ptr_array_index(rows, i);
       if (i)
         g_string_append_c(out, ',');
-      g_string_append_printf(out, "{\"id\":%" G_GUINT64_FORMAT ",\"host\":",
-                             (guint64) row->id);
+      g_string_append_printf(
+          out, "{\"id\":%" G_GUINT64_FORMAT ",\"host\":", (guint64) row->id);
       tp_json_append_cstring(out, row->host);
       g_string_append(out, ",\"user\":");
       tp_json_append_cstring(out, row->user);
@@ -92,9 +91,10 @@ static void rules_json(GString *out, const tp_policy_snapshot *snap)
       else
       {
         tp_json_append_cstring(out, row->parse_error ? row->parse_error
-                                                         : "does not parse");
-        g_string_append_printf(out, ",\"error_position\":%" G_GUINT64_FORMAT
-                               ",\"canonical\":null", (guint64) row->parse_error_pos);
+                                                     : "does not parse");
+        g_string_append_printf(
+            out, ",\"error_position\":%" G_GUINT64_FORMAT ",\"canonical\":null",
+            (guint64) row->parse_error_pos);
       }
       g_string_append_printf(out, ",\"generation\":%" G_GUINT64_FORMAT "}",
                              generation);
@@ -119,8 +119,8 @@ static struct {
   GMutex lock;
   guint n;
   char names[TP_VIEWS_MAX][64];
-  char tokens[TP_VIEWS_MAX][33];   /* "" if no random bytes: answers nobody */
-  tp_view_def defs[TP_VIEWS_MAX];  /* .view NULL until tp_views_create */
+  char tokens[TP_VIEWS_MAX][33];  /* "" if no random bytes: answers nobody */
+  tp_view_def defs[TP_VIEWS_MAX]; /* .view NULL until tp_views_create */
 } objects;
 
 /* Caller holds objects.lock.  The slot of `view`, added if missing; -1 if
@@ -141,7 +141,8 @@ static int view_slot_locked(const char *view)
       g_snprintf(objects.tokens[i] + 2 * k, 3, "%02x", raw[k]);
   else
     tp_log_error("views: no random bytes for the token of %s; it will stay "
-                 "empty", view);
+                 "empty",
+                 view);
   return (int) i;
 }
 
@@ -168,16 +169,18 @@ gboolean tp_views_token_matches(const char *view, const char *s,
 /* What a view UDF keeps between calls (initid->ptr). */
 typedef struct udf_state {
   GString *out;
-  const char *view;    /* static: whose token the function wants */
+  const char *view; /* static: whose token the function wants */
 } udf_state;
 
 my_bool tp_views_udf_init(UDF_INIT *initid, UDF_ARGS *args, char *message,
-                               const char *view)
+                          const char *view)
 {
   if (args->arg_count != 1 || args->arg_type[0] != STRING_RESULT)
   {
-    g_snprintf(message, MYSQL_ERRMSG_SIZE, "this function is read through "
-               "the view %s", view);
+    g_snprintf(message, MYSQL_ERRMSG_SIZE,
+               "this function is read through "
+               "the view %s",
+               view);
     return 1;
   }
   initid->maybe_null = 1;
@@ -202,9 +205,8 @@ void tp_views_udf_deinit(UDF_INIT *initid)
 }
 
 /* NULL when the token is not the view's; else the JSON produced by fill. */
-char *tp_views_udf_run(UDF_INIT *initid, UDF_ARGS *args,
-                            unsigned long *length, char *is_null,
-                            void (*fill)(GString *out))
+char *tp_views_udf_run(UDF_INIT *initid, UDF_ARGS *args, unsigned long *length,
+                       char *is_null, void (*fill)(GString *out))
 {
   udf_state *st = (udf_state *) initid->ptr;
   g_string_truncate(st->out, 0);
@@ -252,15 +254,9 @@ char *tls_policy_rules(UDF_INIT *initid, UDF_ARGS *args, char *result,
   return tp_views_udf_run(initid, args, length, is_null, rules_fill);
 }
 
-void tls_policy_rules_deinit(UDF_INIT *initid)
-{
-  tp_views_udf_deinit(initid);
-}
+void tls_policy_rules_deinit(UDF_INIT *initid) { tp_views_udf_deinit(initid); }
 
 /* ---- statement text --------------------------------------------------------- */
-
-
-
 
 /* ---- creating and dropping the objects --------------------------------------- */
 
@@ -301,11 +297,12 @@ static char *view_statement(const tp_view_def *def)
 {
   return g_strdup_printf(
       "SET STATEMENT lock_wait_timeout=%d FOR "
-      "CREATE OR REPLACE DEFINER='mariadb.sys'@'localhost' SQL SECURITY INVOKER "
+      "CREATE OR REPLACE DEFINER='mariadb.sys'@'localhost' SQL SECURITY "
+      "INVOKER "
       "VIEW %s AS SELECT %s "
       "FROM JSON_TABLE(mysql.%s_json(), '$[*]' COLUMNS (%s)) AS j%s%s",
-      TP_SQL_JOB_LOCK_WAIT, def->view, def->select, def->function,
-      def->columns, def->where ? " WHERE " : "", def->where ? def->where : "");
+      TP_SQL_JOB_LOCK_WAIT, def->view, def->select, def->function, def->columns,
+      def->where ? " WHERE " : "", def->where ? def->where : "");
 }
 
 void tp_views_create(MYSQL *m, const tp_view_def *def)
@@ -323,12 +320,12 @@ void tp_views_create(MYSQL *m, const tp_view_def *def)
   install_one(m, def->function, fn);
   g_autofree char *unrow = g_strdup_printf(
       "DELETE FROM mysql.func WHERE name = '%s'", def->function);
-  g_autofree char *unrow_what = g_strdup_printf("(the mysql.func row of) %s",
-                                                def->function);
+  g_autofree char *unrow_what =
+      g_strdup_printf("(the mysql.func row of) %s", def->function);
   install_one(m, unrow_what, unrow);
   /* 2. The stored function that calls it with the token. */
-  g_autofree char *reader_what = g_strdup_printf("function mysql.%s_json",
-                                                 def->function);
+  g_autofree char *reader_what =
+      g_strdup_printf("function mysql.%s_json", def->function);
   g_autofree char *reader = reader_statement(def);
   install_one(m, reader_what, reader);
   /* 3. The view. */
@@ -357,21 +354,23 @@ static char **recreate_statements(void)
 }
 
 static const tp_view_def rules_view = {
-  .view = "mysql.tls_policy_rules",
-  .function = "tls_policy_rules",
-  .select = "j.Id, j.Host, j.User, j.Requirement, j.Mode, j.Valid, j.Error, "
-            "j.Error_position, j.Canonical, j.Generation",
-  .columns =
-    " Id BIGINT UNSIGNED PATH '$.id',"
-    " Host VARCHAR(255) CHARACTER SET utf8mb4 PATH '$.host',"
-    " User VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$.user',"
-    " Requirement TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$.requirement',"
-    " Mode VARCHAR(7) CHARACTER SET ascii PATH '$.mode',"
-    " Valid TINYINT PATH '$.valid',"
-    " Error TEXT CHARACTER SET utf8mb4 PATH '$.error',"
-    " Error_position INT UNSIGNED PATH '$.error_position',"
-    " Canonical TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$.canonical',"
-    " Generation BIGINT UNSIGNED PATH '$.generation'",
+    .view = "mysql.tls_policy_rules",
+    .function = "tls_policy_rules",
+    .select = "j.Id, j.Host, j.User, j.Requirement, j.Mode, j.Valid, j.Error, "
+              "j.Error_position, j.Canonical, j.Generation",
+    .columns = " Id BIGINT UNSIGNED PATH '$.id',"
+               " Host VARCHAR(255) CHARACTER SET utf8mb4 PATH '$.host',"
+               " User VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin "
+               "PATH '$.user',"
+               " Requirement TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin "
+               "PATH '$.requirement',"
+               " Mode VARCHAR(7) CHARACTER SET ascii PATH '$.mode',"
+               " Valid TINYINT PATH '$.valid',"
+               " Error TEXT CHARACTER SET utf8mb4 PATH '$.error',"
+               " Error_position INT UNSIGNED PATH '$.error_position',"
+               " Canonical TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH "
+               "'$.canonical',"
+               " Generation BIGINT UNSIGNED PATH '$.generation'",
 };
 
 /*
@@ -384,29 +383,28 @@ static const tp_view_def rules_view = {
 void tp_views_install_rules(struct st_mysql *m)
 {
   tp_views_create(m, &rules_view);
-  g_autofree char *native = g_strdup_printf(
-      "SET STATEMENT lock_wait_timeout=%d FOR %s", TP_SQL_JOB_LOCK_WAIT,
-      tp_sql_tls_policy_native_require);
+  g_autofree char *native =
+      g_strdup_printf("SET STATEMENT lock_wait_timeout=%d FOR %s",
+                      TP_SQL_JOB_LOCK_WAIT, tp_sql_tls_policy_native_require);
   install_one(m, "view mysql.tls_policy_native_require", native);
-  g_autofree char *proc = g_strdup_printf(
-      "SET STATEMENT lock_wait_timeout=%d FOR %s", TP_SQL_JOB_LOCK_WAIT,
-      tp_sql_tls_policy_import_native);
+  g_autofree char *proc =
+      g_strdup_printf("SET STATEMENT lock_wait_timeout=%d FOR %s",
+                      TP_SQL_JOB_LOCK_WAIT, tp_sql_tls_policy_import_native);
   install_one(m, "procedure mysql.tls_policy_import_native", proc);
 }
 
 /* The UDFs and views of conn_views.c and recheck.c are dropped by
  * recheck.c; the stored functions of all four views are dropped here. */
 static const char *const drop_statements[] = {
-  "DROP PROCEDURE IF EXISTS mysql.tls_policy_import_native",
-  "DROP VIEW IF EXISTS mysql.tls_policy_rules, mysql.tls_policy_native_require",
-  "DROP FUNCTION IF EXISTS tls_policy_rules",
-  "DROP FUNCTION IF EXISTS mysql.tls_policy_rules_json",
-  "DROP FUNCTION IF EXISTS mysql.tls_policy_connections_json",
-  "DROP FUNCTION IF EXISTS mysql.tls_policy_account_cert_expiry_json",
-  "DROP FUNCTION IF EXISTS mysql.tls_policy_recheck_json",
-  NULL
-};
-
+    "DROP PROCEDURE IF EXISTS mysql.tls_policy_import_native",
+    "DROP VIEW IF EXISTS mysql.tls_policy_rules, "
+    "mysql.tls_policy_native_require",
+    "DROP FUNCTION IF EXISTS tls_policy_rules",
+    "DROP FUNCTION IF EXISTS mysql.tls_policy_rules_json",
+    "DROP FUNCTION IF EXISTS mysql.tls_policy_connections_json",
+    "DROP FUNCTION IF EXISTS mysql.tls_policy_account_cert_expiry_json",
+    "DROP FUNCTION IF EXISTS mysql.tls_policy_recheck_json",
+    NULL};
 
 /*
  * At the end of a statement of a session (never the plugin's own, whose
@@ -429,7 +427,8 @@ static gboolean creates_own_view(const char *q, size_t len)
          g_ascii_strncasecmp(name, "tls_policy_", 11) == 0;
 }
 
-static void views_on_statement(MYSQL_THD thd, const struct mysql_event_general *ev)
+static void views_on_statement(MYSQL_THD thd,
+                               const struct mysql_event_general *ev)
 {
   if (ev->general_error_code || !ev->general_query)
     return;
@@ -438,25 +437,28 @@ static void views_on_statement(MYSQL_THD thd, const struct mysql_event_general *
   {
     g_autoptr(GError) error = NULL;
     if (!tp_sql_job_run(drop_statements, 0, 10 * G_USEC_PER_SEC, &error))
-      tp_log_error("UNINSTALL: could not drop the plugin's functions, views and "
-                   "procedure: %s", error->message);
+      tp_log_error(
+          "UNINSTALL: could not drop the plugin's functions, views and "
+          "procedure: %s",
+          error->message);
     return;
   }
   if (creates_own_view(ev->general_query, ev->general_query_length))
   {
     g_auto(GStrv) q = recreate_statements();
     g_autoptr(GError) error = NULL;
-    if (q[0] && !tp_sql_job_run((const char *const *) q, 0,
-                                10 * G_USEC_PER_SEC, &error))
+    if (q[0] && !tp_sql_job_run((const char *const *) q, 0, 10 * G_USEC_PER_SEC,
+                                &error))
       tp_log_error("could not write the plugin's views again after a CREATE "
                    "VIEW of one of them: %s; they answer after the next "
-                   "server start", error->message);
+                   "server start",
+                   error->message);
   }
 }
 
 /* ---- module ------------------------------------------------------------------ */
 
 const tp_module tp_module_views = {
-  .name = "views",
-  .on_statement = views_on_statement,
+    .name = "views",
+    .on_statement = views_on_statement,
 };

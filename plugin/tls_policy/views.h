@@ -10,8 +10,7 @@
 
 struct st_mysql;
 
-#include "sql_worker.h"   /* TP_SQL_JOB_LOCK_WAIT in the objects' statements */
-
+#include "sql_worker.h" /* TP_SQL_JOB_LOCK_WAIT in the objects' statements */
 
 /*
  * One view of the plugin over one of its UDFs (docs/sql-objects.md):
@@ -21,11 +20,11 @@ struct st_mysql;
  * Every string is static (it is kept for writing the view again).
  */
 typedef struct tp_view_def {
-  const char *view;       /* "mysql.<name>" */
-  const char *function;   /* the UDF, "<name>" of a function in tls_policy.so */
-  const char *select;     /* select list over j */
-  const char *columns;    /* JSON_TABLE columns */
-  const char *where;      /* a condition over j, or NULL */
+  const char *view;     /* "mysql.<name>" */
+  const char *function; /* the UDF, "<name>" of a function in tls_policy.so */
+  const char *select;   /* select list over j */
+  const char *columns;  /* JSON_TABLE columns */
+  const char *where;    /* a condition over j, or NULL */
 } tp_view_def;
 
 /*
@@ -61,11 +60,10 @@ gboolean tp_views_token_matches(const char *view, const char *s,
 /* The UDF side of a view's function: init checks the one string argument
  * and remembers `view` (static), whose token run then requires. */
 my_bool tp_views_udf_init(UDF_INIT *initid, UDF_ARGS *args, char *message,
-                               const char *view);
+                          const char *view);
 void tp_views_udf_deinit(UDF_INIT *initid);
 /* The JSON written by fill (into a buffer owned by initid), or NULL. */
-char *tp_views_udf_run(UDF_INIT *initid, UDF_ARGS *args,
-                            unsigned long *length, char *is_null,
-                            void (*fill)(GString *out));
+char *tp_views_udf_run(UDF_INIT *initid, UDF_ARGS *args, unsigned long *length,
+                       char *is_null, void (*fill)(GString *out));
 
 #endif
