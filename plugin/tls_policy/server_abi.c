@@ -1,6 +1,6 @@
 /*
  * server_abi.c — resolves and checks the mariadbd internals tls_policy
- * depends on (see server_abi.h and DESIGN-NOTES 2.2, 2.4, 2.5).
+ * depends on (see server_abi.h and docs/hazards.md §1, §3, §6).
  *
  * Every symbol is looked up with dlsym() in the server process rather than
  * linked, so that a server that lacks one refuses the plugin with a clear

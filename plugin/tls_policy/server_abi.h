@@ -5,7 +5,7 @@
  * API does not offer (the TLS acceptor context and its lock, the built-in
  * authentication plugin declarations, the current THD of a thread, a few
  * option variables) is resolved here by name at load time and checked before
- * anything is touched (DESIGN-NOTES 2.2).  No other file uses dlsym on the
+ * anything is touched (docs/hazards.md §6).  No other file uses dlsym on the
  * server or knows a server structure layout.
  */
 #ifndef TLS_POLICY_SERVER_ABI_H

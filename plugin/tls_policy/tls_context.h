@@ -1,9 +1,10 @@
 /*
  * tls_context.h — the plugin's TLS configuration and the transactional
- * reload of the server's TLS acceptor context (DESIGN-NOTES 2.4, hazards
- * H3–H5).  The module `tp_module_tls_context` (tls_context.c) owns the
+ * reload of the server's TLS acceptor context (docs/hazards.md §3,
+ * hazards H3–H5).  The module `tp_module_tls_context` (tls_context.c) owns the
  * tls_policy_ssl_* / tls_* system variables and the Tls_policy_tls_* status
- * variables; file_watch.c runs the watcher thread and calls back in here.
+ * variables; file_watch.c runs the watcher thread and calls the hooks the
+ * module gives it.
  *
  * Reload model (HAProxy ssl_ckch, PostgreSQL be_tls_init): build a complete
  * new SSL_CTX from the effective configuration and validate it
