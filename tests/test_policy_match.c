@@ -442,6 +442,12 @@ static void test_dn_unicode(void)
   expect_cert("SUBJECT_DN 'CN=J\\\\c3\\\\b6rg'", cert, TP_REASON_OK);
   expect_cert("SUBJECT_DN 'CN=j\xc3\xb6rg'", cert, TP_REASON_DN_MISMATCH);
   expect_cert("SUBJECT_DN 'CN=Jorg'", cert, TP_REASON_DN_MISMATCH);
+  /* the certificate side of a detail is the one display text (dn_text.h),
+   * the same as mysql.tls_policy_connections.Cert_subject_dn: UTF-8 kept */
+  tp_tls_facts f = facts_for(cert);
+  tp_login l = login_for(&f);
+  expect("SUBJECT_DN 'CN=Jorg'", &l, TP_REASON_DN_MISMATCH,
+         "subject_dn 'CN=J\xc3\xb6rg' expected 'CN=Jorg'");
 
   /* a BMPString value is compared after conversion to UTF-8 */
   static const unsigned char bmp[] = {0x00, 'J', 0x00, 0xf6,

@@ -43,6 +43,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 #include "tls_policy/openssl_autoptr.h"
+#include "tls_policy/dn_text.h"
 #include "conn_views.h"
 #include "views.h"
 #include "report.h"
@@ -84,20 +85,6 @@ static char *name_oneline(const X509_NAME *name)
   char *copy = g_strdup(o);
   OPENSSL_free(o);
   return copy;
-}
-
-/* RFC 4514 (most specific first), UTF-8; control characters escaped as \XX
- * by OpenSSL, so the text has no NUL. */
-static char *name_rfc4514(const X509_NAME *name)
-{
-  g_autoptr(BIO) bio = BIO_new(BIO_s_mem());
-  if (!bio || !name ||
-      X509_NAME_print_ex(bio, name, 0,
-                         XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0)
-    return NULL;
-  char *data = NULL;
-  long n = BIO_get_mem_data(bio, &data);
-  return g_strndup(data, n > 0 ? (gsize) n : 0);
 }
 
 gint64 tp_asn1_time_unix(const ASN1_TIME *t)
@@ -155,7 +142,7 @@ static void append_general_name(GString *s, const GENERAL_NAME *gn)
   }
   case GEN_DIRNAME:
   {
-    g_autofree char *o = name_oneline(gn->d.directoryName);
+    g_autofree char *o = tp_dn_text(gn->d.directoryName);
     g_string_append_printf(s, "DirName:%s", o ? o : "");
     break;
   }
@@ -185,9 +172,9 @@ void tp_cert_text_fill(X509 *cert, tp_cert_text *out)
   if (!cert)
     return;
   out->subject = name_oneline(X509_get_subject_name(cert));
-  out->subject_dn = name_rfc4514(X509_get_subject_name(cert));
+  out->subject_dn = tp_dn_text(X509_get_subject_name(cert));
   out->issuer = name_oneline(X509_get_issuer_name(cert));
-  out->issuer_dn = name_rfc4514(X509_get_issuer_name(cert));
+  out->issuer_dn = tp_dn_text(X509_get_issuer_name(cert));
 
   g_autoptr(BIGNUM) bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
   char *hex = bn ? BN_bn2hex(bn) : NULL;

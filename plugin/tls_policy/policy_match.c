@@ -13,6 +13,7 @@
  * OpenSSL; nothing parses DER by hand.
  */
 #include "policy_internal.h"
+#include "tls_policy/dn_text.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -82,21 +83,6 @@ static void detail_mismatch(GString *detail, const char *what, const char *seen,
   detail_quoted(detail, seen, seen_len);
   g_string_append(detail, " expected ");
   detail_quoted(detail, want, want_len);
-}
-
-/* RFC 2253 rendering of a name, for details only. */
-static char *name_to_rfc2253(const X509_NAME *name)
-{
-  g_autoptr(BIO) bio = BIO_new(BIO_s_mem());
-  char *data = NULL;
-
-  if (bio == NULL || X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) < 0)
-    return g_strdup("(unprintable name)");
-  long n = BIO_get_mem_data(bio, &data);
-  /* an empty name prints nothing, and g_strndup(NULL, 0) is NULL */
-  if (data == NULL || n <= 0)
-    return g_strdup("");
-  return g_strndup(data, (gsize) n);
 }
 
 /* -------------------------------------------------- native (one-line) */
@@ -695,7 +681,9 @@ static tp_reason evaluate_clause(const tp_clause *c, const tp_login *login,
       return TP_REASON_OK;
     if (detail != NULL)
     {
-      g_autofree char *seen = name_to_rfc2253(name);
+      /* the one display text, as in mysql.tls_policy_connections */
+      g_autofree char *text = tp_dn_text(name);
+      const char *seen = text ? text : "(unprintable name)";
       detail_mismatch(detail, subject ? "subject_dn" : "issuer_dn", seen,
                       strlen(seen), c->text, c->text_len);
     }
