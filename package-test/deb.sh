@@ -49,6 +49,9 @@ expected=(
   "./usr/lib/mysql/plugin/tls_policy.so"
   "./etc/mysql/mariadb.conf.d/60-tls-policy.cnf"
   "./usr/share/doc/$pkg/README.md"
+  "./usr/share/doc/$pkg/copyright"
+  "./usr/share/doc/$pkg/changelog.gz"
+  "./usr/share/lintian/overrides/$pkg"
 )
 for f in "$src"/sql/*.sql; do expected+=("./usr/share/$pkg/$(basename "$f")"); done
 for f in "$src"/docs/*.md; do expected+=("./usr/share/doc/$pkg/$(basename "$f")"); done
