@@ -26,6 +26,16 @@ install(TARGETS tls_policy
   LIBRARY DESTINATION "${TP_SERVER_PLUGIN_DIR}"
   PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
   COMPONENT tls_policy)
+# When stripping (CPack), also drop the sections dh_strip drops: .comment
+# (the compiler's version string, kept by llvm-strip 19) and .note.
+install(CODE "if(CMAKE_INSTALL_DO_STRIP)
+  execute_process(COMMAND \"${CMAKE_STRIP}\" --remove-section=.comment --remove-section=.note
+    \"\$ENV{DESTDIR}${TP_SERVER_PLUGIN_DIR}/tls_policy.so\" RESULT_VARIABLE _tp_rc)
+  if(NOT _tp_rc EQUAL 0)
+    message(FATAL_ERROR \"strip --remove-section=.comment of tls_policy.so failed\")
+  endif()
+endif()"
+  COMPONENT tls_policy)
 install(DIRECTORY "${CMAKE_SOURCE_DIR}/sql/"
   DESTINATION "share/${TP_DEB_PACKAGE}"
   COMPONENT tls_policy
@@ -46,10 +56,21 @@ install(FILES "${CMAKE_SOURCE_DIR}/packaging/deb/copyright"
   "${CMAKE_BINARY_DIR}/package/doc/changelog.gz"
   DESTINATION "share/doc/${TP_DEB_PACKAGE}"
   COMPONENT tls_policy)
-# The one lintian finding that does not apply (the file says why).
-install(FILES "${CMAKE_SOURCE_DIR}/packaging/deb/lintian-overrides"
-  DESTINATION "share/lintian/overrides"
-  RENAME "${TP_DEB_PACKAGE}"
+# The one lintian finding that does not apply (the file says why), shipped
+# only when it applies: when the installed library calls no fortified libc
+# function (__*_chk).  clang 14 (Debian 12) fortifies none of the plugin's
+# calls; clang 19 (Debian 13) fortifies read(), and lintian then has nothing
+# to report (an unused override would be a finding of its own).
+install(CODE "execute_process(COMMAND readelf --dyn-syms -W
+    \"\$ENV{DESTDIR}${TP_SERVER_PLUGIN_DIR}/tls_policy.so\"
+  OUTPUT_VARIABLE _tp_syms RESULT_VARIABLE _tp_rc)
+if(NOT _tp_rc EQUAL 0)
+  message(FATAL_ERROR \"readelf --dyn-syms tls_policy.so failed\")
+endif()
+if(NOT _tp_syms MATCHES \" UND __[a-z0-9_]+_chk[@ \\n]\")
+  file(INSTALL DESTINATION \"\${CMAKE_INSTALL_PREFIX}/share/lintian/overrides\" TYPE FILE
+    RENAME \"${TP_DEB_PACKAGE}\" FILES \"${CMAKE_SOURCE_DIR}/packaging/deb/lintian-overrides\")
+endif()"
   COMPONENT tls_policy)
 
 # --- the exact server version this build is for
