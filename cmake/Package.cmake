@@ -26,6 +26,16 @@ install(TARGETS tls_policy
   LIBRARY DESTINATION "${TP_SERVER_PLUGIN_DIR}"
   PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
   COMPONENT tls_policy)
+# When stripping (CPack), also drop the sections dh_strip drops: .comment
+# (the compiler's version string, kept by llvm-strip 19) and .note.
+install(CODE "if(CMAKE_INSTALL_DO_STRIP)
+  execute_process(COMMAND \"${CMAKE_STRIP}\" --remove-section=.comment --remove-section=.note
+    \"\$ENV{DESTDIR}${TP_SERVER_PLUGIN_DIR}/tls_policy.so\" RESULT_VARIABLE _tp_rc)
+  if(NOT _tp_rc EQUAL 0)
+    message(FATAL_ERROR \"strip --remove-section=.comment of tls_policy.so failed\")
+  endif()
+endif()"
+  COMPONENT tls_policy)
 install(DIRECTORY "${CMAKE_SOURCE_DIR}/sql/"
   DESTINATION "share/${TP_DEB_PACKAGE}"
   COMPONENT tls_policy
@@ -40,6 +50,28 @@ install(DIRECTORY "${CMAKE_SOURCE_DIR}/docs/"
   DESTINATION "share/doc/${TP_DEB_PACKAGE}"
   COMPONENT tls_policy
   FILES_MATCHING PATTERN "*.md")
+# Debian Policy 12.5 and 12.7: the machine-readable copyright file and the
+# changelog (a native package: changelog.gz, generated below).
+install(FILES "${CMAKE_SOURCE_DIR}/packaging/deb/copyright"
+  "${CMAKE_BINARY_DIR}/package/doc/changelog.gz"
+  DESTINATION "share/doc/${TP_DEB_PACKAGE}"
+  COMPONENT tls_policy)
+# The one lintian finding that does not apply (the file says why), shipped
+# only when it applies: when the installed library calls no fortified libc
+# function (__*_chk).  clang 14 (Debian 12) fortifies none of the plugin's
+# calls; clang 19 (Debian 13) fortifies read(), and lintian then has nothing
+# to report (an unused override would be a finding of its own).
+install(CODE "execute_process(COMMAND readelf --dyn-syms -W
+    \"\$ENV{DESTDIR}${TP_SERVER_PLUGIN_DIR}/tls_policy.so\"
+  OUTPUT_VARIABLE _tp_syms RESULT_VARIABLE _tp_rc)
+if(NOT _tp_rc EQUAL 0)
+  message(FATAL_ERROR \"readelf --dyn-syms tls_policy.so failed\")
+endif()
+if(NOT _tp_syms MATCHES \" UND __[a-z0-9_]+_chk[@ \\n]\")
+  file(INSTALL DESTINATION \"\${CMAKE_INSTALL_PREFIX}/share/lintian/overrides\" TYPE FILE
+    RENAME \"${TP_DEB_PACKAGE}\" FILES \"${CMAKE_SOURCE_DIR}/packaging/deb/lintian-overrides\")
+endif()"
+  COMPONENT tls_policy)
 
 # --- the exact server version this build is for
 execute_process(COMMAND dpkg-query -W -f=\${Version} mariadb-server
@@ -74,6 +106,46 @@ if(TP_DEB_SERVER_VERSION)
   string(REGEX REPLACE "^[0-9]+:" "" _tp_upstream "${TP_DEB_SERVER_VERSION}")
   string(REPLACE "-" "." _tp_upstream "${_tp_upstream}")
   string(APPEND TP_DEB_VERSION "+mariadb${_tp_upstream}")
+endif()
+
+# --- the Debian changelog, for exactly this package version
+# The version has no Debian revision (the project packages itself), so the
+# package is native and its one changelog is changelog.gz (Policy 12.7),
+# compressed with gzip -9n (no name, no timestamp: reproducible).  Its date
+# is SOURCE_DATE_EPOCH if set, else the time of the commit built.
+if(DEFINED ENV{SOURCE_DATE_EPOCH})
+  string(TIMESTAMP TP_DEB_CHANGELOG_DATE "%a, %d %b %Y %H:%M:%S +0000" UTC)
+else()
+  execute_process(COMMAND git -C "${CMAKE_SOURCE_DIR}" log -1 --format=%ct
+    OUTPUT_VARIABLE _tp_epoch OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  if(_tp_epoch MATCHES "^[0-9]+$")
+    set(ENV{SOURCE_DATE_EPOCH} "${_tp_epoch}")
+  endif()
+  string(TIMESTAMP TP_DEB_CHANGELOG_DATE "%a, %d %b %Y %H:%M:%S +0000" UTC)
+  unset(ENV{SOURCE_DATE_EPOCH})
+endif()
+set(_tp_codename "")
+if(EXISTS /etc/os-release)
+  file(STRINGS /etc/os-release _tp_codename REGEX "^VERSION_CODENAME=")
+endif()
+string(REGEX REPLACE "^VERSION_CODENAME=\"?([a-z]*)\"?$" "\\1" TP_DEB_DISTRIBUTION "${_tp_codename}")
+if(TP_DEB_DISTRIBUTION STREQUAL "")
+  set(TP_DEB_DISTRIBUTION unstable)
+endif()
+if(TP_DEB_SERVER_VERSION)
+  set(TP_DEB_CHANGELOG_SERVER "${TP_DEB_SERVER_VERSION}")
+else()
+  set(TP_DEB_CHANGELOG_SERVER "${MARIADB_SERVER_VERSION}")
+endif()
+file(MAKE_DIRECTORY "${CMAKE_BINARY_DIR}/package/doc")
+configure_file("${CMAKE_SOURCE_DIR}/packaging/deb/changelog.in"
+  "${CMAKE_BINARY_DIR}/package/doc/changelog" @ONLY)
+execute_process(COMMAND gzip -9nc
+  INPUT_FILE "${CMAKE_BINARY_DIR}/package/doc/changelog"
+  OUTPUT_FILE "${CMAKE_BINARY_DIR}/package/doc/changelog.gz"
+  RESULT_VARIABLE _tp_rc)
+if(NOT _tp_rc EQUAL 0)
+  message(FATAL_ERROR "Package.cmake: gzip of the Debian changelog failed")
 endif()
 
 # --- maintainer scripts and conffiles (CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA)

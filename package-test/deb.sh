@@ -49,7 +49,13 @@ expected=(
   "./usr/lib/mysql/plugin/tls_policy.so"
   "./etc/mysql/mariadb.conf.d/60-tls-policy.cnf"
   "./usr/share/doc/$pkg/README.md"
+  "./usr/share/doc/$pkg/copyright"
+  "./usr/share/doc/$pkg/changelog.gz"
 )
+# The lintian override of hardening-no-fortify-functions ships only when the
+# library calls no fortified libc function (cmake/Package.cmake).
+syms=$(readelf --dyn-syms -W "$build/tls_policy.so")
+grep -qE ' UND __[a-z0-9_]+_chk([@ ]|$)' <<<"$syms" || expected+=("./usr/share/lintian/overrides/$pkg")
 for f in "$src"/sql/*.sql; do expected+=("./usr/share/$pkg/$(basename "$f")"); done
 for f in "$src"/docs/*.md; do expected+=("./usr/share/doc/$pkg/$(basename "$f")"); done
 actual=$(awk '$1 !~ /^d/ {print $NF}' <<<"$listing" | sort)

@@ -20,7 +20,7 @@ pkgs=(
   libmariadbd-dev libmariadb-dev
   clang "libclang-rt-$clang_major-dev" valgrind
   python3 python3-pymysql
-  procps binutils file debootstrap
+  procps binutils file debootstrap lintian
 )
 missing=()
 for p in "${pkgs[@]}"; do
