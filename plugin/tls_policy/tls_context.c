@@ -4,11 +4,11 @@
  * system and status variables, the FLUSH statement hook, start and stop
  * (see tls_context.h for the reload model and the lock order,
  * docs/tls-context.md for users).  The settings and the effective
- * configuration are in tls_context_config.c (tls_context_internal.h).
+ * configuration are in tls_context_config.c (tls_context_config.h).
  *
  * Ownership:
  *   - Settings: tls_context_config.c (the storage, the effective
- *     configuration, the file digest and the watch targets).
+ *     configuration, the file digest).
  *   - Contexts: `cur_ctx` is our own reference (SSL_CTX_up_ref) on the
  *     context we believe serves, whether we built it or the server did.
  *     The server owns its own reference inside its st_VioSSLFd holder and
@@ -31,7 +31,7 @@
 #include "server_abi.h"
 #include "server_compat.h"
 #include "tls_context.h"
-#include "tls_context_internal.h"
+#include "tls_context_config.h"
 #include "tls_facts.h"
 
 /* ---- contexts and telemetry ------------------------------------------- */
@@ -484,6 +484,69 @@ void tp_tls_context_server_started(void)
   g_mutex_unlock(&reload_lock);
   tp_tls_context_expiry_check();
 }
+
+/* ---- watch targets ----------------------------------------------------- */
+
+static void watch_target_free(gpointer p)
+{
+  tp_watch_target *t = p;
+  g_free(t->dir);
+  if (t->names)
+    g_ptr_array_unref(t->names);
+  g_free(t);
+}
+
+static tp_watch_target *target_for(GPtrArray *targets, const char *dir)
+{
+  for (guint i = 0; i < targets->len; i++)
+  {
+    tp_watch_target *t = targets->pdata[i];
+    if (strcmp(t->dir, dir) == 0)
+      return t;
+  }
+  tp_watch_target *t = g_new0(tp_watch_target, 1);
+  t->dir = g_strdup(dir);
+  t->names = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_add(targets, t);
+  return t;
+}
+
+GPtrArray *tp_tls_context_watch_targets(void)
+{
+  GPtrArray *targets = g_ptr_array_new_with_free_func(watch_target_free);
+  if (!tp_tc_opt_watch_files)
+    return targets;
+  tp_effective e;
+  tp_tc_effective_get(&e);
+  /* Relative paths are relative to the server's working directory (the
+   * datadir), as for the build. */
+  const int files[] = {S_CERT, S_KEY, S_CA, S_CRL};
+  for (guint i = 0; i < G_N_ELEMENTS(files); i++)
+  {
+    if (!e.s[files[i]])
+      continue;
+    g_autofree char *abs = g_canonicalize_filename(e.s[files[i]], NULL);
+    g_autofree char *dir = g_path_get_dirname(abs);
+    tp_watch_target *t = target_for(targets, dir);
+    if (t->names)
+      g_ptr_array_add(t->names, g_path_get_basename(abs));
+  }
+  const int dirs[] = {S_CAPATH, S_CRLPATH};
+  for (guint i = 0; i < G_N_ELEMENTS(dirs); i++)
+  {
+    if (!e.s[dirs[i]])
+      continue;
+    g_autofree char *abs = g_canonicalize_filename(e.s[dirs[i]], NULL);
+    tp_watch_target *t = target_for(targets, abs);
+    if (t->names)
+      g_ptr_array_unref(t->names);
+    t->names = NULL; /* any entry matters */
+  }
+  tp_tc_effective_clear(&e);
+  return targets;
+}
+
+guint tp_tls_context_settle_ms(void) { return tp_tc_opt_settle_ms; }
 
 /* ---- system variables ----------------------------------------------------- */
 

@@ -3,8 +3,8 @@
  * configuration a reload uses: the storage behind the tls_policy_ssl_* /
  * tls_* system variables and their check and update callbacks, taking the
  * settings over at start and forgetting them at stop, the fallback to the
- * server's own ssl_* options, the digest of the configured files (automatic
- * reload) and the directories the file watcher watches.
+ * server's own ssl_* options, and the digest of the configured files
+ * (automatic reload).
  *
  * Ownership: every string variable points at a buffer of this file (hazard
  * H5: the server's *save pointer is never kept; the variables are not
@@ -13,7 +13,7 @@
  * the reload path copies them under cfg_lock.  The passphrase lives in a
  * separate buffer; the variable itself only shows '****'.
  *
- * Calls nothing of tls_context.c (the reload and the module).
+ * Uses nothing of tls_context.c / tls_context.h (the reload and the module).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -28,8 +28,7 @@
 #include "file_watch.h"
 #include "server_abi.h"
 #include "server_compat.h"
-#include "tls_context.h"
-#include "tls_context_internal.h"
+#include "tls_context_config.h"
 
 /* clang-format off */
 G_DEFINE_QUARK(tp-tls-context-error-quark, tp_tls_context_error)
@@ -54,7 +53,7 @@ unsigned int tp_tc_opt_expiry_days = 30;
 
 /* ---- effective configuration ------------------------------------------- */
 
-/* tp_effective: tls_context_internal.h. */
+/* tp_effective: tls_context_config.h. */
 
 void tp_tc_effective_clear(tp_effective *e)
 {
@@ -259,68 +258,7 @@ void tp_tc_digest_compute(const tp_effective *e, char out[65])
   g_checksum_free(c);
 }
 
-/* ---- watch targets ----------------------------------------------------- */
-
-static void watch_target_free(gpointer p)
-{
-  tp_watch_target *t = p;
-  g_free(t->dir);
-  if (t->names)
-    g_ptr_array_unref(t->names);
-  g_free(t);
-}
-
-static tp_watch_target *target_for(GPtrArray *targets, const char *dir)
-{
-  for (guint i = 0; i < targets->len; i++)
-  {
-    tp_watch_target *t = targets->pdata[i];
-    if (strcmp(t->dir, dir) == 0)
-      return t;
-  }
-  tp_watch_target *t = g_new0(tp_watch_target, 1);
-  t->dir = g_strdup(dir);
-  t->names = g_ptr_array_new_with_free_func(g_free);
-  g_ptr_array_add(targets, t);
-  return t;
-}
-
-GPtrArray *tp_tls_context_watch_targets(void)
-{
-  GPtrArray *targets = g_ptr_array_new_with_free_func(watch_target_free);
-  if (!tp_tc_opt_watch_files)
-    return targets;
-  tp_effective e;
-  tp_tc_effective_get(&e);
-  /* Relative paths are relative to the server's working directory (the
-   * datadir), as for the build. */
-  const int files[] = {S_CERT, S_KEY, S_CA, S_CRL};
-  for (guint i = 0; i < G_N_ELEMENTS(files); i++)
-  {
-    if (!e.s[files[i]])
-      continue;
-    g_autofree char *abs = g_canonicalize_filename(e.s[files[i]], NULL);
-    g_autofree char *dir = g_path_get_dirname(abs);
-    tp_watch_target *t = target_for(targets, dir);
-    if (t->names)
-      g_ptr_array_add(t->names, g_path_get_basename(abs));
-  }
-  const int dirs[] = {S_CAPATH, S_CRLPATH};
-  for (guint i = 0; i < G_N_ELEMENTS(dirs); i++)
-  {
-    if (!e.s[dirs[i]])
-      continue;
-    g_autofree char *abs = g_canonicalize_filename(e.s[dirs[i]], NULL);
-    tp_watch_target *t = target_for(targets, abs);
-    if (t->names)
-      g_ptr_array_unref(t->names);
-    t->names = NULL; /* any entry matters */
-  }
-  tp_tc_effective_clear(&e);
-  return targets;
-}
-
-guint tp_tls_context_settle_ms(void) { return tp_tc_opt_settle_ms; }
+/* ---- system variable callbacks ------------------------------------------ */
 
 static int setting_index(const void *var_ptr)
 {

@@ -1,5 +1,5 @@
 /*
- * tls_context_internal.h — what the module (tls_context.c: reload,
+ * tls_context_config.h — what the module (tls_context.c: reload,
  * publishing, telemetry, system and status variables, start/stop) takes
  * from tls_context_config.c (settings storage and the effective
  * configuration).  tls_context.h is the interface to the rest of the
@@ -9,8 +9,8 @@
  * for the lock order); the tp_tc_opt_* scalars are written by the server
  * under LOCK_global_system_variables and read without a lock.
  */
-#ifndef TLS_POLICY_TLS_CONTEXT_INTERNAL_H
-#define TLS_POLICY_TLS_CONTEXT_INTERNAL_H
+#ifndef TLS_POLICY_TLS_CONTEXT_CONFIG_H
+#define TLS_POLICY_TLS_CONTEXT_CONFIG_H
 
 #include <glib.h>
 #include <mysql/plugin.h>
@@ -90,4 +90,4 @@ void tp_tc_settings_clear_locked(void);
 
 G_END_DECLS
 
-#endif /* TLS_POLICY_TLS_CONTEXT_INTERNAL_H */
+#endif /* TLS_POLICY_TLS_CONTEXT_CONFIG_H */
