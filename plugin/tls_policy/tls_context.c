@@ -1,15 +1,14 @@
 /*
- * tls_context.c — the plugin's TLS configuration, the transactional reload
- * of the server's acceptor context, and its telemetry (see tls_context.h for
- * the reload model and the lock order, docs/tls-context.md for users).
+ * tls_context.c — the transactional reload of the server's acceptor
+ * context, its publishing and telemetry, and the module around them:
+ * system and status variables, the FLUSH statement hook, start and stop
+ * (see tls_context.h for the reload model and the lock order,
+ * docs/tls-context.md for users).  The settings and the effective
+ * configuration are in tls_context_config.c (tls_context_config.h).
  *
  * Ownership:
- *   - Settings: every string variable points at a buffer of this file
- *     (hazard H5: the server's *save pointer is never kept; the variables
- *     are not PLUGIN_VAR_MEMALLOC, so the server never frees them).  Writes
- *     happen in the update callbacks under LOCK_global_system_variables and
- *     cfg_lock; the reload path copies them under cfg_lock.  The passphrase
- *     lives in a separate buffer; the variable itself only shows '****'.
+ *   - Settings: tls_context_config.c (the storage, the effective
+ *     configuration, the file digest).
  *   - Contexts: `cur_ctx` is our own reference (SSL_CTX_up_ref) on the
  *     context we believe serves, whether we built it or the server did.
  *     The server owns its own reference inside its st_VioSSLFd holder and
@@ -19,12 +18,7 @@
  *   - Telemetry: numbers are 64-bit words written atomically and shown
  *     directly; strings are copied out under tel_lock.
  */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <mysql/plugin.h>
 #include <mysql/plugin_audit.h>
 #include <mysqld_error.h>
@@ -37,45 +31,8 @@
 #include "server_abi.h"
 #include "server_compat.h"
 #include "tls_context.h"
+#include "tls_context_config.h"
 #include "tls_facts.h"
-
-#define TP_TLS_CONTEXT_ERROR (tp_tls_context_error_quark())
-/* clang-format off */
-static G_DEFINE_QUARK(tp-tls-context-error-quark, tp_tls_context_error)
-/* clang-format on */
-
-/* Longest value of a string setting, including the terminating NUL. */
-#define TP_SETTING_MAX 1024
-
-    /* ---- settings ------------------------------------------------------------ */
-
-    enum {
-      S_CERT,
-      S_KEY,
-      S_CA,
-      S_CAPATH,
-      S_CRL,
-      S_CRLPATH,
-      S_CIPHER,
-      S_CIPHERSUITES,
-      S_TLS_VERSION,
-      S__COUNT
-    };
-
-/* What the server variables point at: setting_buf[i] when set, NULL when
- * unset (so that @@tls_policy_ssl_cert is NULL like the server's @@ssl_cert). */
-static char *opt_setting[S__COUNT];
-static char setting_buf[S__COUNT][TP_SETTING_MAX]; /* cfg_lock */
-static char *opt_passphrase_shown;                 /* "****" or NULL */
-static char passphrase_mask[] = "****";
-static char passphrase_buf[TP_SETTING_MAX]; /* cfg_lock */
-static GMutex cfg_lock;
-
-static char opt_reload_now;
-static char opt_watch_files;
-static char opt_auto_generate;
-static unsigned int opt_settle_ms = 500;
-static unsigned int opt_expiry_days = 30;
 
 /* ---- contexts and telemetry ------------------------------------------- */
 
@@ -126,222 +83,6 @@ static const char *origin_name(tp_reload_origin o)
     return "start";
   }
   return "reload";
-}
-
-/* ---- effective configuration ------------------------------------------- */
-
-/* The configuration a reload uses: the plugin's settings, with unset ones
- * taken from the server's ssl_* options when the server itself uses TLS.
- * Settings that only make sense together fall back together: cert+key,
- * ca+capath, crl+crlpath. */
-typedef struct tp_effective {
-  char *s[S__COUNT];
-  char *passphrase;
-  gboolean auto_generate;
-  gboolean plugin_configured; /* the plugin has a configuration of its own */
-} tp_effective;
-
-static void effective_clear(tp_effective *e)
-{
-  for (int i = 0; i < S__COUNT; i++)
-    g_free(e->s[i]);
-  if (e->passphrase)
-  {
-    OPENSSL_cleanse(e->passphrase, strlen(e->passphrase));
-    g_free(e->passphrase);
-  }
-  memset(e, 0, sizeof *e);
-}
-
-static char *dup_nonempty(const char *s)
-{
-  return s && *s ? g_strdup(s) : NULL;
-}
-
-/* Splits the server's one ssl_cipher (the server feeds it both to
- * SSL_CTX_set_cipher_list and SSL_CTX_set_ciphersuites) into its TLS 1.3
- * ciphersuite names ("TLS_...") and the rest. */
-static void split_server_cipher(const char *cipher, char **list, char **suites)
-{
-  *list = *suites = NULL;
-  if (!cipher || !*cipher)
-    return;
-  g_auto(GStrv) parts = g_strsplit_set(cipher, ":, ", -1);
-  GString *l = g_string_new(NULL), *s = g_string_new(NULL);
-  for (char **p = parts; *p; p++)
-  {
-    if (!**p)
-      continue;
-    GString *to = g_str_has_prefix(*p, "TLS_") ? s : l;
-    if (to->len)
-      g_string_append_c(to, ':');
-    g_string_append(to, *p);
-  }
-  *list = l->len ? g_string_free(l, FALSE) : (g_string_free(l, TRUE), NULL);
-  *suites = s->len ? g_string_free(s, FALSE) : (g_string_free(s, TRUE), NULL);
-}
-
-/* The server names a certificate file of its own that it serves. */
-static gboolean server_has_cert_files(const tp_server_ssl_options *srv)
-{
-  return srv->use_ssl && ((srv->cert && *srv->cert) || (srv->key && *srv->key));
-}
-
-/* The server serves (or will serve, at start) a certificate it generated in
- * memory: zero-configuration TLS, MariaDB 11.4+ (server_compat.h). */
-static gboolean server_generates_cert(const tp_server_ssl_options *srv)
-{
-  return TP_SERVER_HAS_ZERO_CONFIG_TLS && srv->use_ssl &&
-         !server_has_cert_files(srv);
-}
-
-/* Caller holds cfg_lock.  auto_generate_cert counts as a configuration of
- * the plugin's own whenever no certificate file is configured anywhere:
- * the server's TLS is off (--skip-ssl), or, on 11.4+, it runs
- * zero-configuration TLS (on 10.11 a server with TLS on always names its
- * certificate file). */
-static gboolean plugin_configured_locked(const tp_server_ssl_options *srv)
-{
-  for (int i = 0; i < S__COUNT; i++)
-    if (setting_buf[i][0])
-      return TRUE;
-  return passphrase_buf[0] ||
-         (opt_auto_generate && !server_has_cert_files(srv));
-}
-
-static void effective_get(tp_effective *e)
-{
-  tp_server_ssl_options srv;
-  memset(e, 0, sizeof *e);
-  tp_server_ssl_options_get(&srv);
-  g_mutex_lock(&cfg_lock);
-  for (int i = 0; i < S__COUNT; i++)
-    e->s[i] = dup_nonempty(setting_buf[i]);
-  e->passphrase = dup_nonempty(passphrase_buf);
-  e->auto_generate = opt_auto_generate;
-  e->plugin_configured = plugin_configured_locked(&srv);
-  g_mutex_unlock(&cfg_lock);
-
-  if (!srv.use_ssl)
-    return; /* the server's ssl_* are inert: nothing to fall back to */
-  if (!e->s[S_CERT] && !e->s[S_KEY])
-  {
-    e->s[S_CERT] = dup_nonempty(srv.cert);
-    e->s[S_KEY] = dup_nonempty(srv.key);
-  }
-  if (!e->s[S_CA] && !e->s[S_CAPATH])
-  {
-    e->s[S_CA] = dup_nonempty(srv.ca);
-    e->s[S_CAPATH] = dup_nonempty(srv.capath);
-  }
-  if (!e->s[S_CRL] && !e->s[S_CRLPATH])
-  {
-    e->s[S_CRL] = dup_nonempty(srv.crl);
-    e->s[S_CRLPATH] = dup_nonempty(srv.crlpath);
-  }
-  if (!e->s[S_CIPHER] || !e->s[S_CIPHERSUITES])
-  {
-    char *list = NULL, *suites = NULL;
-    split_server_cipher(srv.cipher, &list, &suites);
-    if (!e->s[S_CIPHER])
-      e->s[S_CIPHER] = g_steal_pointer(&list);
-    if (!e->s[S_CIPHERSUITES])
-      e->s[S_CIPHERSUITES] = g_steal_pointer(&suites);
-    g_free(list);
-    g_free(suites);
-  }
-  if (!e->s[S_TLS_VERSION] && srv.tls_version_mask)
-  {
-    char *v = tp_tls_version_to_string((unsigned) srv.tls_version_mask &
-                                       TP_TLS_V_ALL);
-    e->s[S_TLS_VERSION] = dup_nonempty(v);
-    g_free(v);
-  }
-}
-
-static gboolean plugin_configured(void)
-{
-  tp_server_ssl_options srv;
-  tp_server_ssl_options_get(&srv);
-  g_mutex_lock(&cfg_lock);
-  gboolean on = plugin_configured_locked(&srv);
-  g_mutex_unlock(&cfg_lock);
-  return on;
-}
-
-/* ---- file content digest (automatic reload) ---------------------------- */
-
-static void digest_file(GChecksum *c, const char *path)
-{
-  g_checksum_update(c, (const guchar *) "F", 2);
-  g_checksum_update(c, (const guchar *) path, strlen(path) + 1);
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  struct stat st;
-  char meta[96];
-  if (fd < 0 || fstat(fd, &st) != 0)
-  {
-    g_snprintf(meta, sizeof meta, "E%d", errno);
-    g_checksum_update(c, (const guchar *) meta, strlen(meta) + 1);
-    if (fd >= 0)
-      close(fd);
-    return;
-  }
-  g_snprintf(meta, sizeof meta, "M%o:%u:%u:%lld", (unsigned) st.st_mode,
-             (unsigned) st.st_uid, (unsigned) st.st_gid,
-             (long long) st.st_size);
-  g_checksum_update(c, (const guchar *) meta, strlen(meta) + 1);
-  if (S_ISREG(st.st_mode) && st.st_size <= (off_t) TP_TLS_FILE_MAX)
-  {
-    guchar buf[65536];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-      if (n > 0)
-        g_checksum_update(c, buf, n);
-  }
-  close(fd);
-}
-
-static gint compare_strings(gconstpointer a, gconstpointer b)
-{
-  return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
-static void digest_dir(GChecksum *c, const char *path)
-{
-  g_checksum_update(c, (const guchar *) "D", 2);
-  g_checksum_update(c, (const guchar *) path, strlen(path) + 1);
-  /* opendir, not g_dir_open: a failing g_dir_open builds a translated
-   * GError (glib_gettext -> bindtextdomain), and nothing here needs one. */
-  DIR *d = opendir(path);
-  if (!d)
-    return;
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-  struct dirent *ent;
-  while ((ent = readdir(d)))
-    if (strcmp(ent->d_name, ".") != 0 && strcmp(ent->d_name, "..") != 0)
-      g_ptr_array_add(names, g_strdup(ent->d_name));
-  closedir(d);
-  g_ptr_array_sort(names, compare_strings);
-  for (guint i = 0; i < names->len; i++)
-  {
-    g_autofree char *full = g_build_filename(path, names->pdata[i], NULL);
-    digest_file(c, full);
-  }
-}
-
-static void digest_compute(const tp_effective *e, char out[65])
-{
-  GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
-  const int files[] = {S_CERT, S_KEY, S_CA, S_CRL};
-  for (guint i = 0; i < G_N_ELEMENTS(files); i++)
-    if (e->s[files[i]])
-      digest_file(c, e->s[files[i]]);
-  if (e->s[S_CAPATH])
-    digest_dir(c, e->s[S_CAPATH]);
-  if (e->s[S_CRLPATH])
-    digest_dir(c, e->s[S_CRLPATH]);
-  g_strlcpy(out, g_checksum_get_string(c), 65);
-  g_checksum_free(c);
 }
 
 /* ---- telemetry --------------------------------------------------------- */
@@ -428,7 +169,7 @@ static void expiry_warn(const char *what, long long t, long long now,
 
 void tp_tls_context_expiry_check(void)
 {
-  unsigned days = opt_expiry_days;
+  unsigned days = tp_tc_opt_expiry_days;
   if (days == 0)
     return;
   long long now = now_unix(), limit = now + (long long) days * 86400;
@@ -494,7 +235,7 @@ static void note_server_context_locked(SSL_CTX *p)
 {
   tp_server_ssl_options srv;
   tp_server_ssl_options_get(&srv);
-  SSL_CTX *keep = p && server_generates_cert(&srv) ? p : NULL;
+  SSL_CTX *keep = p && tp_tc_server_generates_cert(&srv) ? p : NULL;
   if (keep == srv_generated)
     return;
   if (keep)
@@ -537,9 +278,9 @@ static gboolean reload_from_locked(tp_reload_origin origin, SSL_CTX *mem_src,
                                    GError **error)
 {
   tp_effective e;
-  effective_get(&e);
+  tp_tc_effective_get(&e);
   long long t = now_unix();
-  digest_compute(&e, last_digest);
+  tp_tc_digest_compute(&e, last_digest);
 
   tp_tls_config cfg = {
       .cert = e.s[S_CERT],
@@ -576,7 +317,7 @@ static gboolean reload_from_locked(tp_reload_origin origin, SSL_CTX *mem_src,
     tp_log_error("%s of the TLS context failed, the current context keeps "
                  "serving: [%s] %s",
                  origin_name(origin), error_code_name(err), err->message);
-    effective_clear(&e);
+    tp_tc_effective_clear(&e);
     g_propagate_error(error, g_steal_pointer(&err));
     return FALSE;
   }
@@ -594,7 +335,7 @@ static gboolean reload_from_locked(tp_reload_origin origin, SSL_CTX *mem_src,
                          : "'",
               no_files ? "" : (cfg.cert ? cfg.cert : cfg.key),
               no_files ? "" : "'");
-  effective_clear(&e);
+  tp_tc_effective_clear(&e);
   return TRUE;
 }
 
@@ -630,10 +371,10 @@ void tp_tls_context_auto_reload(void)
     return;
   }
   tp_effective e;
-  effective_get(&e);
+  tp_tc_effective_get(&e);
   char digest[65];
-  digest_compute(&e, digest);
-  effective_clear(&e);
+  tp_tc_digest_compute(&e, digest);
+  tp_tc_effective_clear(&e);
   gboolean ok = FALSE, tried = FALSE;
   if (strcmp(digest, last_digest) != 0)
   {
@@ -650,7 +391,7 @@ void tp_tls_context_auto_reload(void)
 static void server_replaced_locked(SSL_CTX *p, tp_reload_origin origin)
 {
   long long t = now_unix();
-  if (p && plugin_configured())
+  if (p && tp_tc_plugin_configured())
   {
     /* The server rebuilt from its own ssl_* paths; the plugin's
      * configuration must serve.  Rebuild from it, or put back what served
@@ -773,10 +514,10 @@ static tp_watch_target *target_for(GPtrArray *targets, const char *dir)
 GPtrArray *tp_tls_context_watch_targets(void)
 {
   GPtrArray *targets = g_ptr_array_new_with_free_func(watch_target_free);
-  if (!opt_watch_files)
+  if (!tp_tc_opt_watch_files)
     return targets;
   tp_effective e;
-  effective_get(&e);
+  tp_tc_effective_get(&e);
   /* Relative paths are relative to the server's working directory (the
    * datadir), as for the build. */
   const int files[] = {S_CERT, S_KEY, S_CA, S_CRL};
@@ -801,75 +542,13 @@ GPtrArray *tp_tls_context_watch_targets(void)
       g_ptr_array_unref(t->names);
     t->names = NULL; /* any entry matters */
   }
-  effective_clear(&e);
+  tp_tc_effective_clear(&e);
   return targets;
 }
 
-guint tp_tls_context_settle_ms(void) { return opt_settle_ms; }
+guint tp_tls_context_settle_ms(void) { return tp_tc_opt_settle_ms; }
 
 /* ---- system variables ----------------------------------------------------- */
-
-static int setting_index(const void *var_ptr)
-{
-  const char *const *p = var_ptr;
-  if (p >= (const char *const *) opt_setting &&
-      p < (const char *const *) opt_setting + S__COUNT)
-    return (int) (p - (const char *const *) opt_setting);
-  return -1;
-}
-
-/* The public head of every sysvar declaration (plugin.h); once registered,
- * `name` is the full name with the plugin's prefix. */
-struct tp_sysvar_head {
-  MYSQL_PLUGIN_VAR_HEADER;
-};
-
-/* Accepts a string of at most TP_SETTING_MAX-1 bytes without NUL bytes and
- * hands a copy in the statement's memory to the update callback. */
-static int check_setting(MYSQL_THD thd, struct st_mysql_sys_var *var,
-                         void *save, struct st_mysql_value *value)
-{
-  char buf[256];
-  int len = sizeof buf;
-  const char *s = value->val_str(value, buf, &len);
-  if (s && (len >= TP_SETTING_MAX || memchr(s, 0, len)))
-  {
-    my_printf_error(ER_WRONG_VALUE_FOR_VAR,
-                    "tls_policy: the value of %s must be shorter "
-                    "than %d bytes and contain no NUL byte",
-                    0, ((struct tp_sysvar_head *) var)->name, TP_SETTING_MAX);
-    return 1;
-  }
-  *(const char **) save = s ? thd_strmake(thd, s, len) : NULL;
-  return 0;
-}
-
-/* Runs under LOCK_global_system_variables: copies, never waits on a reload
- * (cfg_lock is only ever held for copies). */
-static void update_setting(MYSQL_THD thd, struct st_mysql_sys_var *var,
-                           void *var_ptr, const void *save)
-{
-  const char *s = *(const char *const *) save;
-  int i = setting_index(var_ptr);
-  if (i < 0)
-    return;
-  g_mutex_lock(&cfg_lock);
-  g_strlcpy(setting_buf[i], s ? s : "", TP_SETTING_MAX);
-  opt_setting[i] = setting_buf[i][0] ? setting_buf[i] : NULL;
-  g_mutex_unlock(&cfg_lock);
-  tp_file_watch_reconfigure();
-}
-
-static void update_passphrase(MYSQL_THD thd, struct st_mysql_sys_var *var,
-                              void *var_ptr, const void *save)
-{
-  const char *s = *(const char *const *) save;
-  g_mutex_lock(&cfg_lock);
-  OPENSSL_cleanse(passphrase_buf, sizeof passphrase_buf);
-  g_strlcpy(passphrase_buf, s ? s : "", sizeof passphrase_buf);
-  opt_passphrase_shown = passphrase_buf[0] ? passphrase_mask : NULL;
-  g_mutex_unlock(&cfg_lock);
-}
 
 /*
  * SET GLOBAL tls_policy_reload_tls_now = ON: the whole reload runs here, in
@@ -903,90 +582,76 @@ static void update_reload_now(MYSQL_THD thd, struct st_mysql_sys_var *var,
   *(char *) var_ptr = 0;
 }
 
-static void update_watch_files(MYSQL_THD thd, struct st_mysql_sys_var *var,
-                               void *var_ptr, const void *save)
-{
-  *(char *) var_ptr = *(const char *) save;
-  tp_file_watch_reconfigure();
-}
-
-static void update_expiry_days(MYSQL_THD thd, struct st_mysql_sys_var *var,
-                               void *var_ptr, const void *save)
-{
-  *(unsigned int *) var_ptr = *(const unsigned int *) save;
-  tp_file_watch_expiry_check_soon();
-}
-
 #define TP_PATH_NOTE \
   " Unset: the server's own setting (see docs/tls-context.md)."
 
 static MYSQL_SYSVAR_STR(
-    ssl_cert, opt_setting[S_CERT], PLUGIN_VAR_RQCMDARG,
+    ssl_cert, tp_tc_opt_setting[S_CERT], PLUGIN_VAR_RQCMDARG,
     "Server certificate (PEM, leaf first, then its chain) for the next TLS "
     "reload." TP_PATH_NOTE,
-    check_setting, update_setting, NULL);
-static MYSQL_SYSVAR_STR(ssl_key, opt_setting[S_KEY], PLUGIN_VAR_RQCMDARG,
+    tp_tc_check_setting, tp_tc_update_setting, NULL);
+static MYSQL_SYSVAR_STR(ssl_key, tp_tc_opt_setting[S_KEY], PLUGIN_VAR_RQCMDARG,
                         "Private key (PEM) of ssl_cert; may be encrypted "
                         "(ssl_passphrase)." TP_PATH_NOTE,
-                        check_setting, update_setting, NULL);
+                        tp_tc_check_setting, tp_tc_update_setting, NULL);
 static MYSQL_SYSVAR_STR(
-    ssl_ca, opt_setting[S_CA], PLUGIN_VAR_RQCMDARG,
+    ssl_ca, tp_tc_opt_setting[S_CA], PLUGIN_VAR_RQCMDARG,
     "CA bundle (PEM) trusted for client certificates." TP_PATH_NOTE,
-    check_setting, update_setting, NULL);
+    tp_tc_check_setting, tp_tc_update_setting, NULL);
 static MYSQL_SYSVAR_STR(
-    ssl_capath, opt_setting[S_CAPATH], PLUGIN_VAR_RQCMDARG,
-    "Hashed directory of trusted CA certificates." TP_PATH_NOTE, check_setting,
-    update_setting, NULL);
+    ssl_capath, tp_tc_opt_setting[S_CAPATH], PLUGIN_VAR_RQCMDARG,
+    "Hashed directory of trusted CA certificates." TP_PATH_NOTE,
+    tp_tc_check_setting, tp_tc_update_setting, NULL);
 static MYSQL_SYSVAR_STR(
-    ssl_crl, opt_setting[S_CRL], PLUGIN_VAR_RQCMDARG,
-    "CRL file (PEM); turns on revocation checking." TP_PATH_NOTE, check_setting,
-    update_setting, NULL);
+    ssl_crl, tp_tc_opt_setting[S_CRL], PLUGIN_VAR_RQCMDARG,
+    "CRL file (PEM); turns on revocation checking." TP_PATH_NOTE,
+    tp_tc_check_setting, tp_tc_update_setting, NULL);
 static MYSQL_SYSVAR_STR(
-    ssl_crlpath, opt_setting[S_CRLPATH], PLUGIN_VAR_RQCMDARG,
+    ssl_crlpath, tp_tc_opt_setting[S_CRLPATH], PLUGIN_VAR_RQCMDARG,
     "Hashed directory of CRLs; turns on revocation checking." TP_PATH_NOTE,
-    check_setting, update_setting, NULL);
+    tp_tc_check_setting, tp_tc_update_setting, NULL);
 static MYSQL_SYSVAR_STR(
-    ssl_cipher, opt_setting[S_CIPHER], PLUGIN_VAR_RQCMDARG,
+    ssl_cipher, tp_tc_opt_setting[S_CIPHER], PLUGIN_VAR_RQCMDARG,
     "TLS 1.2 and older cipher list (OpenSSL syntax)." TP_PATH_NOTE,
-    check_setting, update_setting, NULL);
-static MYSQL_SYSVAR_STR(tls_ciphersuites, opt_setting[S_CIPHERSUITES],
+    tp_tc_check_setting, tp_tc_update_setting, NULL);
+static MYSQL_SYSVAR_STR(tls_ciphersuites, tp_tc_opt_setting[S_CIPHERSUITES],
                         PLUGIN_VAR_RQCMDARG,
                         "TLS 1.3 ciphersuites (colon-separated)." TP_PATH_NOTE,
-                        check_setting, update_setting, NULL);
+                        tp_tc_check_setting, tp_tc_update_setting, NULL);
 static MYSQL_SYSVAR_STR(
-    tls_version, opt_setting[S_TLS_VERSION], PLUGIN_VAR_RQCMDARG,
-    "Allowed TLS versions, e.g. 'TLSv1.2,TLSv1.3'." TP_PATH_NOTE, check_setting,
-    update_setting, NULL);
+    tls_version, tp_tc_opt_setting[S_TLS_VERSION], PLUGIN_VAR_RQCMDARG,
+    "Allowed TLS versions, e.g. 'TLSv1.2,TLSv1.3'." TP_PATH_NOTE,
+    tp_tc_check_setting, tp_tc_update_setting, NULL);
 static MYSQL_SYSVAR_STR(
-    ssl_passphrase, opt_passphrase_shown, PLUGIN_VAR_RQCMDARG,
+    ssl_passphrase, tp_tc_opt_passphrase_shown, PLUGIN_VAR_RQCMDARG,
     "Passphrase of an encrypted ssl_key. Write-only: shown as '****' when set.",
-    check_setting, update_passphrase, NULL);
+    tp_tc_check_setting, tp_tc_update_passphrase, NULL);
 static MYSQL_SYSVAR_BOOL(
-    reload_tls_now, opt_reload_now, PLUGIN_VAR_NOCMDOPT,
+    reload_tls_now, tp_tc_opt_reload_now, PLUGIN_VAR_NOCMDOPT,
     "SET to ON to build, validate and install a new TLS context from the "
     "current settings; fails with the reason and changes nothing if any check "
     "fails. Always reads OFF.",
     check_reload_now, update_reload_now, 0);
 static MYSQL_SYSVAR_BOOL(
-    watch_files, opt_watch_files, PLUGIN_VAR_OPCMDARG,
+    watch_files, tp_tc_opt_watch_files, PLUGIN_VAR_OPCMDARG,
     "Reload automatically when the configured certificate, key, CA or CRL "
     "files change.",
-    NULL, update_watch_files, 0);
+    NULL, tp_tc_update_watch_files, 0);
 static MYSQL_SYSVAR_UINT(
-    watch_settle_ms, opt_settle_ms, PLUGIN_VAR_RQCMDARG,
+    watch_settle_ms, tp_tc_opt_settle_ms, PLUGIN_VAR_RQCMDARG,
     "Milliseconds without further file changes before an automatic reload.",
     NULL, NULL, 500, 0, 600000, 0);
 static MYSQL_SYSVAR_BOOL(
-    auto_generate_cert, opt_auto_generate, PLUGIN_VAR_OPCMDARG,
+    auto_generate_cert, tp_tc_opt_auto_generate, PLUGIN_VAR_OPCMDARG,
     "When no certificate file is configured, neither by the plugin nor by "
     "the server (--skip-ssl, or 11.4+ zero-configuration TLS), reload with "
     "an in-memory self-signed ECDSA P-256 certificate.",
     NULL, NULL, 0);
 static MYSQL_SYSVAR_UINT(
-    expiry_warning_days, opt_expiry_days, PLUGIN_VAR_RQCMDARG,
+    expiry_warning_days, tp_tc_opt_expiry_days, PLUGIN_VAR_RQCMDARG,
     "Warn in the error log (daily) when the server certificate, a CA "
     "certificate or a CRL ends within this many days; 0 disables.",
-    NULL, update_expiry_days, 30, 0, 36500, 0);
+    NULL, tp_tc_update_expiry_days, 30, 0, 36500, 0);
 
 static struct st_mysql_sys_var *tc_sysvars[] = {
     MYSQL_SYSVAR(ssl_cert),
@@ -1058,47 +723,6 @@ static void tc_on_statement(MYSQL_THD thd, const struct mysql_event_general *ev)
 
 /* ---- start / stop ------------------------------------------------------ */
 
-/* Settings given on the command line or in the configuration file point
- * into the server's memory: copy them into ours.  Statics survive
- * UNINSTALL/INSTALL (the library is pinned), so always start from the
- * variable.  Caller holds cfg_lock. */
-static gboolean adopt_settings_locked(GError **error)
-{
-  static const char *const names[S__COUNT] = {
-      "ssl_cert",    "ssl_key",    "ssl_ca",           "ssl_capath", "ssl_crl",
-      "ssl_crlpath", "ssl_cipher", "tls_ciphersuites", "tls_version"};
-  for (int i = 0; i < S__COUNT; i++)
-  {
-    const char *v = opt_setting[i];
-    if (v == setting_buf[i])
-      continue;
-    if (v && strlen(v) >= TP_SETTING_MAX)
-    {
-      g_set_error(error, TP_TLS_CONTEXT_ERROR, 2,
-                  "tls_policy_%s is longer than %d bytes", names[i],
-                  TP_SETTING_MAX - 1);
-      return FALSE;
-    }
-    g_strlcpy(setting_buf[i], v ? v : "", TP_SETTING_MAX);
-    opt_setting[i] = setting_buf[i][0] ? setting_buf[i] : NULL;
-  }
-  if (opt_passphrase_shown != passphrase_mask)
-  {
-    const char *v = opt_passphrase_shown;
-    if (v && strlen(v) >= TP_SETTING_MAX)
-    {
-      g_set_error(error, TP_TLS_CONTEXT_ERROR, 2,
-                  "tls_policy_ssl_passphrase is longer than %d bytes",
-                  TP_SETTING_MAX - 1);
-      return FALSE;
-    }
-    OPENSSL_cleanse(passphrase_buf, sizeof passphrase_buf);
-    g_strlcpy(passphrase_buf, v ? v : "", sizeof passphrase_buf);
-  }
-  opt_passphrase_shown = passphrase_buf[0] ? passphrase_mask : NULL;
-  return TRUE;
-}
-
 static void release_locked(void)
 {
   running = FALSE;
@@ -1108,21 +732,6 @@ static void release_locked(void)
   if (srv_generated)
     SSL_CTX_free(srv_generated);
   srv_generated = NULL;
-}
-
-/* Forgets every setting of the plugin's own (caller holds cfg_lock): after
- * a setting could not be taken over at start, nothing of a partial
- * configuration may serve, and no variable may keep pointing into the
- * server's memory (hazard H5). */
-static void settings_clear_locked(void)
-{
-  for (int i = 0; i < S__COUNT; i++)
-  {
-    setting_buf[i][0] = 0;
-    opt_setting[i] = NULL;
-  }
-  OPENSSL_cleanse(passphrase_buf, sizeof passphrase_buf);
-  opt_passphrase_shown = NULL;
 }
 
 /* A TLS configuration of the plugin's own that cannot serve at start
@@ -1174,11 +783,11 @@ static const tp_file_watch_hooks watch_hooks = {
 static gboolean tc_start(GError **error)
 {
   g_autoptr(GError) cfg_error = NULL;
-  g_mutex_lock(&cfg_lock);
-  gboolean adopted = adopt_settings_locked(&cfg_error);
+  g_mutex_lock(&tp_tc_cfg_lock);
+  gboolean adopted = tp_tc_adopt_settings_locked(&cfg_error);
   if (!adopted)
-    settings_clear_locked();
-  g_mutex_unlock(&cfg_lock);
+    tp_tc_settings_clear_locked();
+  g_mutex_unlock(&tp_tc_cfg_lock);
 
   g_mutex_lock(&reload_lock);
   memset(&tel, 0, sizeof tel);
@@ -1198,7 +807,7 @@ static gboolean tc_start(GError **error)
 
   if (!adopted)
     startup_failed_locked(cfg_error);
-  else if (plugin_configured())
+  else if (tp_tc_plugin_configured())
   {
     if (started)
     {
@@ -1218,9 +827,9 @@ static gboolean tc_start(GError **error)
        * apply once the server runs (the watcher thread). */
       tp_effective e;
       tp_server_ssl_options srv;
-      effective_get(&e);
+      tp_tc_effective_get(&e);
       tp_server_ssl_options_get(&srv);
-      digest_compute(&e, last_digest);
+      tp_tc_digest_compute(&e, last_digest);
       tp_tls_config cfg = {
           .cert = e.s[S_CERT],
           .key = e.s[S_KEY],
@@ -1235,11 +844,12 @@ static gboolean tc_start(GError **error)
           /* 11.4+ zero-configuration TLS: the server generates its
          * certificate after this; a generated one stands in for it here,
          * the server's serves once applied (reload_locked). */
-          .auto_generate = e.auto_generate || (!e.s[S_CERT] && !e.s[S_KEY] &&
-                                               server_generates_cert(&srv)),
+          .auto_generate =
+              e.auto_generate || (!e.s[S_CERT] && !e.s[S_KEY] &&
+                                  tp_tc_server_generates_cert(&srv)),
       };
       SSL_CTX *ctx = tp_tls_context_build(&cfg, NULL, &cfg_error);
-      effective_clear(&e);
+      tp_tc_effective_clear(&e);
       startup_apply_pending = ctx != NULL;
       SSL_CTX_free(ctx);
       if (!startup_apply_pending)
@@ -1271,9 +881,9 @@ static void tc_stop(void)
    * (my_getopt keeps the old pointer): forget the settings, so that a new
    * instance starts from its options and defaults, not from what was SET
    * at runtime in the old one. */
-  g_mutex_lock(&cfg_lock);
-  settings_clear_locked();
-  g_mutex_unlock(&cfg_lock);
+  g_mutex_lock(&tp_tc_cfg_lock);
+  tp_tc_settings_clear_locked();
+  g_mutex_unlock(&tp_tc_cfg_lock);
 }
 
 const tp_module tp_module_tls_context = {
