@@ -298,7 +298,7 @@ static void create_sql_objects(struct st_mysql *m)
 
 static int tp_plugin_init(void *p)
 {
-  tp_services_pin();   /* before any service call (services.c) */
+  tp_services_pin(); /* before any service call (services.c) */
   int rc = tp_plugin_init_checked();
   if (rc)
     g_atomic_int_inc(&failed_inits_pending);
@@ -425,7 +425,7 @@ static const char *instance_state(void)
  */
 static int tp_tls_cert_plugin_init(void *p)
 {
-  tp_services_pin();   /* it may log before TLS_POLICY's init ever ran */
+  tp_services_pin(); /* it may log before TLS_POLICY's init ever ran */
   MYSQL_THD thd = tp_server_current_thd(); /* NULL before the ABI is loaded */
   guint64 started = tp_server_statement_start_us(thd);
   gboolean pending = FALSE;

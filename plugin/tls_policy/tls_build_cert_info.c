@@ -5,6 +5,7 @@
  *
  * No global state, no locks: every function is reentrant.
  */
+#include "tls_policy/dn_text.h"
 #include "tls_build_internal.h"
 
 #include <string.h>
@@ -55,21 +56,12 @@ void tp_tlsb_name_to_line(const X509_NAME *name, char *out, size_t outsz)
   out[0] = '\0';
   if (name == NULL || outsz == 0)
     return;
-  BIO *bio = BIO_new(BIO_s_mem());
-  if (bio == NULL)
-  {
-    ERR_clear_error();
+  /* The one display text of a name (dn_text.c), then one line of at most
+   * outsz bytes for a status variable or a log line. */
+  g_autofree char *data = tp_dn_text(name);
+  if (data == NULL)
     return;
-  }
-  if (X509_NAME_print_ex(bio, name, 0,
-                         XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0)
-  {
-    BIO_free(bio);
-    ERR_clear_error();
-    return;
-  }
-  char *data = NULL;
-  long n = BIO_get_mem_data(bio, &data);
+  long n = (long) strlen(data);
   GString *kept = g_string_sized_new(n > 0 ? (gsize) n : 1);
   for (long i = 0; i < n; i++)
   {
@@ -77,7 +69,6 @@ void tp_tlsb_name_to_line(const X509_NAME *name, char *out, size_t outsz)
     if (c >= 0x20 && c != 0x7f)
       g_string_append_c(kept, (char) c);
   }
-  BIO_free(bio);
   gchar *valid = g_utf8_make_valid(kept->str, (gssize) kept->len);
   g_string_free(kept, TRUE);
 
