@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 fmt=$(command -v clang-format || command -v clang-format-14 || command -v clang-format-19) ||
   { echo "format.sh: clang-format is not installed (apt-get install clang-format)" >&2; exit 2; }
-mapfile -t files < <(git ls-files 'plugin/*.c' 'plugin/*.h' 'include/*.h' 'tests/*.c' \
+mapfile -t files < <(git ls-files 'core/*.c' 'core/*.h' 'plugin/*.c' 'plugin/*.h' 'include/*.h' 'tests/*.c' \
   'fuzz/*.c' 'bench/*.c' 'bench/*.h' 'mysql-test/*.c')
 if [ "${1:-}" = --check ]; then
   bad=0

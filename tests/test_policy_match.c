@@ -14,7 +14,7 @@
 #include <openssl/x509v3.h>
 
 #include "tls_policy/policy.h"
-#include "../plugin/tls_policy/policy_internal.h"
+#include "../core/policy_internal.h"
 
 /* A fixed "now" keeps validity tests exact: 2030-01-01T00:00:00Z. */
 #define TEST_NOW ((time_t) 1893456000)

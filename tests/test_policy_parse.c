@@ -10,7 +10,7 @@
 #include <openssl/tls1.h>
 
 #include "tls_policy/policy.h"
-#include "../plugin/tls_policy/policy_internal.h"
+#include "../core/policy_internal.h"
 
 /* Parses `text`, which must be valid. */
 static tp_requirement *parse_ok(const char *text)
