@@ -5,7 +5,7 @@
  * server functions each one follows; this file says how.
  *
  * Thread safety: everything here is either a pure function or reads an
- * immutable tp_account.
+ * immutable tlsp_account.
  */
 #include "tls_policy/account_match.h"
 
@@ -30,8 +30,8 @@
 #define TOK_MANY (-1)
 #define TOK_ONE (-2)
 
-struct tp_account {
-  tp_host_kind kind;
+struct tlsp_account {
+  tlsp_host_kind kind;
   char *host; /* lower-cased, '' -> '%' (fail-closed: as given, folded) */
   char *user;
   char *order_text; /* tie-break text: host, or the CIDR's netmask form */
@@ -47,7 +47,7 @@ struct tp_account {
 };
 
 /* clang-format off */
-G_DEFINE_QUARK(tp-account-error-quark, tp_account_error)
+G_DEFINE_QUARK(tp-account-error-quark, tlsp_account_error)
 /* clang-format on */
 
 /* ---- wildcard matching (mf_wcomp.c wild_compare, sql_acl.cc
@@ -140,19 +140,19 @@ static gboolean wild_match_text(const char *str, const char *wild,
   return glob_match(tok, nt, str, fold);
 }
 
-gboolean tp_wild_case_match(const char *str, const char *wild)
+gboolean tlsp_wild_case_match(const char *str, const char *wild)
 {
   return wild_match_text(str, wild, TRUE);
 }
 
-gboolean tp_wild_match(const char *str, const char *wild)
+gboolean tlsp_wild_match(const char *str, const char *wild)
 {
   return wild_match_text(str, wild, FALSE);
 }
 
 /* ---- ordering (sql_acl_getsort.inl get_magic_sort) ---------------------- */
 
-uint64_t tp_host_magic(const char *pat)
+uint64_t tlsp_host_magic(const char *pat)
 {
   /* A verbatim transcription, including the 32-bit unsigned arithmetic of
    * L (our validation keeps N + M <= 255, so it never wraps for hosts we
@@ -195,12 +195,12 @@ uint64_t tp_host_magic(const char *pat)
   return (((M * 2 + 0) * d + L) * d1 + K) * d + P;
 }
 
-uint64_t tp_account_sort_value(const char *host, const char *user)
+uint64_t tlsp_account_sort_value(const char *host, const char *user)
 {
   /* get_magic_sort("hu", ...): magic_bits per 'h' pattern, then one bit
    * that is 1 for the anonymous user; the result is inverted so that the
    * more specific account has the larger value. */
-  uint64_t sort = tp_host_magic(host ? host : "");
+  uint64_t sort = tlsp_host_magic(host ? host : "");
   sort = (sort << 1) + (user == NULL || *user == '\0');
   return ~sort;
 }
@@ -267,7 +267,8 @@ static gboolean ipv6_in_prefix(const uint8_t *addr, const uint8_t *net,
  * A host containing '/' must be a netmask or a CIDR host; the server would
  * keep anything else as a text pattern that no name or address can match.
  */
-static gboolean compile_address(tp_account *a, const char *orig, GError **error)
+static gboolean compile_address(tlsp_account *a, const char *orig,
+                                GError **error)
 {
   const char *host = a->host;
   const char *slash = strchr(host, '/');
@@ -378,11 +379,11 @@ static gboolean compile_address(tp_account *a, const char *orig, GError **error)
   return FALSE;
 }
 
-/* ---- tp_account ----------------------------------------------------------- */
+/* ---- tlsp_account ----------------------------------------------------------- */
 
-static tp_account *account_alloc(const char *host, const char *user)
+static tlsp_account *account_alloc(const char *host, const char *user)
 {
-  tp_account *a = g_new0(tp_account, 1);
+  tlsp_account *a = g_new0(tlsp_account, 1);
   /* update_hostname(): an empty host is '%'; CREATE USER lower-cases. */
   a->host = g_ascii_strdown(host && *host ? host : "%", -1);
   a->user = g_strdup(user ? user : "");
@@ -456,7 +457,8 @@ static gboolean validate_host(const char *host, GError **error)
   return TRUE;
 }
 
-tp_account *tp_account_new(const char *host, const char *user, GError **error)
+tlsp_account *tlsp_account_new(const char *host, const char *user,
+                               GError **error)
 {
   g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
@@ -465,7 +467,7 @@ tp_account *tp_account_new(const char *host, const char *user, GError **error)
   if (host && !validate_host(host, error))
     return NULL;
 
-  g_autoptr(tp_account) a = account_alloc(host, user);
+  g_autoptr(tlsp_account) a = account_alloc(host, user);
   if (strchr(a->host, '/'))
   {
     if (!compile_address(a, host, error))
@@ -480,22 +482,22 @@ tp_account *tp_account_new(const char *host, const char *user, GError **error)
    * text match when the login's address is not IPv4. */
   if (a->kind == TP_HOST_WILDCARD || a->kind == TP_HOST_NETMASK4)
     a->tokens = tokenize(a->host, &a->n_tokens);
-  a->sort = tp_account_sort_value(a->order_text, a->user);
+  a->sort = tlsp_account_sort_value(a->order_text, a->user);
   return g_steal_pointer(&a);
 }
 
-tp_account *tp_account_new_fail_closed(const char *host, const char *user)
+tlsp_account *tlsp_account_new_fail_closed(const char *host, const char *user)
 {
-  tp_account *a = account_alloc(host, user);
+  tlsp_account *a = account_alloc(host, user);
   a->kind = TP_HOST_INVALID;
   a->order_text = g_strdup(a->host);
   /* The sort of an exact host: ties with the best valid accounts, and
-   * tp_account_compare() puts fail-closed ones first anyway. */
-  a->sort = tp_account_sort_value("", a->user);
+   * tlsp_account_compare() puts fail-closed ones first anyway. */
+  a->sort = tlsp_account_sort_value("", a->user);
   return a;
 }
 
-void tp_account_free(tp_account *a)
+void tlsp_account_free(tlsp_account *a)
 {
   if (!a)
     return;
@@ -506,18 +508,21 @@ void tp_account_free(tp_account *a)
   g_free(a);
 }
 
-const char *tp_account_host(const tp_account *a) { return a->host; }
+const char *tlsp_account_host(const tlsp_account *a) { return a->host; }
 
-const char *tp_account_user(const tp_account *a) { return a->user; }
+const char *tlsp_account_user(const tlsp_account *a) { return a->user; }
 
-tp_host_kind tp_account_host_kind(const tp_account *a) { return a->kind; }
+tlsp_host_kind tlsp_account_host_kind(const tlsp_account *a) { return a->kind; }
 
-uint64_t tp_account_sort(const tp_account *a) { return a->sort; }
+uint64_t tlsp_account_sort(const tlsp_account *a) { return a->sort; }
 
-const char *tp_account_order_text(const tp_account *a) { return a->order_text; }
+const char *tlsp_account_order_text(const tlsp_account *a)
+{
+  return a->order_text;
+}
 
-gboolean tp_account_matches_host(const tp_account *a, const char *host,
-                                 const char *ip)
+gboolean tlsp_account_matches_host(const tlsp_account *a, const char *host,
+                                   const char *ip)
 {
   uint32_t v4 = 0;
   struct in6_addr v6;
@@ -544,7 +549,7 @@ gboolean tp_account_matches_host(const tp_account *a, const char *host,
   return FALSE;
 }
 
-int tp_account_compare(const tp_account *a, const tp_account *b)
+int tlsp_account_compare(const tlsp_account *a, const tlsp_account *b)
 {
   gboolean ai = a->kind == TP_HOST_INVALID, bi = b->kind == TP_HOST_INVALID;
   if (ai != bi)

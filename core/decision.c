@@ -26,7 +26,7 @@
 #include "tls_policy/decision.h"
 #include "tls_policy/policy.h"
 
-void tp_verdict_init(tp_verdict *v)
+void tlsp_verdict_init(tlsp_verdict *v)
 {
   memset(v, 0, sizeof *v);
   v->reason = TP_REASON_INTERNAL_ERROR;
@@ -34,14 +34,14 @@ void tp_verdict_init(tp_verdict *v)
   g_strlcpy(v->rule, "none", sizeof v->rule);
 }
 
-void tp_verdict_clear(tp_verdict *v)
+void tlsp_verdict_clear(tlsp_verdict *v)
 {
   if (v->detail)
     g_string_free(v->detail, TRUE);
   v->detail = NULL;
 }
 
-static void set_row_rule(tp_verdict *v, const tp_policy_row *row)
+static void set_row_rule(tlsp_verdict *v, const tlsp_policy_row *row)
 {
   v->row = row;
   g_snprintf(v->rule, sizeof v->rule, "row %" G_GUINT64_FORMAT,
@@ -49,15 +49,16 @@ static void set_row_rule(tp_verdict *v, const tp_policy_row *row)
 }
 
 /* REPORT rows: evaluated for the record only; nothing here can deny. */
-static void report_rows(const tp_login *login, const GPtrArray *rows,
-                        tp_verdict *v)
+static void report_rows(const tlsp_login *login, const GPtrArray *rows,
+                        tlsp_verdict *v)
 {
   for (guint i = 0; rows && i < rows->len; i++)
   {
-    const tp_policy_row *row = g_ptr_array_index(rows, i);
-    tp_reason r = row->requirement
-                      ? tp_requirement_evaluate(row->requirement, login, NULL)
-                      : TP_REASON_POLICY_INVALID;
+    const tlsp_policy_row *row = g_ptr_array_index(rows, i);
+    tlsp_reason r =
+        row->requirement
+            ? tlsp_requirement_evaluate(row->requirement, login, NULL)
+            : TP_REASON_POLICY_INVALID;
     if (r != TP_REASON_OK && v->report_rows_failed++ == 0)
     {
       v->report_reason = r;
@@ -68,15 +69,15 @@ static void report_rows(const tp_login *login, const GPtrArray *rows,
 
 /* Steps 2-5 on the ENFORCE rows of the login's pair (NULL: none).  Returns
  * the reason; sets v->row/v->rule. */
-static tp_reason decide_rows(const tp_decide_input *in, const GPtrArray *rows,
-                             tp_verdict *v)
+static tlsp_reason decide_rows(const tlsp_decide_input *in,
+                               const GPtrArray *rows, tlsp_verdict *v)
 {
-  const tp_login *login = in->login;
+  const tlsp_login *login = in->login;
   gboolean exempt = FALSE, any_enforce = FALSE;
 
   for (guint i = 0; rows && i < rows->len; i++)
   {
-    const tp_policy_row *row = g_ptr_array_index(rows, i);
+    const tlsp_policy_row *row = g_ptr_array_index(rows, i);
     if (row->mode != TP_ROW_ENFORCE)
       continue;
     any_enforce = TRUE;
@@ -87,7 +88,7 @@ static tp_reason decide_rows(const tp_decide_input *in, const GPtrArray *rows,
                              row->parse_error ? row->parse_error : "?");
       return TP_REASON_POLICY_INVALID;
     }
-    if (tp_requirement_is_exempt(row->requirement))
+    if (tlsp_requirement_is_exempt(row->requirement))
       exempt = TRUE;
   }
 
@@ -109,21 +110,21 @@ static tp_reason decide_rows(const tp_decide_input *in, const GPtrArray *rows,
     return TP_REASON_OK;
   }
 
-  tp_reason first_failure = TP_REASON_OK;
-  const tp_policy_row *first_failed_row = NULL;
+  tlsp_reason first_failure = TP_REASON_OK;
+  const tlsp_policy_row *first_failed_row = NULL;
   g_autoptr(GString) first_detail = g_string_new(NULL);
   gboolean satisfied_without_identity = FALSE;
   for (guint i = 0; i < rows->len; i++)
   {
-    const tp_policy_row *row = g_ptr_array_index(rows, i);
+    const tlsp_policy_row *row = g_ptr_array_index(rows, i);
     if (row->mode != TP_ROW_ENFORCE)
       continue;
     g_autoptr(GString) detail = g_string_new(NULL);
-    tp_reason r = tp_requirement_evaluate(row->requirement, login, detail);
+    tlsp_reason r = tlsp_requirement_evaluate(row->requirement, login, detail);
     if (r == TP_REASON_OK)
     {
       if (in->identity_required &&
-          !tp_requirement_has_identity(row->requirement))
+          !tlsp_requirement_has_identity(row->requirement))
       {
         satisfied_without_identity = TRUE;
         continue;
@@ -149,15 +150,15 @@ static tp_reason decide_rows(const tp_decide_input *in, const GPtrArray *rows,
   return TP_REASON_NO_IDENTITY_RULE;
 }
 
-static gboolean state_failure(tp_reason r)
+static gboolean state_failure(tlsp_reason r)
 {
   return r == TP_REASON_POLICY_NOT_LOADED || r == TP_REASON_TLS_UNKNOWN ||
          r == TP_REASON_POLICY_INVALID || r == TP_REASON_INTERNAL_ERROR;
 }
 
-void tp_decide(const tp_decide_input *in, tp_verdict *v)
+void tlsp_decide(const tlsp_decide_input *in, tlsp_verdict *v)
 {
-  tp_reason reason;
+  tlsp_reason reason;
   if (!in->policy_loaded)
   {
     g_strlcpy(v->rule, "none", sizeof v->rule);
@@ -165,13 +166,13 @@ void tp_decide(const tp_decide_input *in, tp_verdict *v)
   }
   else
   {
-    const tp_login *l = in->login;
-    const GPtrArray *rows = tp_policy_snapshot_lookup_mode(
+    const tlsp_login *l = in->login;
+    const GPtrArray *rows = tlsp_policy_snapshot_lookup_mode(
         in->policy, TP_ROW_ENFORCE, l->user, l->host, l->ip, NULL);
     reason = decide_rows(in, rows, v);
     report_rows(l,
-                tp_policy_snapshot_lookup_mode(in->policy, TP_ROW_REPORT,
-                                               l->user, l->host, l->ip, NULL),
+                tlsp_policy_snapshot_lookup_mode(in->policy, TP_ROW_REPORT,
+                                                 l->user, l->host, l->ip, NULL),
                 v);
   }
   v->reason = reason;

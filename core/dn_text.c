@@ -6,7 +6,7 @@
 #include "tls_policy/openssl_autoptr.h"
 #include "tls_policy/dn_text.h"
 
-char *tp_dn_text(const X509_NAME *name)
+char *tlsp_dn_text(const X509_NAME *name)
 {
   if (name == NULL)
     return NULL;

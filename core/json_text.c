@@ -5,7 +5,7 @@
 #include <string.h>
 #include "tls_policy/json_text.h"
 
-void tp_json_append_string(GString *out, const char *s, size_t len)
+void tlsp_json_append_string(GString *out, const char *s, size_t len)
 {
   if (!s)
   {
@@ -68,7 +68,7 @@ void tp_json_append_string(GString *out, const char *s, size_t len)
   g_string_append_c(out, '"');
 }
 
-void tp_json_append_cstring(GString *out, const char *s)
+void tlsp_json_append_cstring(GString *out, const char *s)
 {
-  tp_json_append_string(out, s, s ? strlen(s) : 0);
+  tlsp_json_append_string(out, s, s ? strlen(s) : 0);
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 #include "tls_policy/log_repeat.h"
 
-void tp_repeat_reset(tp_repeat_table *t)
+void tlsp_repeat_reset(tlsp_repeat_table *t)
 {
   for (guint i = 0; i < TP_REPEAT_SLOTS; i++)
     t->slot[i].used = FALSE;
@@ -28,15 +28,15 @@ static guint32 key_hash(int reason, const char *user, size_t ulen,
   return h;
 }
 
-static gboolean window_ended(const tp_repeat_slot *s, gint64 now_us,
+static gboolean window_ended(const tlsp_repeat_slot *s, gint64 now_us,
                              gint64 interval_us)
 {
   return interval_us <= 0 || now_us - s->start_us >= interval_us;
 }
 
 /* Fills *out from the slot's window as closed at now_us. */
-static void summarise(const tp_repeat_slot *s, gint64 now_us,
-                      gint64 interval_us, tp_repeat_summary *out)
+static void summarise(const tlsp_repeat_slot *s, gint64 now_us,
+                      gint64 interval_us, tlsp_repeat_summary *out)
 {
   out->reason = s->reason;
   out->count = s->count;
@@ -48,11 +48,11 @@ static void summarise(const tp_repeat_slot *s, gint64 now_us,
   memcpy(out->host, s->host, sizeof out->host);
 }
 
-tp_repeat_action tp_repeat_note(tp_repeat_table *t, int reason,
-                                const char *user, const char *host,
-                                gint64 now_us, gint64 interval_us,
-                                tp_repeat_summary *summary,
-                                gboolean *has_summary)
+tlsp_repeat_action tlsp_repeat_note(tlsp_repeat_table *t, int reason,
+                                    const char *user, const char *host,
+                                    gint64 now_us, gint64 interval_us,
+                                    tlsp_repeat_summary *summary,
+                                    gboolean *has_summary)
 {
   *has_summary = FALSE;
   if (interval_us <= 0)
@@ -64,10 +64,10 @@ tp_repeat_action tp_repeat_note(tp_repeat_table *t, int reason,
 
   /* The key's slot; else the slot to take: a free one, or an ended window
    * with nothing counted, else the window that opened first. */
-  tp_repeat_slot *found = NULL, *spare = NULL, *oldest = NULL;
+  tlsp_repeat_slot *found = NULL, *spare = NULL, *oldest = NULL;
   for (guint i = 0; i < TP_REPEAT_SLOTS; i++)
   {
-    tp_repeat_slot *s = &t->slot[i];
+    tlsp_repeat_slot *s = &t->slot[i];
     if (!s->used)
     {
       if (!spare)
@@ -91,7 +91,7 @@ tp_repeat_action tp_repeat_note(tp_repeat_table *t, int reason,
     found->count++;
     return found->count == 1 ? TP_REPEAT_COUNT_FIRST : TP_REPEAT_COUNT;
   }
-  tp_repeat_slot *s = found ? found : spare ? spare : oldest;
+  tlsp_repeat_slot *s = found ? found : spare ? spare : oldest;
   if (s->used && s->count > 0)
   {
     summarise(s, now_us, interval_us, summary);
@@ -107,13 +107,13 @@ tp_repeat_action tp_repeat_note(tp_repeat_table *t, int reason,
   return TP_REPEAT_LOG;
 }
 
-gboolean tp_repeat_take_due(tp_repeat_table *t, gint64 now_us,
-                            gint64 interval_us, gboolean all,
-                            tp_repeat_summary *out)
+gboolean tlsp_repeat_take_due(tlsp_repeat_table *t, gint64 now_us,
+                              gint64 interval_us, gboolean all,
+                              tlsp_repeat_summary *out)
 {
   for (guint i = 0; i < TP_REPEAT_SLOTS; i++)
   {
-    tp_repeat_slot *s = &t->slot[i];
+    tlsp_repeat_slot *s = &t->slot[i];
     if (!s->used || (!all && !window_ended(s, now_us, interval_us)))
       continue;
     s->used = FALSE;
@@ -126,12 +126,12 @@ gboolean tp_repeat_take_due(tp_repeat_table *t, gint64 now_us,
   return FALSE;
 }
 
-gint64 tp_repeat_next_due(const tp_repeat_table *t, gint64 interval_us)
+gint64 tlsp_repeat_next_due(const tlsp_repeat_table *t, gint64 interval_us)
 {
   gint64 due = G_MAXINT64;
   for (guint i = 0; i < TP_REPEAT_SLOTS; i++)
   {
-    const tp_repeat_slot *s = &t->slot[i];
+    const tlsp_repeat_slot *s = &t->slot[i];
     if (!s->used || s->count == 0)
       continue;
     gint64 end = interval_us <= 0 ? s->start_us : s->start_us + interval_us;

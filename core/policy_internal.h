@@ -2,7 +2,7 @@
  * policy_internal.h — the parsed form of a Requirement, shared by the parser
  * (policy_parse.c) and the evaluator (policy_match.c).  Nothing outside those
  * two files, their unit tests and fuzz targets should look inside a
- * tp_requirement.
+ * tlsp_requirement.
  */
 #ifndef TLS_POLICY_POLICY_INTERNAL_H
 #define TLS_POLICY_POLICY_INTERNAL_H
@@ -25,20 +25,20 @@ G_BEGIN_DECLS
 #define TP_REQ_MAX_DAYS 36500u
 
 /* The whole-rule forms; TP_REQ_CLAUSES is a conjunction of clauses. */
-typedef enum tp_req_kind {
+typedef enum tlsp_req_kind {
   TP_REQ_NONE,
   TP_REQ_SSL,
   TP_REQ_X509,
   TP_REQ_EXEMPT,
   TP_REQ_CLAUSES,
-} tp_req_kind;
+} tlsp_req_kind;
 
 /*
  * Clause kinds, in evaluation order (which is also the order of the
  * canonical text).  CIPHER, ISSUER and SUBJECT are MariaDB's own and are
  * checked exactly as acl_check_ssl() does.
  */
-typedef enum tp_clause_kind {
+typedef enum tlsp_clause_kind {
   TP_CLAUSE_CIPHER,
   TP_CLAUSE_MIN_TLS_VERSION,
   TP_CLAUSE_ISSUER,
@@ -51,46 +51,46 @@ typedef enum tp_clause_kind {
   TP_CLAUSE_PUBKEY,
   TP_CLAUSE_MIN_VALIDITY_DAYS,
   TP_CLAUSE__COUNT
-} tp_clause_kind;
+} tlsp_clause_kind;
 
-typedef enum tp_san_type {
+typedef enum tlsp_san_type {
   TP_SAN_DNS,
   TP_SAN_IP,
   TP_SAN_EMAIL,
   TP_SAN_URI,
-} tp_san_type;
+} tlsp_san_type;
 
 /* One attribute of a structured DN: type by NID (or by OID when OpenSSL
  * knows no NID for it) and its UTF-8 value. */
-typedef struct tp_dn_ava {
+typedef struct tlsp_dn_ava {
   int nid;          /* NID_undef iff obj is set */
   ASN1_OBJECT *obj; /* owned; an OID OpenSSL has no NID for */
   char *value;      /* UTF-8, NUL-terminated, no embedded NUL */
   size_t value_len;
-} tp_dn_ava;
+} tlsp_dn_ava;
 
-typedef struct tp_dn_rdn {
+typedef struct tlsp_dn_rdn {
   guint n_avas; /* >= 1 */
-  tp_dn_ava *avas;
-} tp_dn_rdn;
+  tlsp_dn_ava *avas;
+} tlsp_dn_rdn;
 
 /* A DN as an unordered multiset of RDNs, each an unordered set of AVAs. */
-typedef struct tp_dn {
+typedef struct tlsp_dn {
   guint n_rdns; /* 0 for the empty DN */
-  tp_dn_rdn *rdns;
-} tp_dn;
+  tlsp_dn_rdn *rdns;
+} tlsp_dn;
 
 #define TP_SPIFFE_ANY_ONE "*" /* a path segment matching exactly one segment */
 #define TP_SPIFFE_ANY_REST \
   "**" /* final segment matching one or more segments */
 
-typedef struct tp_clause {
-  tp_clause_kind kind;
-  tp_san_type san_type; /* TP_CLAUSE_SAN only */
-  char *text;           /* the value as written (decoded), NUL-terminated */
+typedef struct tlsp_clause {
+  tlsp_clause_kind kind;
+  tlsp_san_type san_type; /* TP_CLAUSE_SAN only */
+  char *text;             /* the value as written (decoded), NUL-terminated */
   size_t text_len;
   union {
-    tp_dn dn; /* ISSUER_DN, SUBJECT_DN */
+    tlsp_dn dn; /* ISSUER_DN, SUBJECT_DN */
     struct {
       gboolean wildcard; /* "*.rest" */
       const char *match; /* into text: rest after "*." */
@@ -113,12 +113,12 @@ typedef struct tp_clause {
     int tls_version;   /* TLS1_VERSION .. TLS1_3_VERSION */
     guint days;        /* MIN_VALIDITY_DAYS */
   } u;
-} tp_clause;
+} tlsp_clause;
 
-struct tp_requirement {
-  tp_req_kind kind;
+struct tlsp_requirement {
+  tlsp_req_kind kind;
   guint n_clauses; /* TP_REQ_CLAUSES only; sorted by kind (stable) */
-  tp_clause *clauses;
+  tlsp_clause *clauses;
 };
 
 /*
@@ -126,8 +126,9 @@ struct tp_requirement {
  * caller).  On error returns FALSE, sets `error` (TP_POLICY_PARSE_ERROR_VALUE)
  * and leaves `out` empty.
  */
-gboolean tp_dn_parse(const char *text, size_t len, tp_dn *out, GError **error);
-void tp_dn_clear(tp_dn *dn);
+gboolean tlsp_dn_parse(const char *text, size_t len, tlsp_dn *out,
+                       GError **error);
+void tlsp_dn_clear(tlsp_dn *dn);
 
 /*
  * Splits a SPIFFE ID into its trust domain (as written, newly allocated) and
@@ -136,20 +137,21 @@ void tp_dn_clear(tp_dn *dn);
  * only literal segments (certificates).  Returns FALSE and sets `error`
  * (TP_POLICY_PARSE_ERROR_VALUE) when `s` is not a valid SPIFFE ID.
  */
-gboolean tp_spiffe_id_split(const char *s, size_t len, gboolean wildcards,
-                            char **trust_domain, GPtrArray *segments,
-                            GError **error);
+gboolean tlsp_spiffe_id_split(const char *s, size_t len, gboolean wildcards,
+                              char **trust_domain, GPtrArray *segments,
+                              GError **error);
 
 /* Canonical name of a TLS protocol version constant ("TLSv1.2"), or NULL. */
-const char *tp_tls_version_name(int version);
+const char *tlsp_tls_version_name(int version);
 
 /*
  * SAN and SPIFFE matching (policy_match.c).  Each returns TRUE iff the
  * certificate satisfies the clause; on FALSE, a short description of what
  * was seen is appended to `detail` if non-NULL.
  */
-gboolean tp_match_san(const tp_clause *clause, X509 *cert, GString *detail);
-gboolean tp_match_spiffe(const tp_clause *clause, X509 *cert, GString *detail);
+gboolean tlsp_match_san(const tlsp_clause *clause, X509 *cert, GString *detail);
+gboolean tlsp_match_spiffe(const tlsp_clause *clause, X509 *cert,
+                           GString *detail);
 
 G_END_DECLS
 

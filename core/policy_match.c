@@ -8,7 +8,7 @@
  * TLS, verification, CIPHER, (certificate present), ISSUER, SUBJECT; the
  * extensions follow (docs/requirement-grammar.md, "Evaluation order").
  *
- * Everything here only reads the certificate, so one tp_tls_facts may be
+ * Everything here only reads the certificate, so one tlsp_tls_facts may be
  * evaluated by several threads at once.  All X.509 work goes through
  * OpenSSL; nothing parses DER by hand.
  */
@@ -88,9 +88,9 @@ static void detail_mismatch(GString *detail, const char *what, const char *seen,
 /* -------------------------------------------------- native (one-line) */
 
 /* ISSUER / SUBJECT: strcmp with X509_NAME_oneline(), as the server does. */
-static tp_reason match_oneline(const tp_clause *c, const X509_NAME *name,
-                               tp_reason fail_reason, const char *what,
-                               GString *detail)
+static tlsp_reason match_oneline(const tlsp_clause *c, const X509_NAME *name,
+                                 tlsp_reason fail_reason, const char *what,
+                                 GString *detail)
 {
   char *line = X509_NAME_oneline(name, NULL, 0);
 
@@ -99,7 +99,7 @@ static tp_reason match_oneline(const tp_clause *c, const X509_NAME *name,
     detail_printf(detail, "%s cannot be printed", what);
     return fail_reason;
   }
-  tp_reason r = strcmp(c->text, line) == 0 ? TP_REASON_OK : fail_reason;
+  tlsp_reason r = strcmp(c->text, line) == 0 ? TP_REASON_OK : fail_reason;
   if (r != TP_REASON_OK)
     detail_mismatch(detail, what, line, strlen(line), c->text, c->text_len);
   OPENSSL_free(line);
@@ -122,7 +122,7 @@ typedef struct {
   gboolean used;
 } cert_rdn;
 
-static gboolean ava_equal(const tp_dn_ava *want, const cert_ava *have)
+static gboolean ava_equal(const tlsp_dn_ava *want, const cert_ava *have)
 {
   if (want->nid != NID_undef)
   {
@@ -138,7 +138,7 @@ static gboolean ava_equal(const tp_dn_ava *want, const cert_ava *have)
 }
 
 /* Multiset equality of one wanted RDN and one certificate RDN. */
-static gboolean rdn_equal(const tp_dn_rdn *want, const cert_rdn *have,
+static gboolean rdn_equal(const tlsp_dn_rdn *want, const cert_rdn *have,
                           cert_ava *avas)
 {
   if (want->n_avas != have->n)
@@ -168,7 +168,7 @@ static gboolean rdn_equal(const tp_dn_rdn *want, const cert_rdn *have,
  * of (type, UTF-8 value).  Equality is exact, so greedy matching decides
  * multiset equality.
  */
-static gboolean dn_equal(const tp_dn *want, const X509_NAME *name)
+static gboolean dn_equal(const tlsp_dn *want, const X509_NAME *name)
 {
   int n = X509_NAME_entry_count(name);
   guint n_rdns = 0;
@@ -254,7 +254,7 @@ static GENERAL_NAMES *get_sans(X509 *cert, GString *detail)
   return gens;
 }
 
-static int san_gen_type(tp_san_type t)
+static int san_gen_type(tlsp_san_type t)
 {
   switch (t)
   {
@@ -270,7 +270,7 @@ static int san_gen_type(tp_san_type t)
   return -1;
 }
 
-static const char *san_type_label(tp_san_type t)
+static const char *san_type_label(tlsp_san_type t)
 {
   switch (t)
   {
@@ -293,7 +293,7 @@ static gboolean is_label_char(unsigned char c)
 
 /* Exact, case-insensitive; a "*.rest" rule takes exactly one extra leftmost
  * label of LDH characters (so never the bare domain, never two labels). */
-static gboolean dns_match(const tp_clause *c, const unsigned char *s,
+static gboolean dns_match(const tlsp_clause *c, const unsigned char *s,
                           size_t len)
 {
   if (!c->u.dns.wildcard)
@@ -314,7 +314,8 @@ static gboolean dns_match(const tp_clause *c, const unsigned char *s,
          g_ascii_strncasecmp(rest, c->u.dns.match, rest_len) == 0;
 }
 
-static gboolean ip_match(const tp_clause *c, const unsigned char *s, size_t len)
+static gboolean ip_match(const tlsp_clause *c, const unsigned char *s,
+                         size_t len)
 {
   size_t want = c->u.ip.family == AF_INET ? 4 : 16;
 
@@ -330,7 +331,7 @@ static gboolean ip_match(const tp_clause *c, const unsigned char *s, size_t len)
 }
 
 /* Local part exact, domain case-insensitive; split at the last '@'. */
-static gboolean email_match(const tp_clause *c, const unsigned char *s,
+static gboolean email_match(const tlsp_clause *c, const unsigned char *s,
                             size_t len)
 {
   size_t at = len;
@@ -348,13 +349,13 @@ static gboolean email_match(const tp_clause *c, const unsigned char *s,
                              c->text + c->u.email.at + 1, domain_len) == 0;
 }
 
-static gboolean uri_match(const tp_clause *c, const unsigned char *s,
+static gboolean uri_match(const tlsp_clause *c, const unsigned char *s,
                           size_t len)
 {
   return len == c->text_len && memcmp(s, c->text, len) == 0;
 }
 
-static void detail_san_value(GString *detail, tp_san_type t,
+static void detail_san_value(GString *detail, tlsp_san_type t,
                              const unsigned char *s, size_t len)
 {
   if (detail == NULL)
@@ -371,7 +372,7 @@ static void detail_san_value(GString *detail, tp_san_type t,
   detail_quoted(detail, (const char *) s, len);
 }
 
-gboolean tp_match_san(const tp_clause *clause, X509 *cert, GString *detail)
+gboolean tlsp_match_san(const tlsp_clause *clause, X509 *cert, GString *detail)
 {
   g_autoptr(GENERAL_NAMES) gens = get_sans(cert, detail);
   const int want_type = san_gen_type(clause->san_type);
@@ -440,7 +441,7 @@ gboolean tp_match_san(const tp_clause *clause, X509 *cert, GString *detail)
 
 /* ----------------------------------------------------------- SPIFFE */
 
-static gboolean spiffe_path_match(const tp_clause *c, GPtrArray *have)
+static gboolean spiffe_path_match(const tlsp_clause *c, GPtrArray *have)
 {
   guint n = have->len;
 
@@ -459,7 +460,8 @@ static gboolean spiffe_path_match(const tp_clause *c, GPtrArray *have)
   return n == c->u.spiffe.n_segments;
 }
 
-gboolean tp_match_spiffe(const tp_clause *clause, X509 *cert, GString *detail)
+gboolean tlsp_match_spiffe(const tlsp_clause *clause, X509 *cert,
+                           GString *detail)
 {
   static const char scheme[] = "spiffe://";
   g_autoptr(GENERAL_NAMES) gens = get_sans(cert, detail);
@@ -498,8 +500,8 @@ gboolean tp_match_spiffe(const tp_clause *clause, X509 *cert, GString *detail)
   g_autofree char *td = NULL;
   g_autoptr(GError) err = NULL;
   if (memchr(id, '\0', id_len) != NULL ||
-      !tp_spiffe_id_split((const char *) id, id_len, FALSE, &td, segments,
-                          &err))
+      !tlsp_spiffe_id_split((const char *) id, id_len, FALSE, &td, segments,
+                            &err))
   {
     detail_printf(detail, "certificate SPIFFE ID ");
     detail_quoted(detail, (const char *) id, id_len);
@@ -524,7 +526,8 @@ static void detail_hex(GString *detail, const guint8 *md, guint n)
     g_string_append_printf(detail, "%s%02X", i ? ":" : "", md[i]);
 }
 
-static tp_reason match_digest(const tp_clause *c, X509 *cert, GString *detail)
+static tlsp_reason match_digest(const tlsp_clause *c, X509 *cert,
+                                GString *detail)
 {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
@@ -562,30 +565,30 @@ static tp_reason match_digest(const tp_clause *c, X509 *cert, GString *detail)
 
 /* --------------------------------------------------- version, validity */
 
-static int login_tls_version(const tp_tls_facts *tls)
+static int login_tls_version(const tlsp_tls_facts *tls)
 {
   if (tls->protocol_version > 0)
     return tls->protocol_version;
   /* facts without the number: read the name ("TLSv1.3") */
   for (int v = TLS1_VERSION; v <= TLS1_3_VERSION; v++)
   {
-    const char *name = tp_tls_version_name(v);
+    const char *name = tlsp_tls_version_name(v);
     if (name && strncmp(tls->protocol, name, sizeof tls->protocol) == 0)
       return v;
   }
   return 0;
 }
 
-static tp_reason match_tls_version(const tp_clause *c, const tp_tls_facts *tls,
-                                   GString *detail)
+static tlsp_reason match_tls_version(const tlsp_clause *c,
+                                     const tlsp_tls_facts *tls, GString *detail)
 {
   int v = login_tls_version(tls);
 
-  if (v >= c->u.tls_version && tp_tls_version_name(v) != NULL)
+  if (v >= c->u.tls_version && tlsp_tls_version_name(v) != NULL)
     return TP_REASON_OK;
   if (detail != NULL)
   {
-    const char *name = tp_tls_version_name(v);
+    const char *name = tlsp_tls_version_name(v);
     g_string_append(detail, "tls version ");
     if (name)
       detail_quoted(detail, name, strlen(name));
@@ -598,8 +601,8 @@ static tp_reason match_tls_version(const tp_clause *c, const tp_tls_facts *tls,
   return TP_REASON_TLS_VERSION_TOO_LOW;
 }
 
-static tp_reason match_validity(const tp_clause *c, X509 *cert, time_t now,
-                                GString *detail)
+static tlsp_reason match_validity(const tlsp_clause *c, X509 *cert, time_t now,
+                                  GString *detail)
 {
   g_autoptr(ASN1_TIME) at_now = ASN1_TIME_set(NULL, now);
   const ASN1_TIME *not_after = X509_get0_notAfter(cert);
@@ -624,7 +627,7 @@ static tp_reason match_validity(const tp_clause *c, X509 *cert, time_t now,
 
 /* -------------------------------------------------------- evaluation */
 
-static gboolean clause_needs_cert(const tp_clause *c)
+static gboolean clause_needs_cert(const tlsp_clause *c)
 {
   switch (c->kind)
   {
@@ -640,10 +643,11 @@ static gboolean clause_needs_cert(const tp_clause *c)
   }
 }
 
-static tp_reason evaluate_clause(const tp_clause *c, const tp_login *login,
-                                 X509 *cert, GString *detail)
+static tlsp_reason evaluate_clause(const tlsp_clause *c,
+                                   const tlsp_login *login, X509 *cert,
+                                   GString *detail)
 {
-  const tp_tls_facts *tls = login->tls;
+  const tlsp_tls_facts *tls = login->tls;
 
   switch (c->kind)
   {
@@ -682,7 +686,7 @@ static tp_reason evaluate_clause(const tp_clause *c, const tp_login *login,
     if (detail != NULL)
     {
       /* the one display text, as in mysql.tls_policy_connections */
-      g_autofree char *text = tp_dn_text(name);
+      g_autofree char *text = tlsp_dn_text(name);
       const char *seen = text ? text : "(unprintable name)";
       detail_mismatch(detail, subject ? "subject_dn" : "issuer_dn", seen,
                       strlen(seen), c->text, c->text_len);
@@ -690,11 +694,11 @@ static tp_reason evaluate_clause(const tp_clause *c, const tp_login *login,
     return TP_REASON_DN_MISMATCH;
   }
   case TP_CLAUSE_SAN:
-    return tp_match_san(c, cert, detail) ? TP_REASON_OK
-                                         : TP_REASON_SAN_MISMATCH;
+    return tlsp_match_san(c, cert, detail) ? TP_REASON_OK
+                                           : TP_REASON_SAN_MISMATCH;
   case TP_CLAUSE_SPIFFE:
-    return tp_match_spiffe(c, cert, detail) ? TP_REASON_OK
-                                            : TP_REASON_SAN_MISMATCH;
+    return tlsp_match_spiffe(c, cert, detail) ? TP_REASON_OK
+                                              : TP_REASON_SAN_MISMATCH;
   case TP_CLAUSE_FINGERPRINT:
   case TP_CLAUSE_PUBKEY:
     return match_digest(c, cert, detail);
@@ -707,8 +711,8 @@ static tp_reason evaluate_clause(const tp_clause *c, const tp_login *login,
   return TP_REASON_INTERNAL_ERROR;
 }
 
-tp_reason tp_requirement_evaluate(const tp_requirement *req,
-                                  const tp_login *login, GString *detail)
+tlsp_reason tlsp_requirement_evaluate(const tlsp_requirement *req,
+                                      const tlsp_login *login, GString *detail)
 {
   if (req == NULL || login == NULL)
   {
@@ -731,7 +735,7 @@ tp_reason tp_requirement_evaluate(const tp_requirement *req,
     detail_printf(detail, "TLS state of the connection is unknown");
     return TP_REASON_TLS_UNKNOWN;
   }
-  const tp_tls_facts *tls = login->tls;
+  const tlsp_tls_facts *tls = login->tls;
   if (tls == NULL)
   {
     detail_printf(detail, "TLS facts missing");
@@ -765,13 +769,13 @@ tp_reason tp_requirement_evaluate(const tp_requirement *req,
    * (no certificate needed) come before any clause that needs one. */
   for (guint i = 0; i < req->n_clauses; i++)
   {
-    const tp_clause *c = &req->clauses[i];
+    const tlsp_clause *c = &req->clauses[i];
     if (cert == NULL && clause_needs_cert(c))
     {
       detail_printf(detail, "no client certificate");
       return TP_REASON_NO_CLIENT_CERT;
     }
-    tp_reason r = evaluate_clause(c, login, cert, detail);
+    tlsp_reason r = evaluate_clause(c, login, cert, detail);
     if (r != TP_REASON_OK)
       return r;
   }

@@ -23,7 +23,7 @@
 #include <openssl/tls1.h>
 
 /* clang-format off */
-G_DEFINE_QUARK(tp-policy-parse-error-quark, tp_policy_parse_error)
+G_DEFINE_QUARK(tp-policy-parse-error-quark, tlsp_policy_parse_error)
 /* clang-format on */
 
 /* ---------------------------------------------------------------- names */
@@ -51,7 +51,7 @@ static const char *const san_type_names[] = {
 
 static const struct {
   const char *name;
-  tp_req_kind kind;
+  tlsp_req_kind kind;
 } whole_rule_keywords[] = {
     {"NONE", TP_REQ_NONE},
     {"SSL", TP_REQ_SSL},
@@ -69,7 +69,7 @@ static const struct {
     {"TLSv1.3", TLS1_3_VERSION},
 };
 
-const char *tp_tls_version_name(int version)
+const char *tlsp_tls_version_name(int version)
 {
   for (guint i = 0; i < G_N_ELEMENTS(tls_versions); i++)
     if (tls_versions[i].version == version)
@@ -122,7 +122,7 @@ static gboolean is_word_char(char c) { return g_ascii_isalnum(c) || c == '_'; }
 static void append_quoted_excerpt(GString *out, const char *s, size_t len)
 {
   g_string_append_c(out, '\'');
-  tp_text_append_clean(out, s, len, 32);
+  tlsp_text_append_clean(out, s, len, 32);
   g_string_append_c(out, '\'');
 }
 
@@ -329,13 +329,13 @@ static const struct {
     {"organizationIdentifier", NID_organizationIdentifier},
 };
 
-static void dn_ava_clear(tp_dn_ava *ava)
+static void dn_ava_clear(tlsp_dn_ava *ava)
 {
   g_clear_pointer(&ava->obj, ASN1_OBJECT_free);
   g_clear_pointer(&ava->value, g_free);
 }
 
-void tp_dn_clear(tp_dn *dn)
+void tlsp_dn_clear(tlsp_dn *dn)
 {
   for (guint i = 0; i < dn->n_rdns; i++)
   {
@@ -372,7 +372,7 @@ static gboolean is_dotted_oid(const char *s, size_t len)
 }
 
 /* Resolves an attribute type (name or dotted OID) into ava->nid / ava->obj. */
-static gboolean dn_resolve_type(const char *type, size_t len, tp_dn_ava *ava,
+static gboolean dn_resolve_type(const char *type, size_t len, tlsp_dn_ava *ava,
                                 GError **error)
 {
   for (guint i = 0; i < G_N_ELEMENTS(dn_attribute_types); i++)
@@ -443,7 +443,7 @@ static gboolean dn_error(GError **error, size_t pos, const char *what)
  * or '+'.  '=' and '/' are ordinary value characters.
  */
 static gboolean dn_parse_ava(const char *s, size_t len, size_t *pos,
-                             tp_dn_ava *ava, GError **error)
+                             tlsp_dn_ava *ava, GError **error)
 {
   size_t i = *pos;
 
@@ -537,26 +537,28 @@ static gboolean dn_parse_ava(const char *s, size_t len, size_t *pos,
 
 static void dn_rdn_array_free(GArray *rdns)
 {
-  tp_dn dn = {rdns->len, (tp_dn_rdn *) (void *) g_array_free(rdns, FALSE)};
-  tp_dn_clear(&dn);
+  tlsp_dn dn = {rdns->len, (tlsp_dn_rdn *) (void *) g_array_free(rdns, FALSE)};
+  tlsp_dn_clear(&dn);
 }
 
 static void dn_ava_array_free(GArray *avas)
 {
   for (guint i = 0; i < avas->len; i++)
-    dn_ava_clear(&g_array_index(avas, tp_dn_ava, i));
+    dn_ava_clear(&g_array_index(avas, tlsp_dn_ava, i));
   g_array_free(avas, TRUE);
 }
 
-typedef GArray tp_dn_rdn_array;
-typedef GArray tp_dn_ava_array;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(tp_dn_rdn_array, dn_rdn_array_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(tp_dn_ava_array, dn_ava_array_free)
+typedef GArray tlsp_dn_rdn_array;
+typedef GArray tlsp_dn_ava_array;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(tlsp_dn_rdn_array, dn_rdn_array_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(tlsp_dn_ava_array, dn_ava_array_free)
 
-gboolean tp_dn_parse(const char *text, size_t len, tp_dn *out, GError **error)
+gboolean tlsp_dn_parse(const char *text, size_t len, tlsp_dn *out,
+                       GError **error)
 {
   g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
-  g_autoptr(tp_dn_rdn_array) rdns = g_array_new(FALSE, TRUE, sizeof(tp_dn_rdn));
+  g_autoptr(tlsp_dn_rdn_array) rdns =
+      g_array_new(FALSE, TRUE, sizeof(tlsp_dn_rdn));
   size_t pos = 0;
 
   memset(out, 0, sizeof *out);
@@ -567,11 +569,11 @@ gboolean tp_dn_parse(const char *text, size_t len, tp_dn *out, GError **error)
 
   for (;;)
   {
-    g_autoptr(tp_dn_ava_array) avas =
-        g_array_new(FALSE, TRUE, sizeof(tp_dn_ava));
+    g_autoptr(tlsp_dn_ava_array) avas =
+        g_array_new(FALSE, TRUE, sizeof(tlsp_dn_ava));
     for (;;)
     {
-      tp_dn_ava ava = {0};
+      tlsp_dn_ava ava = {0};
       if (!dn_parse_ava(text, len, &pos, &ava, error))
       {
         dn_ava_clear(&ava);
@@ -585,9 +587,9 @@ gboolean tp_dn_parse(const char *text, size_t len, tp_dn *out, GError **error)
       }
       break;
     }
-    tp_dn_rdn rdn = {avas->len, NULL};
+    tlsp_dn_rdn rdn = {avas->len, NULL};
     rdn.avas =
-        (tp_dn_ava *) (void *) g_array_free(g_steal_pointer(&avas), FALSE);
+        (tlsp_dn_ava *) (void *) g_array_free(g_steal_pointer(&avas), FALSE);
     g_array_append_val(rdns, rdn);
     if (pos >= len)
       break;
@@ -597,7 +599,7 @@ gboolean tp_dn_parse(const char *text, size_t len, tp_dn *out, GError **error)
   }
   out->n_rdns = rdns->len;
   out->rdns =
-      (tp_dn_rdn *) (void *) g_array_free(g_steal_pointer(&rdns), FALSE);
+      (tlsp_dn_rdn *) (void *) g_array_free(g_steal_pointer(&rdns), FALSE);
   return TRUE;
 }
 
@@ -625,7 +627,7 @@ static gboolean is_dns_label_char(char c)
 }
 
 /* A host name of LDH labels; with `wildcard`, the first label may be "*". */
-static gboolean parse_dns(tp_clause *c, GError **error)
+static gboolean parse_dns(tlsp_clause *c, GError **error)
 {
   const char *s = c->text;
   size_t len = c->text_len;
@@ -672,7 +674,7 @@ static gboolean parse_dns(tp_clause *c, GError **error)
 }
 
 /* IPv4 or IPv6 address, optionally with a /prefix (host bits must be 0). */
-static gboolean parse_ip(tp_clause *c, GError **error)
+static gboolean parse_ip(tlsp_clause *c, GError **error)
 {
   g_autofree char *addr = g_strdup(c->text);
   char *slash = strchr(addr, '/');
@@ -703,7 +705,7 @@ static gboolean parse_ip(tp_clause *c, GError **error)
   return TRUE;
 }
 
-static gboolean parse_email(tp_clause *c, GError **error)
+static gboolean parse_email(tlsp_clause *c, GError **error)
 {
   const char *at = g_strrstr(c->text, "@");
 
@@ -713,7 +715,7 @@ static gboolean parse_email(tp_clause *c, GError **error)
   return TRUE;
 }
 
-static gboolean parse_uri(tp_clause *c, GError **error)
+static gboolean parse_uri(tlsp_clause *c, GError **error)
 {
   if (c->text_len == 0)
     return value_error(error, "empty URI");
@@ -738,9 +740,9 @@ static gboolean is_spiffe_path_char(char c)
  * the last one "**".  Shared by the parser (rules) and the matcher
  * (certificates).
  */
-gboolean tp_spiffe_id_split(const char *s, size_t len, gboolean wildcards,
-                            char **trust_domain, GPtrArray *segments,
-                            GError **error)
+gboolean tlsp_spiffe_id_split(const char *s, size_t len, gboolean wildcards,
+                              char **trust_domain, GPtrArray *segments,
+                              GError **error)
 {
   static const char scheme[] = "spiffe://";
   const size_t scheme_len = sizeof scheme - 1;
@@ -799,12 +801,12 @@ gboolean tp_spiffe_id_split(const char *s, size_t len, gboolean wildcards,
   return TRUE;
 }
 
-static gboolean parse_spiffe(tp_clause *c, GError **error)
+static gboolean parse_spiffe(tlsp_clause *c, GError **error)
 {
   g_autoptr(GPtrArray) segments = g_ptr_array_new_with_free_func(g_free);
   g_autofree char *td = NULL;
 
-  if (!tp_spiffe_id_split(c->text, c->text_len, TRUE, &td, segments, error))
+  if (!tlsp_spiffe_id_split(c->text, c->text_len, TRUE, &td, segments, error))
     return FALSE;
   c->u.spiffe.n_segments = segments->len;
   g_ptr_array_set_free_func(segments, NULL);
@@ -816,7 +818,7 @@ static gboolean parse_spiffe(tp_clause *c, GError **error)
 }
 
 /* 64 hex digits, case-insensitive, optionally as colon-separated pairs. */
-static gboolean parse_digest(tp_clause *c, GError **error)
+static gboolean parse_digest(tlsp_clause *c, GError **error)
 {
   const char *s = c->text;
   guint n = 0;
@@ -847,7 +849,7 @@ static gboolean parse_digest(tp_clause *c, GError **error)
   return TRUE;
 }
 
-static gboolean parse_tls_version(tp_clause *c, GError **error)
+static gboolean parse_tls_version(tlsp_clause *c, GError **error)
 {
   for (guint i = 0; i < G_N_ELEMENTS(tls_versions); i++)
   {
@@ -867,13 +869,13 @@ static gboolean parse_tls_version(tp_clause *c, GError **error)
 
 /* ------------------------------------------------------------- parser */
 
-static void clause_clear(tp_clause *c)
+static void clause_clear(tlsp_clause *c)
 {
   switch (c->kind)
   {
   case TP_CLAUSE_ISSUER_DN:
   case TP_CLAUSE_SUBJECT_DN:
-    tp_dn_clear(&c->u.dn);
+    tlsp_dn_clear(&c->u.dn);
     break;
   case TP_CLAUSE_SPIFFE:
     g_clear_pointer(&c->u.spiffe.trust_domain, g_free);
@@ -885,7 +887,7 @@ static void clause_clear(tp_clause *c)
   g_clear_pointer(&c->text, g_free);
 }
 
-void tp_requirement_free(tp_requirement *req)
+void tlsp_requirement_free(tlsp_requirement *req)
 {
   if (req == NULL)
     return;
@@ -896,13 +898,13 @@ void tp_requirement_free(tp_requirement *req)
 }
 
 static gboolean clause_keyword(const parser *p, const token *tok,
-                               tp_clause_kind *kind)
+                               tlsp_clause_kind *kind)
 {
   for (int k = 0; k < TP_CLAUSE__COUNT; k++)
   {
     if (word_is(p, tok, clause_names[k]))
     {
-      *kind = (tp_clause_kind) k;
+      *kind = (tlsp_clause_kind) k;
       return TRUE;
     }
   }
@@ -910,7 +912,7 @@ static gboolean clause_keyword(const parser *p, const token *tok,
 }
 
 static const char *whole_rule_keyword(const parser *p, const token *tok,
-                                      tp_req_kind *kind)
+                                      tlsp_req_kind *kind)
 {
   for (guint i = 0; i < G_N_ELEMENTS(whole_rule_keywords); i++)
   {
@@ -926,7 +928,7 @@ static const char *whole_rule_keyword(const parser *p, const token *tok,
 
 /* Validates a string value for its clause; errors are prefixed with the
  * clause and the offset of the string. */
-static gboolean parse_clause_value(parser *p, tp_clause *c, size_t pos,
+static gboolean parse_clause_value(parser *p, tlsp_clause *c, size_t pos,
                                    GError **error)
 {
   gboolean ok = TRUE;
@@ -939,7 +941,7 @@ static gboolean parse_clause_value(parser *p, tp_clause *c, size_t pos,
     break; /* compared byte for byte, like the server */
   case TP_CLAUSE_ISSUER_DN:
   case TP_CLAUSE_SUBJECT_DN:
-    ok = tp_dn_parse(c->text, c->text_len, &c->u.dn, error);
+    ok = tlsp_dn_parse(c->text, c->text_len, &c->u.dn, error);
     break;
   case TP_CLAUSE_SAN:
     switch (c->san_type)
@@ -990,7 +992,7 @@ static gboolean parse_clause_value(parser *p, tp_clause *c, size_t pos,
 static gboolean parse_clause(parser *p, token *tok, GArray *clauses,
                              guint32 *seen, GError **error)
 {
-  tp_clause_kind kind;
+  tlsp_clause_kind kind;
   const char *whole;
 
   if ((whole = whole_rule_keyword(p, tok, NULL)) != NULL)
@@ -1018,7 +1020,7 @@ static gboolean parse_clause(parser *p, token *tok, GArray *clauses,
                 TP_REQ_MAX_CLAUSES, kw_pos);
   *seen |= 1u << kind;
 
-  tp_clause c = {.kind = kind};
+  tlsp_clause c = {.kind = kind};
   const char *after = clause_names[kind];
 
   if (kind == TP_CLAUSE_SAN)
@@ -1030,7 +1032,7 @@ static gboolean parse_clause(parser *p, token *tok, GArray *clauses,
     {
       if (word_is(p, tok, san_type_names[t]))
       {
-        c.san_type = (tp_san_type) t;
+        c.san_type = (tlsp_san_type) t;
         found_type = TRUE;
       }
     }
@@ -1093,25 +1095,25 @@ static gboolean parse_clause(parser *p, token *tok, GArray *clauses,
 
 static gint compare_clause_kind(gconstpointer a, gconstpointer b)
 {
-  const tp_clause *x = a, *y = b;
+  const tlsp_clause *x = a, *y = b;
   return (int) x->kind - (int) y->kind;
 }
 
 static void clause_array_free(GArray *clauses)
 {
   for (guint i = 0; i < clauses->len; i++)
-    clause_clear(&g_array_index(clauses, tp_clause, i));
+    clause_clear(&g_array_index(clauses, tlsp_clause, i));
   g_array_free(clauses, TRUE);
 }
 
-typedef GArray tp_clause_array;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(tp_clause_array, clause_array_free)
+typedef GArray tlsp_clause_array;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(tlsp_clause_array, clause_array_free)
 
-static gboolean parse_rule(parser *p, tp_requirement *req, GError **error)
+static gboolean parse_rule(parser *p, tlsp_requirement *req, GError **error)
 {
   token tok = {0};
-  g_autoptr(tp_clause_array) clauses =
-      g_array_new(FALSE, TRUE, sizeof(tp_clause));
+  g_autoptr(tlsp_clause_array) clauses =
+      g_array_new(FALSE, TRUE, sizeof(tlsp_clause));
   guint32 seen = 0;
   gboolean ok = FALSE;
 
@@ -1179,7 +1181,7 @@ static gboolean parse_rule(parser *p, tp_requirement *req, GError **error)
   g_array_sort(clauses, compare_clause_kind);
   req->n_clauses = clauses->len;
   req->clauses =
-      (tp_clause *) (void *) g_array_free(g_steal_pointer(&clauses), FALSE);
+      (tlsp_clause *) (void *) g_array_free(g_steal_pointer(&clauses), FALSE);
   ok = TRUE;
 
 out:
@@ -1187,12 +1189,12 @@ out:
   return ok;
 }
 
-tp_requirement *tp_requirement_parse(const char *text, size_t len,
-                                     size_t *error_pos, GError **error)
+tlsp_requirement *tlsp_requirement_parse(const char *text, size_t len,
+                                         size_t *error_pos, GError **error)
 {
   g_return_val_if_fail(error == NULL || *error == NULL, NULL);
   parser p = {.text = text ? text : "", .len = text ? len : 0};
-  g_autoptr(tp_requirement) req = g_new0(tp_requirement, 1);
+  g_autoptr(tlsp_requirement) req = g_new0(tlsp_requirement, 1);
   const char *nul;
 
   if (error_pos)
@@ -1232,7 +1234,7 @@ static void append_quoted(GString *out, const char *s, size_t len)
   g_string_append_c(out, '\'');
 }
 
-char *tp_requirement_to_string(const tp_requirement *req)
+char *tlsp_requirement_to_string(const tlsp_requirement *req)
 {
   g_return_val_if_fail(req != NULL, NULL);
   GString *out = g_string_new(NULL);
@@ -1254,7 +1256,7 @@ char *tp_requirement_to_string(const tp_requirement *req)
   case TP_REQ_CLAUSES:
     for (guint i = 0; i < req->n_clauses; i++)
     {
-      const tp_clause *c = &req->clauses[i];
+      const tlsp_clause *c = &req->clauses[i];
       if (i > 0)
         g_string_append(out, " AND ");
       g_string_append(out, clause_names[c->kind]);
@@ -1276,12 +1278,12 @@ char *tp_requirement_to_string(const tp_requirement *req)
 
 /* ---------------------------------------------------------- predicates */
 
-gboolean tp_requirement_is_exempt(const tp_requirement *req)
+gboolean tlsp_requirement_is_exempt(const tlsp_requirement *req)
 {
   return req != NULL && req->kind == TP_REQ_EXEMPT;
 }
 
-gboolean tp_requirement_has_identity(const tp_requirement *req)
+gboolean tlsp_requirement_has_identity(const tlsp_requirement *req)
 {
   if (req == NULL || req->kind != TP_REQ_CLAUSES)
     return FALSE;
@@ -1312,7 +1314,7 @@ gboolean tp_requirement_has_identity(const tp_requirement *req)
   return FALSE;
 }
 
-gboolean tp_requirement_needs_tls(const tp_requirement *req)
+gboolean tlsp_requirement_needs_tls(const tlsp_requirement *req)
 {
   /* fail closed on a missing rule */
   if (req == NULL)

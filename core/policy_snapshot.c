@@ -9,7 +9,7 @@
  * rows never share a group and have an index each, so that REPORT rows
  * cannot change which ENFORCE rows apply: the ENFORCE lookup is the one a
  * table without REPORT rows would give.  An index is a hash from exact user
- * name to that user's groups in server order (tp_account_compare(), i.e.
+ * name to that user's groups in server order (tlsp_account_compare(), i.e.
  * acl_user_compare()), plus the array of the anonymous user's ('') groups
  * in the same order.  A lookup walks the two arrays merged in that order
  * and returns the first group whose Host matches: the same answer as the
@@ -34,9 +34,9 @@
 #include "tls_policy/account_match.h"
 
 typedef struct group {
-  tp_account *account;
-  GPtrArray *rows;  /* tp_policy_row *, borrowed from the row list; Id order */
-  tp_row_mode mode; /* of every row in the group */
+  tlsp_account *account;
+  GPtrArray *rows; /* tlsp_policy_row *, borrowed from the row list; Id order */
+  tlsp_row_mode mode; /* of every row in the group */
   uint64_t min_id;
   guint seq; /* order of creation: the last tie-break */
 } group;
@@ -48,29 +48,29 @@ typedef struct mode_index {
   GPtrArray *anonymous; /* group * of User '', server order */
 } mode_index;
 
-struct tp_policy_snapshot_builder {
-  GPtrArray *rows;         /* owns tp_policy_row, in the order added */
+struct tlsp_policy_snapshot_builder {
+  GPtrArray *rows;         /* owns tlsp_policy_row, in the order added */
   GPtrArray *groups;       /* owns group */
   GHashTable *group_index; /* "<mode>:<x|v>:<len>:<user><host>" (owned)
                             * -> group */
   guint rows_invalid;
 };
 
-struct tp_policy_snapshot {
+struct tlsp_policy_snapshot {
   uint64_t generation;
-  GPtrArray *rows;    /* owns tp_policy_row, table order */
+  GPtrArray *rows;    /* owns tlsp_policy_row, table order */
   GPtrArray *groups;  /* owns group */
   mode_index enforce; /* groups of ENFORCE rows */
   mode_index report;  /* groups of REPORT rows */
   guint rows_invalid;
 };
 
-/* Snapshots finished and not yet freed (tp_policy_snapshot_live_count). */
+/* Snapshots finished and not yet freed (tlsp_policy_snapshot_live_count). */
 static gint live_snapshots;
 
 static void row_free(gpointer p)
 {
-  tp_policy_row *row = p;
+  tlsp_policy_row *row = p;
   if (!row)
     return;
   g_free(row->host);
@@ -78,7 +78,7 @@ static void row_free(gpointer p)
   g_free(row->requirement_text);
   g_free(row->comment);
   if (row->requirement)
-    tp_requirement_free(row->requirement);
+    tlsp_requirement_free(row->requirement);
   g_free(row->parse_error);
   g_free(row);
 }
@@ -86,14 +86,14 @@ static void row_free(gpointer p)
 static void group_free(gpointer p)
 {
   group *g = p;
-  tp_account_free(g->account);
+  tlsp_account_free(g->account);
   g_ptr_array_unref(g->rows);
   g_free(g);
 }
 
 static int group_compare(const group *a, const group *b)
 {
-  int c = tp_account_compare(a->account, b->account);
+  int c = tlsp_account_compare(a->account, b->account);
   if (c)
     return c;
   if (a->min_id != b->min_id)
@@ -108,8 +108,8 @@ static gint group_ptr_compare(gconstpointer a, gconstpointer b)
 
 static gint row_id_compare(gconstpointer a, gconstpointer b)
 {
-  const tp_policy_row *ra = *(tp_policy_row *const *) a;
-  const tp_policy_row *rb = *(tp_policy_row *const *) b;
+  const tlsp_policy_row *ra = *(tlsp_policy_row *const *) a;
+  const tlsp_policy_row *rb = *(tlsp_policy_row *const *) b;
   return ra->id < rb->id ? -1 : ra->id > rb->id ? 1 : 0;
 }
 
@@ -130,7 +130,7 @@ static void mode_index_clear(mode_index *x)
 
 static void mode_index_add(mode_index *x, group *g)
 {
-  const char *user = tp_account_user(g->account);
+  const char *user = tlsp_account_user(g->account);
   if (*user == '\0')
   {
     g_ptr_array_add(x->anonymous, g);
@@ -178,7 +178,7 @@ static const GPtrArray *mode_index_lookup(const mode_index *x, const char *user,
     else
       g = g_ptr_array_index(anon, j++);
     (*n_examined)++;
-    if (tp_account_matches_host(g->account, host, ip))
+    if (tlsp_account_matches_host(g->account, host, ip))
       return g->rows;
   }
   return NULL;
@@ -186,16 +186,16 @@ static const GPtrArray *mode_index_lookup(const mode_index *x, const char *user,
 
 /* ---- builder -------------------------------------------------------------- */
 
-tp_policy_snapshot_builder *tp_policy_snapshot_builder_new(void)
+tlsp_policy_snapshot_builder *tlsp_policy_snapshot_builder_new(void)
 {
-  tp_policy_snapshot_builder *b = g_new0(tp_policy_snapshot_builder, 1);
+  tlsp_policy_snapshot_builder *b = g_new0(tlsp_policy_snapshot_builder, 1);
   b->rows = g_ptr_array_new_with_free_func(row_free);
   b->groups = g_ptr_array_new_with_free_func(group_free);
   b->group_index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   return b;
 }
 
-void tp_policy_snapshot_builder_free(tp_policy_snapshot_builder *b)
+void tlsp_policy_snapshot_builder_free(tlsp_policy_snapshot_builder *b)
 {
   if (!b)
     return;
@@ -209,17 +209,17 @@ void tp_policy_snapshot_builder_free(tp_policy_snapshot_builder *b)
 
 /* Puts the row into the group of its (normalised Host, User); takes the
  * account when it starts a new group. */
-static void builder_group_row(tp_policy_snapshot_builder *b,
-                              tp_account *account, tp_policy_row *row)
+static void builder_group_row(tlsp_policy_snapshot_builder *b,
+                              tlsp_account *account, tlsp_policy_row *row)
 {
-  const char *user = tp_account_user(account);
+  const char *user = tlsp_account_user(account);
   /* The length prefix keeps ("ab","c") and ("a","bc") apart; a
    * fail-closed account never shares a group with a valid one of the same
    * text (a User stripped of its trailing spaces may meet a valid row). */
   char *key = g_strdup_printf(
       "%d:%c:%zu:%s%s", (int) row->mode,
-      tp_account_host_kind(account) == TP_HOST_INVALID ? 'x' : 'v',
-      strlen(user), user, tp_account_host(account));
+      tlsp_account_host_kind(account) == TP_HOST_INVALID ? 'x' : 'v',
+      strlen(user), user, tlsp_account_host(account));
   group *g = g_hash_table_lookup(b->group_index, key);
   if (!g)
   {
@@ -234,7 +234,7 @@ static void builder_group_row(tp_policy_snapshot_builder *b,
   }
   else
   {
-    tp_account_free(account);
+    tlsp_account_free(account);
     g_free(key);
   }
   g_ptr_array_add(g->rows, row);
@@ -242,10 +242,10 @@ static void builder_group_row(tp_policy_snapshot_builder *b,
     g->min_id = row->id;
 }
 
-gboolean tp_policy_snapshot_builder_add(
-    tp_policy_snapshot_builder *b, uint64_t id, const char *host,
+gboolean tlsp_policy_snapshot_builder_add(
+    tlsp_policy_snapshot_builder *b, uint64_t id, const char *host,
     const char *user, const char *requirement_text, size_t requirement_len,
-    tp_row_mode mode, const char *comment, GError **error)
+    tlsp_row_mode mode, const char *comment, GError **error)
 {
   g_return_val_if_fail(b != NULL, FALSE);
   g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
@@ -253,7 +253,7 @@ gboolean tp_policy_snapshot_builder_add(
   if (!requirement_text)
     requirement_len = 0;
 
-  tp_policy_row *row = g_new0(tp_policy_row, 1);
+  tlsp_policy_row *row = g_new0(tlsp_policy_row, 1);
   row->id = id;
   row->host = g_strdup(host ? host : "");
   row->user = g_strdup(user ? user : "");
@@ -265,7 +265,7 @@ gboolean tp_policy_snapshot_builder_add(
   row->comment = g_strdup(comment);
 
   g_autoptr(GError) account_error = NULL;
-  tp_account *account = tp_account_new(host, user, &account_error);
+  tlsp_account *account = tlsp_account_new(host, user, &account_error);
   if (!account)
   {
     /* Fail closed: the row stays, matches every host of its user, sorts
@@ -273,7 +273,7 @@ gboolean tp_policy_snapshot_builder_add(
     row->parse_error =
         g_strdup_printf("invalid account: %s", account_error->message);
     row->parse_error_pos = 0;
-    account = tp_account_new_fail_closed(host, user);
+    account = tlsp_account_new_fail_closed(host, user);
     /* A User that ends in spaces names the account the server knows
      * without them (account_match.h): the row fails that one closed too. */
     const char *u = user ? user : "";
@@ -282,15 +282,15 @@ gboolean tp_policy_snapshot_builder_add(
       n--;
     g_autofree char *stripped = g_strndup(u, n);
     if (u[n] != '\0')
-      builder_group_row(b, tp_account_new_fail_closed(host, stripped), row);
+      builder_group_row(b, tlsp_account_new_fail_closed(host, stripped), row);
   }
   else
   {
     g_autoptr(GError) parse_error = NULL;
     size_t pos = 0;
     row->requirement =
-        tp_requirement_parse(requirement_text ? requirement_text : "",
-                             requirement_len, &pos, &parse_error);
+        tlsp_requirement_parse(requirement_text ? requirement_text : "",
+                               requirement_len, &pos, &parse_error);
     if (!row->requirement)
     {
       row->parse_error = g_strdup(parse_error ? parse_error->message
@@ -313,20 +313,20 @@ gboolean tp_policy_snapshot_builder_add(
   return TRUE;
 }
 
-tp_policy_snapshot *
-tp_policy_snapshot_builder_finish(tp_policy_snapshot_builder *b,
-                                  uint64_t generation)
+tlsp_policy_snapshot *
+tlsp_policy_snapshot_builder_finish(tlsp_policy_snapshot_builder *b,
+                                    uint64_t generation)
 {
   g_return_val_if_fail(b != NULL, NULL);
 
-  tp_policy_snapshot *s = g_atomic_rc_box_new0(tp_policy_snapshot);
+  tlsp_policy_snapshot *s = g_atomic_rc_box_new0(tlsp_policy_snapshot);
   s->generation = generation;
   s->rows = g_steal_pointer(&b->rows);
   s->groups = g_steal_pointer(&b->groups);
   s->rows_invalid = b->rows_invalid;
   mode_index_init(&s->enforce);
   mode_index_init(&s->report);
-  tp_policy_snapshot_builder_free(b);
+  tlsp_policy_snapshot_builder_free(b);
 
   for (guint i = 0; i < s->groups->len; i++)
   {
@@ -344,7 +344,7 @@ tp_policy_snapshot_builder_finish(tp_policy_snapshot_builder *b,
 
 static void snapshot_clear(gpointer p)
 {
-  tp_policy_snapshot *s = p;
+  tlsp_policy_snapshot *s = p;
   /* The index borrows from the groups, the groups from the rows. */
   mode_index_clear(&s->enforce);
   mode_index_clear(&s->report);
@@ -353,47 +353,46 @@ static void snapshot_clear(gpointer p)
   g_atomic_int_add(&live_snapshots, -1);
 }
 
-guint tp_policy_snapshot_live_count(void)
+guint tlsp_policy_snapshot_live_count(void)
 {
   return (guint) g_atomic_int_get(&live_snapshots);
 }
 
-tp_policy_snapshot *tp_policy_snapshot_ref(tp_policy_snapshot *s)
+tlsp_policy_snapshot *tlsp_policy_snapshot_ref(tlsp_policy_snapshot *s)
 {
   g_return_val_if_fail(s != NULL, NULL);
   return g_atomic_rc_box_acquire(s);
 }
 
-void tp_policy_snapshot_unref(tp_policy_snapshot *s)
+void tlsp_policy_snapshot_unref(tlsp_policy_snapshot *s)
 {
   if (s)
     g_atomic_rc_box_release_full(s, snapshot_clear);
 }
 
-uint64_t tp_policy_snapshot_generation(const tp_policy_snapshot *s)
+uint64_t tlsp_policy_snapshot_generation(const tlsp_policy_snapshot *s)
 {
   return s->generation;
 }
 
-guint tp_policy_snapshot_rows_loaded(const tp_policy_snapshot *s)
+guint tlsp_policy_snapshot_rows_loaded(const tlsp_policy_snapshot *s)
 {
   return s->rows->len;
 }
 
-guint tp_policy_snapshot_rows_invalid(const tp_policy_snapshot *s)
+guint tlsp_policy_snapshot_rows_invalid(const tlsp_policy_snapshot *s)
 {
   return s->rows_invalid;
 }
 
-const GPtrArray *tp_policy_snapshot_rows(const tp_policy_snapshot *s)
+const GPtrArray *tlsp_policy_snapshot_rows(const tlsp_policy_snapshot *s)
 {
   return s->rows;
 }
 
-const GPtrArray *
-tp_policy_snapshot_lookup_mode(const tp_policy_snapshot *s, tp_row_mode mode,
-                               const char *user, const char *host,
-                               const char *ip, guint *n_examined)
+const GPtrArray *tlsp_policy_snapshot_lookup_mode(
+    const tlsp_policy_snapshot *s, tlsp_row_mode mode, const char *user,
+    const char *host, const char *ip, guint *n_examined)
 {
   const GPtrArray *result = NULL;
   guint examined = 0;
@@ -406,20 +405,19 @@ tp_policy_snapshot_lookup_mode(const tp_policy_snapshot *s, tp_row_mode mode,
   return result;
 }
 
-const GPtrArray *tp_policy_snapshot_lookup_counted(const tp_policy_snapshot *s,
-                                                   const char *user,
-                                                   const char *host,
-                                                   const char *ip,
-                                                   guint *n_examined)
+const GPtrArray *
+tlsp_policy_snapshot_lookup_counted(const tlsp_policy_snapshot *s,
+                                    const char *user, const char *host,
+                                    const char *ip, guint *n_examined)
 {
-  return tp_policy_snapshot_lookup_mode(s, TP_ROW_ENFORCE, user, host, ip,
-                                        n_examined);
+  return tlsp_policy_snapshot_lookup_mode(s, TP_ROW_ENFORCE, user, host, ip,
+                                          n_examined);
 }
 
-const GPtrArray *tp_policy_snapshot_lookup(const tp_policy_snapshot *s,
-                                           const char *user, const char *host,
-                                           const char *ip)
+const GPtrArray *tlsp_policy_snapshot_lookup(const tlsp_policy_snapshot *s,
+                                             const char *user, const char *host,
+                                             const char *ip)
 {
-  return tp_policy_snapshot_lookup_mode(s, TP_ROW_ENFORCE, user, host, ip,
-                                        NULL);
+  return tlsp_policy_snapshot_lookup_mode(s, TP_ROW_ENFORCE, user, host, ip,
+                                          NULL);
 }

@@ -13,14 +13,14 @@ static const char *const reason_texts[] = {
 #undef TP_REASON_TEXT
 };
 
-const char *tp_reason_name(tp_reason reason)
+const char *tlsp_reason_name(tlsp_reason reason)
 {
   if ((unsigned) reason >= TP_REASON__COUNT)
     return "internal_error";
   return reason_names[reason];
 }
 
-const char *tp_reason_text(tp_reason reason)
+const char *tlsp_reason_text(tlsp_reason reason)
 {
   if ((unsigned) reason >= TP_REASON__COUNT)
     return "internal error";

@@ -40,7 +40,7 @@ static const char *skip_blanks(const char *q, const char *end)
   }
 }
 
-char *tp_stmt_next_word(const char **qp, const char *end)
+char *tlsp_stmt_next_word(const char **qp, const char *end)
 {
   const char *q = skip_blanks(*qp, end);
   if (q >= end)
@@ -83,7 +83,8 @@ char *tp_stmt_next_word(const char **qp, const char *end)
   return g_strndup(start, q - start);
 }
 
-gboolean tp_stmt_next_is(const char **qp, const char *end, const char *keyword)
+gboolean tlsp_stmt_next_is(const char **qp, const char *end,
+                           const char *keyword)
 {
   const char *q = skip_blanks(*qp, end);
   size_t n = strlen(keyword);
@@ -98,60 +99,62 @@ gboolean tp_stmt_next_is(const char **qp, const char *end, const char *keyword)
 
 static gboolean uninstalls_self(const char *q, const char *end)
 {
-  if (tp_stmt_next_is(&q, end, "SONAME"))
+  if (tlsp_stmt_next_is(&q, end, "SONAME"))
   {
-    g_autofree char *lib = tp_stmt_next_word(&q, end);
+    g_autofree char *lib = tlsp_stmt_next_word(&q, end);
     return lib && (strcmp(lib, "tls_policy") == 0 ||
                    strcmp(lib, "tls_policy.so") == 0);
   }
-  if (!tp_stmt_next_is(&q, end, "PLUGIN"))
+  if (!tlsp_stmt_next_is(&q, end, "PLUGIN"))
     return FALSE;
-  if (tp_stmt_next_is(&q, end, "IF") && !tp_stmt_next_is(&q, end, "EXISTS"))
+  if (tlsp_stmt_next_is(&q, end, "IF") && !tlsp_stmt_next_is(&q, end, "EXISTS"))
     return FALSE;
-  g_autofree char *name = tp_stmt_next_word(&q, end);
+  g_autofree char *name = tlsp_stmt_next_word(&q, end);
   return name && g_ascii_strcasecmp(name, "tls_policy") == 0;
 }
 
-tp_stmt_kind tp_stmt_classify(const char *text, size_t len)
+tlsp_stmt_kind tlsp_stmt_classify(const char *text, size_t len)
 {
   const char *q = text, *end = text + len;
-  if (tp_stmt_next_is(&q, end, "COMMIT"))
+  if (tlsp_stmt_next_is(&q, end, "COMMIT"))
     return TP_STMT_COMMIT;
-  if (tp_stmt_next_is(&q, end, "ROLLBACK"))
+  if (tlsp_stmt_next_is(&q, end, "ROLLBACK"))
   {
-    tp_stmt_next_is(&q, end, "WORK");
-    return tp_stmt_next_is(&q, end, "TO") ? TP_STMT_OTHER : TP_STMT_ROLLBACK;
+    tlsp_stmt_next_is(&q, end, "WORK");
+    return tlsp_stmt_next_is(&q, end, "TO") ? TP_STMT_OTHER : TP_STMT_ROLLBACK;
   }
-  if (tp_stmt_next_is(&q, end, "UNINSTALL"))
+  if (tlsp_stmt_next_is(&q, end, "UNINSTALL"))
     return uninstalls_self(q, end) ? TP_STMT_UNINSTALL_SELF : TP_STMT_OTHER;
-  if (tp_stmt_next_is(&q, end, "GRANT"))
+  if (tlsp_stmt_next_is(&q, end, "GRANT"))
     return TP_STMT_ACCOUNT_DDL;
-  if (tp_stmt_next_is(&q, end, "ALTER") || tp_stmt_next_is(&q, end, "RENAME") ||
-      tp_stmt_next_is(&q, end, "DROP"))
-    return tp_stmt_next_is(&q, end, "USER") ? TP_STMT_ACCOUNT_DDL
-                                            : TP_STMT_OTHER;
-  if (tp_stmt_next_is(&q, end, "CREATE"))
+  if (tlsp_stmt_next_is(&q, end, "ALTER") ||
+      tlsp_stmt_next_is(&q, end, "RENAME") ||
+      tlsp_stmt_next_is(&q, end, "DROP"))
+    return tlsp_stmt_next_is(&q, end, "USER") ? TP_STMT_ACCOUNT_DDL
+                                              : TP_STMT_OTHER;
+  if (tlsp_stmt_next_is(&q, end, "CREATE"))
   {
-    if (tp_stmt_next_is(&q, end, "OR") && !tp_stmt_next_is(&q, end, "REPLACE"))
+    if (tlsp_stmt_next_is(&q, end, "OR") &&
+        !tlsp_stmt_next_is(&q, end, "REPLACE"))
       return TP_STMT_OTHER;
-    return tp_stmt_next_is(&q, end, "USER") ? TP_STMT_ACCOUNT_DDL
-                                            : TP_STMT_OTHER;
+    return tlsp_stmt_next_is(&q, end, "USER") ? TP_STMT_ACCOUNT_DDL
+                                              : TP_STMT_OTHER;
   }
-  if (tp_stmt_next_is(&q, end, "FLUSH"))
+  if (tlsp_stmt_next_is(&q, end, "FLUSH"))
   {
-    if (!tp_stmt_next_is(&q, end, "LOCAL"))
-      tp_stmt_next_is(&q, end, "NO_WRITE_TO_BINLOG");
-    return tp_stmt_next_is(&q, end, "PRIVILEGES") ? TP_STMT_ACCOUNT_DDL
-                                                  : TP_STMT_FLUSH;
+    if (!tlsp_stmt_next_is(&q, end, "LOCAL"))
+      tlsp_stmt_next_is(&q, end, "NO_WRITE_TO_BINLOG");
+    return tlsp_stmt_next_is(&q, end, "PRIVILEGES") ? TP_STMT_ACCOUNT_DDL
+                                                    : TP_STMT_FLUSH;
   }
   return TP_STMT_OTHER;
 }
 
-char *tp_stmt_created_view(const char *text, size_t len, char **db)
+char *tlsp_stmt_created_view(const char *text, size_t len, char **db)
 {
   const char *q = text, *end = text + len;
   *db = NULL;
-  if (!tp_stmt_next_is(&q, end, "CREATE"))
+  if (!tlsp_stmt_next_is(&q, end, "CREATE"))
     return NULL;
   /* The first word VIEW; what comes before it (OR REPLACE, ALGORITHM = x,
    * DEFINER = user@host, SQL SECURITY x) does not matter.  Those are a
@@ -162,9 +165,9 @@ char *tp_stmt_created_view(const char *text, size_t len, char **db)
     q = skip_blanks(q, end);
     if (q >= end || tokens > 24)
       return NULL;
-    if (tp_stmt_next_is(&q, end, "VIEW"))
+    if (tlsp_stmt_next_is(&q, end, "VIEW"))
       break;
-    g_autofree char *w = tp_stmt_next_word(&q, end);
+    g_autofree char *w = tlsp_stmt_next_word(&q, end);
     if (!w)
     {
       if (*q == '`' || *q == '\'' || *q == '"')
@@ -172,14 +175,15 @@ char *tp_stmt_created_view(const char *text, size_t len, char **db)
       q++;           /* '=', '@', ... */
     }
   }
-  if (tp_stmt_next_is(&q, end, "IF") &&
-      !(tp_stmt_next_is(&q, end, "NOT") && tp_stmt_next_is(&q, end, "EXISTS")))
+  if (tlsp_stmt_next_is(&q, end, "IF") &&
+      !(tlsp_stmt_next_is(&q, end, "NOT") &&
+        tlsp_stmt_next_is(&q, end, "EXISTS")))
     return NULL;
-  char *name = tp_stmt_next_word(&q, end);
+  char *name = tlsp_stmt_next_word(&q, end);
   if (name && q < end && *q == '.')
   {
     q++;
-    char *second = tp_stmt_next_word(&q, end);
+    char *second = tlsp_stmt_next_word(&q, end);
     if (!second)
     {
       g_free(name);

@@ -14,8 +14,8 @@ static gboolean breaks_line(gunichar ch)
   return g_unichar_iscntrl(ch) || ch == 0x2028 || ch == 0x2029;
 }
 
-void tp_text_append_escaped(GString *out, const char *in, size_t len,
-                            size_t max, tp_text_mode mode)
+void tlsp_text_append_escaped(GString *out, const char *in, size_t len,
+                              size_t max, tlsp_text_mode mode)
 {
   if (!in)
   {
@@ -54,14 +54,15 @@ void tp_text_append_escaped(GString *out, const char *in, size_t len,
     g_string_append(out, "...");
 }
 
-void tp_text_append_clean(GString *out, const char *in, size_t len, size_t max)
+void tlsp_text_append_clean(GString *out, const char *in, size_t len,
+                            size_t max)
 {
-  tp_text_append_escaped(out, in, len, max, TP_TEXT_FIELD);
+  tlsp_text_append_escaped(out, in, len, max, TP_TEXT_FIELD);
 }
 
-char *tp_text_clean(const char *in, size_t max)
+char *tlsp_text_clean(const char *in, size_t max)
 {
   GString *out = g_string_new(NULL);
-  tp_text_append_clean(out, in, in ? strlen(in) : 0, max);
+  tlsp_text_append_clean(out, in, in ? strlen(in) : 0, max);
   return g_string_free(out, FALSE);
 }

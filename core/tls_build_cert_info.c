@@ -1,6 +1,6 @@
 /*
  * tls_build_cert_info.c — times and names of certificates in the forms
- * messages and telemetry show, and the tp_tls_context_info of a server
+ * messages and telemetry show, and the tlsp_tls_context_info of a server
  * certificate or of any context (tls_context_build.h).
  *
  * No global state, no locks: every function is reentrant.
@@ -15,7 +15,7 @@
 /* ------------------------------------------------------------------ */
 /* Time and names                                                      */
 
-gboolean tp_tlsb_asn1_time_to_unix(const ASN1_TIME *t, int64_t *out)
+gboolean tlsp_tlsb_asn1_time_to_unix(const ASN1_TIME *t, int64_t *out)
 {
   struct tm tm;
   if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
@@ -31,7 +31,7 @@ gboolean tp_tlsb_asn1_time_to_unix(const ASN1_TIME *t, int64_t *out)
 }
 
 /* "2025-01-31 23:59:59 UTC"; the buffer must hold 32 bytes. */
-const char *tp_tlsb_format_unix(int64_t t, char buf[32])
+const char *tlsp_tlsb_format_unix(int64_t t, char buf[32])
 {
   GDateTime *dt = g_date_time_new_from_unix_utc(t);
   if (dt == NULL)
@@ -51,14 +51,14 @@ const char *tp_tlsb_format_unix(int64_t t, char buf[32])
  * (ASN1_STRFLGS_ESC_MSB off), control characters removed, invalid UTF-8
  * replaced, cut at a character boundary.  Always NUL-terminated.
  */
-void tp_tlsb_name_to_line(const X509_NAME *name, char *out, size_t outsz)
+void tlsp_tlsb_name_to_line(const X509_NAME *name, char *out, size_t outsz)
 {
   out[0] = '\0';
   if (name == NULL || outsz == 0)
     return;
   /* The one display text of a name (dn_text.c), then one line of at most
    * outsz bytes for a status variable or a log line. */
-  g_autofree char *data = tp_dn_text(name);
+  g_autofree char *data = tlsp_dn_text(name);
   if (data == NULL)
     return;
   long n = (long) strlen(data);
@@ -86,7 +86,7 @@ void tp_tlsb_name_to_line(const X509_NAME *name, char *out, size_t outsz)
   g_free(valid);
 }
 
-void tp_tls_cert_info_fill(X509 *cert, tp_tls_context_info *info)
+void tlsp_tls_cert_info_fill(X509 *cert, tlsp_tls_context_info *info)
 {
   g_return_if_fail(cert != NULL && info != NULL);
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -94,10 +94,10 @@ void tp_tls_cert_info_fill(X509 *cert, tp_tls_context_info *info)
 
   info->server_cert_not_before = 0;
   info->server_cert_not_after = 0;
-  (void) tp_tlsb_asn1_time_to_unix(X509_get0_notBefore(cert),
-                                   &info->server_cert_not_before);
-  (void) tp_tlsb_asn1_time_to_unix(X509_get0_notAfter(cert),
-                                   &info->server_cert_not_after);
+  (void) tlsp_tlsb_asn1_time_to_unix(X509_get0_notBefore(cert),
+                                     &info->server_cert_not_before);
+  (void) tlsp_tlsb_asn1_time_to_unix(X509_get0_notAfter(cert),
+                                     &info->server_cert_not_after);
 
   info->server_cert_sha256[0] = '\0';
   if (X509_digest(cert, EVP_sha256(), md, &mdlen) && mdlen == 32)
@@ -110,16 +110,17 @@ void tp_tls_cert_info_fill(X509 *cert, tp_tls_context_info *info)
     }
     info->server_cert_sha256[2 * mdlen] = '\0';
   }
-  tp_tlsb_name_to_line(X509_get_subject_name(cert), info->server_cert_subject,
-                       sizeof info->server_cert_subject);
+  tlsp_tlsb_name_to_line(X509_get_subject_name(cert), info->server_cert_subject,
+                         sizeof info->server_cert_subject);
   ERR_clear_error();
 }
 
 /* ------------------------------------------------------------------ */
 /* Info for any context                                                */
 
-gboolean tp_tls_context_info_from_ctx(SSL_CTX *ctx, tp_tls_context_info *info,
-                                      GError **error)
+gboolean tlsp_tls_context_info_from_ctx(SSL_CTX *ctx,
+                                        tlsp_tls_context_info *info,
+                                        GError **error)
 {
   g_return_val_if_fail(ctx != NULL && info != NULL, FALSE);
   g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
@@ -127,9 +128,9 @@ gboolean tp_tls_context_info_from_ctx(SSL_CTX *ctx, tp_tls_context_info *info,
   memset(info, 0, sizeof *info);
   X509 *cert = SSL_CTX_get0_certificate(ctx);
   if (cert == NULL)
-    return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_NO_CERTIFICATE, NULL, NULL,
-                        "the context has no server certificate");
-  tp_tls_cert_info_fill(cert, info);
+    return tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_NO_CERTIFICATE, NULL, NULL,
+                          "the context has no server certificate");
+  tlsp_tls_cert_info_fill(cert, info);
 
   X509_STORE *store = SSL_CTX_get_cert_store(ctx);
   if (store != NULL && X509_STORE_lock(store))
@@ -141,7 +142,7 @@ gboolean tp_tls_context_info_from_ctx(SSL_CTX *ctx, tp_tls_context_info *info,
       int64_t t = 0;
       if (X509_OBJECT_get_type(o) == X509_LU_X509)
       {
-        if (tp_tlsb_asn1_time_to_unix(
+        if (tlsp_tlsb_asn1_time_to_unix(
                 X509_get0_notAfter(X509_OBJECT_get0_X509(o)), &t) &&
             (info->ca_not_after == 0 || t < info->ca_not_after))
           info->ca_not_after = t;
@@ -150,7 +151,7 @@ gboolean tp_tls_context_info_from_ctx(SSL_CTX *ctx, tp_tls_context_info *info,
       {
         const ASN1_TIME *nu =
             X509_CRL_get0_nextUpdate(X509_OBJECT_get0_X509_CRL(o));
-        if (nu != NULL && tp_tlsb_asn1_time_to_unix(nu, &t) &&
+        if (nu != NULL && tlsp_tlsb_asn1_time_to_unix(nu, &t) &&
             (info->crl_next_update == 0 || t < info->crl_next_update))
           info->crl_next_update = t;
       }
@@ -161,13 +162,13 @@ gboolean tp_tls_context_info_from_ctx(SSL_CTX *ctx, tp_tls_context_info *info,
   uint64_t opts = SSL_CTX_get_options(ctx);
   int minv = (int) SSL_CTX_get_min_proto_version(ctx);
   int maxv = (int) SSL_CTX_get_max_proto_version(ctx);
-  for (size_t i = 0; i < G_N_ELEMENTS(tp_tlsb_tls_versions); i++)
+  for (size_t i = 0; i < G_N_ELEMENTS(tlsp_tlsb_tls_versions); i++)
   {
-    int v = tp_tlsb_tls_versions[i].version;
-    if ((opts & tp_tlsb_tls_versions[i].no_option) || (minv != 0 && v < minv) ||
-        (maxv != 0 && v > maxv))
+    int v = tlsp_tlsb_tls_versions[i].version;
+    if ((opts & tlsp_tlsb_tls_versions[i].no_option) ||
+        (minv != 0 && v < minv) || (maxv != 0 && v > maxv))
       continue;
-    info->usable_tls_versions |= tp_tlsb_tls_versions[i].bit;
+    info->usable_tls_versions |= tlsp_tlsb_tls_versions[i].bit;
   }
   ERR_clear_error();
   return TRUE;

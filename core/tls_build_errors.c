@@ -14,7 +14,7 @@
 #include <openssl/err.h>
 
 /* clang-format off */
-G_DEFINE_QUARK(tp-tls-build-error-quark, tp_tls_build_error)
+G_DEFINE_QUARK(tp-tls-build-error-quark, tlsp_tls_build_error)
 /* clang-format on */
 
 static const char *const build_error_names[] = {
@@ -23,7 +23,7 @@ static const char *const build_error_names[] = {
 #undef TP_TLS_BUILD_ERROR_NAME
 };
 
-const char *tp_tls_build_error_name(int code)
+const char *tlsp_tls_build_error_name(int code)
 {
   if (code < 0 || code >= TP_TLS_BUILD_ERROR__COUNT)
     return "unknown";
@@ -40,17 +40,17 @@ const char *tp_tls_build_error_name(int code)
 /* Append `s` cleaned for a message (text_clean.h, TP_TEXT_LINE: control
  * characters, DEL and invalid UTF-8 written as \xNN), at most
  * TP_MSG_FIELD_MAX bytes (then "..."). */
-void tp_tlsb_append_clean(GString *out, const char *s)
+void tlsp_tlsb_append_clean(GString *out, const char *s)
 {
-  tp_text_append_escaped(out, s, s ? strlen(s) : 0, TP_MSG_FIELD_MAX,
-                         TP_TEXT_LINE);
+  tlsp_text_append_escaped(out, s, s ? strlen(s) : 0, TP_MSG_FIELD_MAX,
+                           TP_TEXT_LINE);
 }
 
-/* A cleaned copy (tp_tlsb_append_clean) of `s`, for use as a "%s" argument. */
-char *tp_tlsb_clean_dup(const char *s)
+/* A cleaned copy (tlsp_tlsb_append_clean) of `s`, for use as a "%s" argument. */
+char *tlsp_tlsb_clean_dup(const char *s)
 {
   GString *out = g_string_new(NULL);
-  tp_tlsb_append_clean(out, s);
+  tlsp_tlsb_append_clean(out, s);
   return g_string_free(out, FALSE);
 }
 
@@ -59,8 +59,8 @@ char *tp_tlsb_clean_dup(const char *s)
  * `open` and `close` when it is not empty, and empty the queue (the one
  * helper that does so, like nginx's ngx_ssl_error).
  */
-void tp_tlsb_append_ssl_errors_in(GString *msg, const char *open,
-                                  const char *close)
+void tlsp_tlsb_append_ssl_errors_in(GString *msg, const char *open,
+                                    const char *close)
 {
   enum { MAX_SHOWN = 8 };
   const char *data = NULL;
@@ -79,7 +79,7 @@ void tp_tlsb_append_ssl_errors_in(GString *msg, const char *open,
       if ((flags & ERR_TXT_STRING) && data != NULL && data[0] != '\0')
       {
         g_string_append(msg, " (");
-        tp_tlsb_append_clean(msg, data);
+        tlsp_tlsb_append_clean(msg, data);
         g_string_append_c(msg, ')');
       }
     }
@@ -91,9 +91,9 @@ void tp_tlsb_append_ssl_errors_in(GString *msg, const char *open,
     g_string_append(msg, close);
 }
 
-void tp_tlsb_append_ssl_errors(GString *msg)
+void tlsp_tlsb_append_ssl_errors(GString *msg)
 {
-  tp_tlsb_append_ssl_errors_in(msg, " [openssl: ", "]");
+  tlsp_tlsb_append_ssl_errors_in(msg, " [openssl: ", "]");
 }
 
 /*
@@ -101,8 +101,9 @@ void tp_tlsb_append_ssl_errors(GString *msg)
  * FALSE.  `what` (and then `path`) may be NULL for messages about no file.
  * Always drains the OpenSSL error queue.
  */
-gboolean tp_tlsb_fail(GError **error, tp_tls_build_error_code code,
-                      const char *what, const char *path, const char *fmt, ...)
+gboolean tlsp_tlsb_fail(GError **error, tlsp_tls_build_error_code code,
+                        const char *what, const char *path, const char *fmt,
+                        ...)
 {
   GString *msg = g_string_new(NULL);
   va_list ap;
@@ -113,7 +114,7 @@ gboolean tp_tlsb_fail(GError **error, tp_tls_build_error_code code,
     if (path != NULL)
     {
       g_string_append(msg, " '");
-      tp_tlsb_append_clean(msg, path);
+      tlsp_tlsb_append_clean(msg, path);
       g_string_append_c(msg, '\'');
     }
     g_string_append(msg, ": ");
@@ -121,7 +122,7 @@ gboolean tp_tlsb_fail(GError **error, tp_tls_build_error_code code,
   va_start(ap, fmt);
   g_string_append_vprintf(msg, fmt, ap);
   va_end(ap);
-  tp_tlsb_append_ssl_errors(msg);
+  tlsp_tlsb_append_ssl_errors(msg);
   g_set_error_literal(error, TP_TLS_BUILD_ERROR, code, msg->str);
   g_string_free(msg, TRUE);
   return FALSE;

@@ -24,13 +24,13 @@ static gboolean open_error(GError **error, int e, const char *what,
                            const char *path)
 {
   if (e == ENOENT || e == ENOTDIR)
-    return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_FILE_MISSING, what, path,
-                        "does not exist");
+    return tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_FILE_MISSING, what, path,
+                          "does not exist");
   if (e == EACCES || e == EPERM)
-    return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_UNREADABLE, what, path,
-                        "cannot be opened for reading: %s", g_strerror(e));
-  return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_UNREADABLE, what, path,
-                      "cannot be opened: %s", g_strerror(e));
+    return tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_UNREADABLE, what, path,
+                          "cannot be opened for reading: %s", g_strerror(e));
+  return tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_UNREADABLE, what, path,
+                        "cannot be opened: %s", g_strerror(e));
 }
 
 /*
@@ -38,7 +38,7 @@ static gboolean open_error(GError **error, int e, const char *what,
  * each failure its own code.  O_NONBLOCK so that a FIFO cannot hang us
  * before fstat tells it is not a regular file.
  */
-GBytes *tp_tlsb_read_file(const char *what, const char *path, GError **error)
+GBytes *tlsp_tlsb_read_file(const char *what, const char *path, GError **error)
 {
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0)
@@ -51,29 +51,29 @@ GBytes *tp_tlsb_read_file(const char *what, const char *path, GError **error)
   {
     int e = errno;
     close(fd);
-    tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_UNREADABLE, what, path,
-                 "cannot be examined: %s", g_strerror(e));
+    tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_UNREADABLE, what, path,
+                   "cannot be examined: %s", g_strerror(e));
     return NULL;
   }
   if (S_ISDIR(st.st_mode))
   {
     close(fd);
-    tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_NOT_REGULAR_FILE, what, path,
-                 "is a directory, not a file");
+    tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_NOT_REGULAR_FILE, what, path,
+                   "is a directory, not a file");
     return NULL;
   }
   if (!S_ISREG(st.st_mode))
   {
     close(fd);
-    tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_NOT_REGULAR_FILE, what, path,
-                 "is not a regular file");
+    tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_NOT_REGULAR_FILE, what, path,
+                   "is not a regular file");
     return NULL;
   }
   if (st.st_size > (off_t) TP_TLS_FILE_MAX)
   {
     close(fd);
-    tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_TOO_LARGE, what, path,
-                 "is larger than %u bytes", (unsigned) TP_TLS_FILE_MAX);
+    tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_TOO_LARGE, what, path,
+                   "is larger than %u bytes", (unsigned) TP_TLS_FILE_MAX);
     return NULL;
   }
 
@@ -89,8 +89,8 @@ GBytes *tp_tlsb_read_file(const char *what, const char *path, GError **error)
         continue;
       close(fd);
       g_byte_array_unref(buf);
-      tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_UNREADABLE, what, path,
-                   "cannot be read: %s", g_strerror(e));
+      tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_UNREADABLE, what, path,
+                     "cannot be read: %s", g_strerror(e));
       return NULL;
     }
     if (n == 0)
@@ -99,8 +99,8 @@ GBytes *tp_tlsb_read_file(const char *what, const char *path, GError **error)
     {
       close(fd);
       g_byte_array_unref(buf);
-      tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_TOO_LARGE, what, path,
-                   "is larger than %u bytes", (unsigned) TP_TLS_FILE_MAX);
+      tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_TOO_LARGE, what, path,
+                     "is larger than %u bytes", (unsigned) TP_TLS_FILE_MAX);
       return NULL;
     }
     g_byte_array_append(buf, chunk, (guint) n);
@@ -109,14 +109,14 @@ GBytes *tp_tlsb_read_file(const char *what, const char *path, GError **error)
   if (buf->len == 0)
   {
     g_byte_array_unref(buf);
-    tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_EMPTY, what, path, "is empty");
+    tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_EMPTY, what, path, "is empty");
     return NULL;
   }
   return g_byte_array_free_to_bytes(buf);
 }
 
-gboolean tp_tlsb_check_directory(const char *what, const char *path,
-                                 GError **error)
+gboolean tlsp_tlsb_check_directory(const char *what, const char *path,
+                                   GError **error)
 {
   int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd >= 0)
@@ -127,12 +127,12 @@ gboolean tp_tlsb_check_directory(const char *what, const char *path,
   int e = errno;
   struct stat st;
   if (e == ENOTDIR && stat(path, &st) == 0)
-    return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_NOT_DIRECTORY, what, path,
-                        "is not a directory");
+    return tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_NOT_DIRECTORY, what, path,
+                          "is not a directory");
   return open_error(error, e, what, path);
 }
 
-BIO *tp_tlsb_bio_for(GBytes *bytes)
+BIO *tlsp_tlsb_bio_for(GBytes *bytes)
 {
   gsize len = 0;
   const void *data = g_bytes_get_data(bytes, &len);
@@ -149,7 +149,7 @@ BIO *tp_tlsb_bio_for(GBytes *bytes)
  * read from the terminal of mariadbd.  Used for every PEM read here, also
  * for files that should hold nothing encrypted.
  */
-int tp_tlsb_pem_pass_cb(char *buf, int size, int rwflag, void *userdata)
+int tlsp_tlsb_pem_pass_cb(char *buf, int size, int rwflag, void *userdata)
 {
   pem_pass *pp = userdata;
   (void) rwflag;
@@ -167,7 +167,7 @@ int tp_tlsb_pem_pass_cb(char *buf, int size, int rwflag, void *userdata)
 
 /* For SSL_CTX_set_default_passwd_cb: nothing that uses the context later
  * may prompt either. */
-int tp_tlsb_no_prompt_cb(char *buf, int size, int rwflag, void *userdata)
+int tlsp_tlsb_no_prompt_cb(char *buf, int size, int rwflag, void *userdata)
 {
   (void) buf;
   (void) size;
@@ -187,39 +187,39 @@ static gboolean pem_at_eof(void)
 
 /* The server certificate (first) and its chain, like
  * SSL_CTX_use_certificate_chain_file reads them. */
-gboolean tp_tlsb_load_cert_chain(const char *path, GBytes *bytes,
-                                 X509 **leaf_out, TpX509Stack **chain_out,
-                                 GError **error)
+gboolean tlsp_tlsb_load_cert_chain(const char *path, GBytes *bytes,
+                                   X509 **leaf_out, TpX509Stack **chain_out,
+                                   GError **error)
 {
   static const char what[] = "certificate file";
   pem_pass nopass = {NULL, FALSE};
 
-  g_autoptr(BIO) bio = tp_tlsb_bio_for(bytes);
+  g_autoptr(BIO) bio = tlsp_tlsb_bio_for(bytes);
   g_autoptr(TpX509Stack) chain = sk_X509_new_null();
   if (bio == NULL || chain == NULL)
-    return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, what, path,
-                        "out of memory");
+    return tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, what, path,
+                          "out of memory");
 
   ERR_clear_error();
   g_autoptr(X509) leaf =
-      PEM_read_bio_X509_AUX(bio, NULL, tp_tlsb_pem_pass_cb, &nopass);
+      PEM_read_bio_X509_AUX(bio, NULL, tlsp_tlsb_pem_pass_cb, &nopass);
   if (leaf == NULL)
   {
     if (pem_at_eof())
     {
       ERR_clear_error();
-      return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CERT_PARSE, what, path,
-                          "no PEM certificate found (expected \"-----BEGIN "
-                          "CERTIFICATE-----\")");
+      return tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CERT_PARSE, what, path,
+                            "no PEM certificate found (expected \"-----BEGIN "
+                            "CERTIFICATE-----\")");
     }
-    return tp_tlsb_fail(
+    return tlsp_tlsb_fail(
         error, TP_TLS_BUILD_ERROR_CERT_PARSE, what, path,
         "the certificate cannot be parsed (truncated or corrupt PEM)");
   }
   for (int n = 2;; n++)
   {
     ERR_clear_error();
-    X509 *c = PEM_read_bio_X509(bio, NULL, tp_tlsb_pem_pass_cb, &nopass);
+    X509 *c = PEM_read_bio_X509(bio, NULL, tlsp_tlsb_pem_pass_cb, &nopass);
     if (c == NULL)
     {
       if (pem_at_eof())
@@ -227,7 +227,7 @@ gboolean tp_tlsb_load_cert_chain(const char *path, GBytes *bytes,
         ERR_clear_error();
         break;
       }
-      return tp_tlsb_fail(
+      return tlsp_tlsb_fail(
           error, TP_TLS_BUILD_ERROR_CERT_PARSE, what, path,
           "certificate #%d in the file cannot be parsed (truncated or "
           "corrupt PEM)",
@@ -236,8 +236,8 @@ gboolean tp_tlsb_load_cert_chain(const char *path, GBytes *bytes,
     if (!sk_X509_push(chain, c))
     {
       X509_free(c);
-      return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, what, path,
-                          "out of memory");
+      return tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, what, path,
+                            "out of memory");
     }
   }
   *leaf_out = g_steal_pointer(&leaf);
@@ -245,9 +245,9 @@ gboolean tp_tlsb_load_cert_chain(const char *path, GBytes *bytes,
   return TRUE;
 }
 
-EVP_PKEY *tp_tlsb_load_key(const char *path, gboolean from_cert_file,
-                           GBytes *bytes, const char *passphrase,
-                           GError **error)
+EVP_PKEY *tlsp_tlsb_load_key(const char *path, gboolean from_cert_file,
+                             GBytes *bytes, const char *passphrase,
+                             GError **error)
 {
   const char *what = from_cert_file
                          ? "key file (key unset, using the certificate file)"
@@ -259,34 +259,37 @@ EVP_PKEY *tp_tlsb_load_key(const char *path, gboolean from_cert_file,
   if (g_strstr_len(data, (gssize) len, "PRIVATE KEY-----") == NULL)
   {
     /* no "-----BEGIN [RSA |EC |ENCRYPTED ]PRIVATE KEY-----" block at all */
-    tp_tlsb_fail(
+    tlsp_tlsb_fail(
         error, TP_TLS_BUILD_ERROR_KEY_PARSE, what, path,
         "no PEM private key found (expected \"-----BEGIN PRIVATE KEY-----\")");
     return NULL;
   }
-  g_autoptr(BIO) bio = tp_tlsb_bio_for(bytes);
+  g_autoptr(BIO) bio = tlsp_tlsb_bio_for(bytes);
   if (bio == NULL)
   {
-    tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, what, path,
-                 "out of memory");
+    tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, what, path,
+                   "out of memory");
     return NULL;
   }
   ERR_clear_error();
-  EVP_PKEY *key = PEM_read_bio_PrivateKey(bio, NULL, tp_tlsb_pem_pass_cb, &pp);
+  EVP_PKEY *key =
+      PEM_read_bio_PrivateKey(bio, NULL, tlsp_tlsb_pem_pass_cb, &pp);
   if (key != NULL)
   {
     ERR_clear_error(); /* decoders may leave notes about the forms they tried */
     return key;
   }
   if (pp.asked && (passphrase == NULL || passphrase[0] == '\0'))
-    tp_tlsb_fail(
+    tlsp_tlsb_fail(
         error, TP_TLS_BUILD_ERROR_KEY_NEEDS_PASSPHRASE, what, path,
         "the private key is encrypted and no passphrase is configured");
   else if (pp.asked)
-    tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_KEY_BAD_PASSPHRASE, what, path,
-                 "the configured passphrase does not decrypt the private key");
+    tlsp_tlsb_fail(
+        error, TP_TLS_BUILD_ERROR_KEY_BAD_PASSPHRASE, what, path,
+        "the configured passphrase does not decrypt the private key");
   else
-    tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_KEY_PARSE, what, path,
-                 "the private key cannot be parsed (truncated or corrupt PEM)");
+    tlsp_tlsb_fail(
+        error, TP_TLS_BUILD_ERROR_KEY_PARSE, what, path,
+        "the private key cannot be parsed (truncated or corrupt PEM)");
   return NULL;
 }

@@ -25,73 +25,73 @@ G_BEGIN_DECLS
 /* ---- messages (tls_build_errors.c) ---- */
 
 /* Append `s` cleaned for a message (TP_TEXT_LINE), cut at 512 bytes. */
-void tp_tlsb_append_clean(GString *out, const char *s);
-/* A cleaned copy (tp_tlsb_append_clean) of `s`; g_free it. */
-char *tp_tlsb_clean_dup(const char *s);
+void tlsp_tlsb_append_clean(GString *out, const char *s);
+/* A cleaned copy (tlsp_tlsb_append_clean) of `s`; g_free it. */
+char *tlsp_tlsb_clean_dup(const char *s);
 /* Append and empty the thread's OpenSSL error queue, between `open` and
  * `close` when it is not empty. */
-void tp_tlsb_append_ssl_errors_in(GString *msg, const char *open,
-                                  const char *close);
+void tlsp_tlsb_append_ssl_errors_in(GString *msg, const char *open,
+                                    const char *close);
 /* The same as " [openssl: ...]". */
-void tp_tlsb_append_ssl_errors(GString *msg);
+void tlsp_tlsb_append_ssl_errors(GString *msg);
 /* Set `error` to "<what> '<path>': <reason>[ [openssl: ...]]", drain the
  * OpenSSL error queue, return FALSE. */
-gboolean tp_tlsb_fail(GError **error, tp_tls_build_error_code code,
-                      const char *what, const char *path, const char *fmt, ...)
-    G_GNUC_PRINTF(5, 6);
+gboolean tlsp_tlsb_fail(GError **error, tlsp_tls_build_error_code code,
+                        const char *what, const char *path, const char *fmt,
+                        ...) G_GNUC_PRINTF(5, 6);
 
 /* ---- certificate times and names (tls_build_cert_info.c) ---- */
 
-gboolean tp_tlsb_asn1_time_to_unix(const ASN1_TIME *t, int64_t *out);
+gboolean tlsp_tlsb_asn1_time_to_unix(const ASN1_TIME *t, int64_t *out);
 /* "2025-01-31 23:59:59 UTC"; the buffer must hold 32 bytes. */
-const char *tp_tlsb_format_unix(int64_t t, char buf[32]);
+const char *tlsp_tlsb_format_unix(int64_t t, char buf[32]);
 /* RFC 2253 one-line form of `name`, cleaned, always NUL-terminated. */
-void tp_tlsb_name_to_line(const X509_NAME *name, char *out, size_t outsz);
+void tlsp_tlsb_name_to_line(const X509_NAME *name, char *out, size_t outsz);
 
 /* ---- protocol settings (tls_build_protocol.c) ---- */
 
-typedef struct tp_tlsb_version_def {
+typedef struct tlsp_tlsb_version_def {
   unsigned bit;
   int version;        /* OpenSSL's TLS1_x_VERSION */
   uint64_t no_option; /* SSL_OP_NO_TLSv1_x */
   const char *name;
-} tp_tlsb_version_def;
+} tlsp_tlsb_version_def;
 
 #define TP_TLSB_N_VERSIONS 4
 /* TLSv1.0 .. TLSv1.3, oldest first. */
-extern const tp_tlsb_version_def tp_tlsb_tls_versions[TP_TLSB_N_VERSIONS];
+extern const tlsp_tlsb_version_def tlsp_tlsb_tls_versions[TP_TLSB_N_VERSIONS];
 
 /* SSL_OP_NO_* for a tls_version mask (0: every TLS version). */
-uint64_t tp_tlsb_protocol_options(unsigned mask);
-gboolean tp_tlsb_check_cipher_list(SSL_CTX *ctx, const char *list,
-                                   GError **error);
-gboolean tp_tlsb_check_ciphersuites(SSL_CTX *ctx, const char *list,
-                                    GError **error);
-gboolean tp_tlsb_set_server_dh(SSL_CTX *ctx, GError **error);
+uint64_t tlsp_tlsb_protocol_options(unsigned mask);
+gboolean tlsp_tlsb_check_cipher_list(SSL_CTX *ctx, const char *list,
+                                     GError **error);
+gboolean tlsp_tlsb_check_ciphersuites(SSL_CTX *ctx, const char *list,
+                                      GError **error);
+gboolean tlsp_tlsb_set_server_dh(SSL_CTX *ctx, GError **error);
 /* Which enabled versions complete an in-memory handshake with `ctx`. */
-gboolean tp_tlsb_probe_versions(SSL_CTX *ctx, unsigned mask, unsigned *usable,
-                                GString *why);
+gboolean tlsp_tlsb_probe_versions(SSL_CTX *ctx, unsigned mask, unsigned *usable,
+                                  GString *why);
 
 /* ---- files and PEM (tls_build_files.c) ---- */
 
-/* Userdata of tp_tlsb_pem_pass_cb. */
+/* Userdata of tlsp_tlsb_pem_pass_cb. */
 typedef struct pem_pass {
   const char *passphrase; /* NULL: none configured */
   gboolean asked;         /* OpenSSL wanted a passphrase */
 } pem_pass;
 
-GBytes *tp_tlsb_read_file(const char *what, const char *path, GError **error);
-gboolean tp_tlsb_check_directory(const char *what, const char *path,
-                                 GError **error);
-BIO *tp_tlsb_bio_for(GBytes *bytes);
-int tp_tlsb_pem_pass_cb(char *buf, int size, int rwflag, void *userdata);
-int tp_tlsb_no_prompt_cb(char *buf, int size, int rwflag, void *userdata);
-gboolean tp_tlsb_load_cert_chain(const char *path, GBytes *bytes,
-                                 X509 **leaf_out, TpX509Stack **chain_out,
-                                 GError **error);
-EVP_PKEY *tp_tlsb_load_key(const char *path, gboolean from_cert_file,
-                           GBytes *bytes, const char *passphrase,
-                           GError **error);
+GBytes *tlsp_tlsb_read_file(const char *what, const char *path, GError **error);
+gboolean tlsp_tlsb_check_directory(const char *what, const char *path,
+                                   GError **error);
+BIO *tlsp_tlsb_bio_for(GBytes *bytes);
+int tlsp_tlsb_pem_pass_cb(char *buf, int size, int rwflag, void *userdata);
+int tlsp_tlsb_no_prompt_cb(char *buf, int size, int rwflag, void *userdata);
+gboolean tlsp_tlsb_load_cert_chain(const char *path, GBytes *bytes,
+                                   X509 **leaf_out, TpX509Stack **chain_out,
+                                   GError **error);
+EVP_PKEY *tlsp_tlsb_load_key(const char *path, gboolean from_cert_file,
+                             GBytes *bytes, const char *passphrase,
+                             GError **error);
 
 /* ---- trust material (tls_build_trust.c) ---- */
 
@@ -110,21 +110,24 @@ typedef struct crl_entry {
 } crl_entry;
 
 /* GDestroyNotify for a GPtrArray of crl_entry. */
-void tp_tlsb_crl_entry_free(gpointer p);
-gboolean tp_tlsb_crl_list_add(GPtrArray *crls, X509_CRL *crl, crl_origin origin,
-                              const char *what, const char *path);
-gboolean tp_tlsb_load_pem_bundle(const char *what, const char *path,
-                                 GBytes *bytes,
-                                 tp_tls_build_error_code parse_code,
-                                 crl_origin origin, TpX509Stack *certs,
-                                 GPtrArray *crls, int *ncerts, int *ncrls,
-                                 GError **error);
-gboolean tp_tlsb_scan_crl_dir(const char *dir, GPtrArray *crls, GError **error);
-gboolean tp_tlsb_check_crl(const crl_entry *e, int64_t now,
-                           TpX509Stack *trusted, int64_t *earliest_next,
-                           GError **error);
-gboolean tp_tlsb_check_not_revoked(X509 *cert, int depth, const char *cert_path,
-                                   GPtrArray *crls, GError **error);
+void tlsp_tlsb_crl_entry_free(gpointer p);
+gboolean tlsp_tlsb_crl_list_add(GPtrArray *crls, X509_CRL *crl,
+                                crl_origin origin, const char *what,
+                                const char *path);
+gboolean tlsp_tlsb_load_pem_bundle(const char *what, const char *path,
+                                   GBytes *bytes,
+                                   tlsp_tls_build_error_code parse_code,
+                                   crl_origin origin, TpX509Stack *certs,
+                                   GPtrArray *crls, int *ncerts, int *ncrls,
+                                   GError **error);
+gboolean tlsp_tlsb_scan_crl_dir(const char *dir, GPtrArray *crls,
+                                GError **error);
+gboolean tlsp_tlsb_check_crl(const crl_entry *e, int64_t now,
+                             TpX509Stack *trusted, int64_t *earliest_next,
+                             GError **error);
+gboolean tlsp_tlsb_check_not_revoked(X509 *cert, int depth,
+                                     const char *cert_path, GPtrArray *crls,
+                                     GError **error);
 
 G_END_DECLS
 

@@ -16,14 +16,15 @@
 /* ------------------------------------------------------------------ */
 /* tls_version                                                         */
 
-const tp_tlsb_version_def tp_tlsb_tls_versions[TP_TLSB_N_VERSIONS] = {
+const tlsp_tlsb_version_def tlsp_tlsb_tls_versions[TP_TLSB_N_VERSIONS] = {
     {TP_TLS_V1_0, TLS1_VERSION, SSL_OP_NO_TLSv1, "TLSv1.0"},
     {TP_TLS_V1_1, TLS1_1_VERSION, SSL_OP_NO_TLSv1_1, "TLSv1.1"},
     {TP_TLS_V1_2, TLS1_2_VERSION, SSL_OP_NO_TLSv1_2, "TLSv1.2"},
     {TP_TLS_V1_3, TLS1_3_VERSION, SSL_OP_NO_TLSv1_3, "TLSv1.3"},
 };
 
-gboolean tp_tls_version_parse(const char *text, unsigned *mask, GError **error)
+gboolean tlsp_tls_version_parse(const char *text, unsigned *mask,
+                                GError **error)
 {
   g_return_val_if_fail(mask != NULL, FALSE);
   g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
@@ -39,14 +40,15 @@ gboolean tp_tls_version_parse(const char *text, unsigned *mask, GError **error)
     unsigned bit = 0;
     if (g_ascii_strcasecmp(elem, "TLSv1") == 0)
       bit = TP_TLS_V1_0;
-    for (size_t i = 0; bit == 0 && i < G_N_ELEMENTS(tp_tlsb_tls_versions); i++)
-      if (g_ascii_strcasecmp(elem, tp_tlsb_tls_versions[i].name) == 0)
-        bit = tp_tlsb_tls_versions[i].bit;
+    for (size_t i = 0; bit == 0 && i < G_N_ELEMENTS(tlsp_tlsb_tls_versions);
+         i++)
+      if (g_ascii_strcasecmp(elem, tlsp_tlsb_tls_versions[i].name) == 0)
+        bit = tlsp_tlsb_tls_versions[i].bit;
     if (bit == 0)
     {
       GString *e = g_string_new(NULL);
-      tp_tlsb_append_clean(e, elem);
-      tp_tlsb_fail(
+      tlsp_tlsb_append_clean(e, elem);
+      tlsp_tlsb_fail(
           error, TP_TLS_BUILD_ERROR_TLS_VERSION, "tls_version", text,
           "unknown TLS version '%s' (known: TLSv1.0, TLSv1.1, TLSv1.2, "
           "TLSv1.3)",
@@ -62,16 +64,16 @@ gboolean tp_tls_version_parse(const char *text, unsigned *mask, GError **error)
   return TRUE;
 }
 
-char *tp_tls_version_to_string(unsigned mask)
+char *tlsp_tls_version_to_string(unsigned mask)
 {
   GString *s = g_string_new(NULL);
-  for (size_t i = 0; i < G_N_ELEMENTS(tp_tlsb_tls_versions); i++)
+  for (size_t i = 0; i < G_N_ELEMENTS(tlsp_tlsb_tls_versions); i++)
   {
-    if (mask & tp_tlsb_tls_versions[i].bit)
+    if (mask & tlsp_tlsb_tls_versions[i].bit)
     {
       if (s->len > 0)
         g_string_append_c(s, ',');
-      g_string_append(s, tp_tlsb_tls_versions[i].name);
+      g_string_append(s, tlsp_tlsb_tls_versions[i].name);
     }
   }
   return g_string_free(s, FALSE);
@@ -79,14 +81,14 @@ char *tp_tls_version_to_string(unsigned mask)
 
 /* The server's vio_tls_protocol_options(): SSLv2/3 always off; with a mask,
  * every TLS version outside it off too. */
-uint64_t tp_tlsb_protocol_options(unsigned mask)
+uint64_t tlsp_tlsb_protocol_options(unsigned mask)
 {
   uint64_t o = SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3;
   if (mask == 0)
     return o;
-  for (size_t i = 0; i < G_N_ELEMENTS(tp_tlsb_tls_versions); i++)
-    if (!(mask & tp_tlsb_tls_versions[i].bit))
-      o |= tp_tlsb_tls_versions[i].no_option;
+  for (size_t i = 0; i < G_N_ELEMENTS(tlsp_tlsb_tls_versions); i++)
+    if (!(mask & tlsp_tlsb_tls_versions[i].bit))
+      o |= tlsp_tlsb_tls_versions[i].no_option;
   return o;
 }
 
@@ -95,18 +97,18 @@ uint64_t tp_tlsb_protocol_options(unsigned mask)
 
 /* Positive elements of a cipher list that select nothing on their own
  * ("AES128-SHA:TYPO" is accepted by OpenSSL, which silently drops TYPO). */
-gboolean tp_tlsb_check_cipher_list(SSL_CTX *ctx, const char *list,
-                                   GError **error)
+gboolean tlsp_tlsb_check_cipher_list(SSL_CTX *ctx, const char *list,
+                                     GError **error)
 {
   ERR_clear_error();
   if (!SSL_CTX_set_cipher_list(ctx, list))
-    return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CIPHER, "cipher list", list,
-                        "selects no cipher");
+    return tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CIPHER, "cipher list", list,
+                          "selects no cipher");
 
   g_autoptr(SSL_CTX) probe = SSL_CTX_new(TLS_server_method());
   if (probe == NULL)
-    return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, "cipher list", list,
-                        "SSL_CTX_new failed");
+    return tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, "cipher list",
+                          list, "SSL_CTX_new failed");
   GString *bad = g_string_new(NULL);
   gchar **elems = g_strsplit_set(list, ": ,;", -1);
   for (gchar **p = elems; *p != NULL; p++)
@@ -120,7 +122,7 @@ gboolean tp_tlsb_check_cipher_list(SSL_CTX *ctx, const char *list,
     if (el[0] != '\0' && !SSL_CTX_set_cipher_list(probe, el))
     {
       g_string_append(bad, bad->len ? ", '" : "'");
-      tp_tlsb_append_clean(bad, el);
+      tlsp_tlsb_append_clean(bad, el);
       g_string_append_c(bad, '\'');
     }
   }
@@ -128,20 +130,20 @@ gboolean tp_tlsb_check_cipher_list(SSL_CTX *ctx, const char *list,
   ERR_clear_error();
   gboolean ok = TRUE;
   if (bad->len > 0)
-    ok = tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CIPHER, "cipher list", list,
-                      "unknown or empty element(s) %s", bad->str);
+    ok = tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CIPHER, "cipher list", list,
+                        "unknown or empty element(s) %s", bad->str);
   g_string_free(bad, TRUE);
   return ok;
 }
 
 /* Every ciphersuite name must be known (OpenSSL ignores unknown ones). */
-gboolean tp_tlsb_check_ciphersuites(SSL_CTX *ctx, const char *list,
-                                    GError **error)
+gboolean tlsp_tlsb_check_ciphersuites(SSL_CTX *ctx, const char *list,
+                                      GError **error)
 {
   g_autoptr(SSL_CTX) probe = SSL_CTX_new(TLS_server_method());
   if (probe == NULL)
-    return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, "ciphersuites",
-                        list, "SSL_CTX_new failed");
+    return tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, "ciphersuites",
+                          list, "SSL_CTX_new failed");
   GString *bad = g_string_new(NULL);
   gchar **elems = g_strsplit(list, ":", -1);
   for (gchar **p = elems; *p != NULL; p++)
@@ -152,7 +154,7 @@ gboolean tp_tlsb_check_ciphersuites(SSL_CTX *ctx, const char *list,
     if (!SSL_CTX_set_ciphersuites(probe, *p))
     {
       g_string_append(bad, bad->len ? ", '" : "'");
-      tp_tlsb_append_clean(bad, *p);
+      tlsp_tlsb_append_clean(bad, *p);
       g_string_append_c(bad, '\'');
     }
   }
@@ -160,15 +162,15 @@ gboolean tp_tlsb_check_ciphersuites(SSL_CTX *ctx, const char *list,
   ERR_clear_error();
   if (bad->len > 0)
   {
-    tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CIPHERSUITES, "ciphersuites", list,
-                 "unknown TLS 1.3 ciphersuite(s) %s", bad->str);
+    tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CIPHERSUITES, "ciphersuites", list,
+                   "unknown TLS 1.3 ciphersuite(s) %s", bad->str);
     g_string_free(bad, TRUE);
     return FALSE;
   }
   g_string_free(bad, TRUE);
   if (!SSL_CTX_set_ciphersuites(ctx, list))
-    return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CIPHERSUITES, "ciphersuites",
-                        list, "selects no ciphersuite");
+    return tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CIPHERSUITES,
+                          "ciphersuites", list, "selects no ciphersuite");
   return TRUE;
 }
 
@@ -202,7 +204,7 @@ static const unsigned char server_dh2048_p[] = {
     0x12, 0xB7, 0x3E, 0x0B,
 };
 
-gboolean tp_tlsb_set_server_dh(SSL_CTX *ctx, GError **error)
+gboolean tlsp_tlsb_set_server_dh(SSL_CTX *ctx, GError **error)
 {
   ERR_clear_error();
   g_autoptr(BIGNUM) p =
@@ -212,20 +214,20 @@ gboolean tp_tlsb_set_server_dh(SSL_CTX *ctx, GError **error)
   if (p == NULL || g == NULL || bld == NULL || !BN_set_word(g, 2) ||
       !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_P, p) ||
       !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_G, g))
-    return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, "DH parameters",
-                        NULL, "out of memory");
+    return tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, "DH parameters",
+                          NULL, "out of memory");
   g_autoptr(OSSL_PARAM) params = OSSL_PARAM_BLD_to_param(bld);
   g_autoptr(EVP_PKEY_CTX) pctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL);
   EVP_PKEY *dh = NULL;
   if (params == NULL || pctx == NULL || EVP_PKEY_fromdata_init(pctx) <= 0 ||
       EVP_PKEY_fromdata(pctx, &dh, EVP_PKEY_KEY_PARAMETERS, params) <= 0)
-    return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, "DH parameters",
-                        NULL, "cannot build the 2048-bit DH group");
+    return tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, "DH parameters",
+                          NULL, "cannot build the 2048-bit DH group");
   if (!SSL_CTX_set0_tmp_dh_pkey(ctx, dh))
   {
     EVP_PKEY_free(dh);
-    return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, "DH parameters",
-                        NULL, "SSL_CTX_set0_tmp_dh_pkey failed");
+    return tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, "DH parameters",
+                          NULL, "SSL_CTX_set0_tmp_dh_pkey failed");
   }
   return TRUE;
 }
@@ -248,7 +250,7 @@ static gboolean probe_version(SSL_CTX *server_ctx, SSL_CTX *client_ctx,
   if (c == NULL || s == NULL || !BIO_new_bio_pair(&bc, 0, &bs, 0))
   {
     g_string_append(why, "cannot set up the probe");
-    tp_tlsb_append_ssl_errors(why);
+    tlsp_tlsb_append_ssl_errors(why);
     return FALSE;
   }
   SSL_set_bio(c, bc, bc);
@@ -257,7 +259,7 @@ static gboolean probe_version(SSL_CTX *server_ctx, SSL_CTX *client_ctx,
       !SSL_set_max_proto_version(c, version))
   {
     g_string_append(why, "client cannot be limited to this version");
-    tp_tlsb_append_ssl_errors(why);
+    tlsp_tlsb_append_ssl_errors(why);
     return FALSE;
   }
   SSL_set_connect_state(c);
@@ -283,7 +285,7 @@ static gboolean probe_version(SSL_CTX *server_ctx, SSL_CTX *client_ctx,
         continue;
       g_string_append(why, k == 1 ? "server: " : "client: ");
       size_t before = why->len;
-      tp_tlsb_append_ssl_errors_in(why, "", "");
+      tlsp_tlsb_append_ssl_errors_in(why, "", "");
       if (why->len == before)
         g_string_append_printf(why, "handshake failed (SSL_get_error %d)", e);
       return FALSE;
@@ -301,8 +303,8 @@ static gboolean probe_version(SSL_CTX *server_ctx, SSL_CTX *client_ctx,
 /* Which of the enabled versions can complete a handshake.  The session
  * cache is switched off meanwhile so that no probe session is left in the
  * new context. */
-gboolean tp_tlsb_probe_versions(SSL_CTX *ctx, unsigned mask, unsigned *usable,
-                                GString *why)
+gboolean tlsp_tlsb_probe_versions(SSL_CTX *ctx, unsigned mask, unsigned *usable,
+                                  GString *why)
 {
   static const char all_suites[] =
       "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_"
@@ -315,7 +317,7 @@ gboolean tp_tlsb_probe_versions(SSL_CTX *ctx, unsigned mask, unsigned *usable,
   if (client == NULL)
   {
     g_string_append(why, "cannot create the probe client");
-    tp_tlsb_append_ssl_errors(why);
+    tlsp_tlsb_append_ssl_errors(why);
     return FALSE;
   }
   SSL_CTX_set_security_level(client, 0);
@@ -324,22 +326,22 @@ gboolean tp_tlsb_probe_versions(SSL_CTX *ctx, unsigned mask, unsigned *usable,
       !SSL_CTX_set_ciphersuites(client, all_suites))
   {
     g_string_append(why, "cannot configure the probe client");
-    tp_tlsb_append_ssl_errors(why);
+    tlsp_tlsb_append_ssl_errors(why);
     return FALSE;
   }
 
   long cache_mode = SSL_CTX_get_session_cache_mode(ctx);
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-  for (size_t i = 0; i < G_N_ELEMENTS(tp_tlsb_tls_versions); i++)
+  for (size_t i = 0; i < G_N_ELEMENTS(tlsp_tlsb_tls_versions); i++)
   {
-    if (mask != 0 && !(mask & tp_tlsb_tls_versions[i].bit))
+    if (mask != 0 && !(mask & tlsp_tlsb_tls_versions[i].bit))
       continue;
     GString *one = g_string_new(NULL);
-    if (probe_version(ctx, client, tp_tlsb_tls_versions[i].version, one))
-      *usable |= tp_tlsb_tls_versions[i].bit;
+    if (probe_version(ctx, client, tlsp_tlsb_tls_versions[i].version, one))
+      *usable |= tlsp_tlsb_tls_versions[i].bit;
     else
       g_string_append_printf(why, "%s%s: %s", why->len ? "; " : "",
-                             tp_tlsb_tls_versions[i].name, one->str);
+                             tlsp_tlsb_tls_versions[i].name, one->str);
     g_string_free(one, TRUE);
   }
   SSL_CTX_set_session_cache_mode(ctx, cache_mode);

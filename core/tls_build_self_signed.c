@@ -22,8 +22,8 @@ static gboolean add_ext(X509 *cert, X509V3_CTX *v3, int nid, const char *value)
   return ok == 1;
 }
 
-gboolean tp_tls_generate_self_signed(EVP_PKEY **key, X509 **cert,
-                                     GError **error)
+gboolean tlsp_tls_generate_self_signed(EVP_PKEY **key, X509 **cert,
+                                       GError **error)
 {
   g_return_val_if_fail(key != NULL && cert != NULL, FALSE);
   g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
@@ -32,28 +32,28 @@ gboolean tp_tls_generate_self_signed(EVP_PKEY **key, X509 **cert,
   ERR_clear_error();
   g_autoptr(EVP_PKEY) pkey = EVP_EC_gen("P-256");
   if (pkey == NULL)
-    return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_GENERATE, what, NULL,
-                        "P-256 key generation failed");
+    return tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_GENERATE, what, NULL,
+                          "P-256 key generation failed");
 
   g_autoptr(X509) x = X509_new();
   g_autoptr(BIGNUM) serial = BN_new();
   unsigned char rnd[16];
   if (x == NULL || serial == NULL || RAND_bytes(rnd, sizeof rnd) != 1)
-    return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_GENERATE, what, NULL,
-                        "out of memory or entropy");
+    return tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_GENERATE, what, NULL,
+                          "out of memory or entropy");
   rnd[0] &= 0x7f; /* positive */
   rnd[0] |= 0x40; /* and full length */
   if (BN_bin2bn(rnd, sizeof rnd, serial) == NULL ||
       BN_to_ASN1_INTEGER(serial, X509_get_serialNumber(x)) == NULL ||
       !X509_set_version(x, X509_VERSION_3))
-    return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_GENERATE, what, NULL,
-                        "cannot set the serial");
+    return tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_GENERATE, what, NULL,
+                          "cannot set the serial");
 
   /* valid from five minutes ago (client clock skew) for one year */
   if (X509_gmtime_adj(X509_getm_notBefore(x), -300) == NULL ||
       X509_time_adj_ex(X509_getm_notAfter(x), 365, -300, NULL) == NULL)
-    return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_GENERATE, what, NULL,
-                        "cannot set the validity");
+    return tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_GENERATE, what, NULL,
+                          "cannot set the validity");
 
   g_autofree gchar *host = g_utf8_make_valid(g_get_host_name(), -1);
   g_autofree gchar *cn_full =
@@ -64,8 +64,8 @@ gboolean tp_tls_generate_self_signed(EVP_PKEY **key, X509 **cert,
   if (!X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
                                   (const unsigned char *) cn, -1, -1, 0) ||
       !X509_set_issuer_name(x, name) || !X509_set_pubkey(x, pkey))
-    return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_GENERATE, what, NULL,
-                        "cannot set the names");
+    return tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_GENERATE, what, NULL,
+                          "cannot set the names");
 
   X509V3_CTX v3;
   X509V3_set_ctx_nodb(&v3);
@@ -75,11 +75,11 @@ gboolean tp_tls_generate_self_signed(EVP_PKEY **key, X509 **cert,
       !add_ext(x, &v3, NID_ext_key_usage, "serverAuth") ||
       !add_ext(x, &v3, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1") ||
       !add_ext(x, &v3, NID_subject_key_identifier, "hash"))
-    return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_GENERATE, what, NULL,
-                        "cannot add the extensions");
+    return tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_GENERATE, what, NULL,
+                          "cannot add the extensions");
   if (X509_sign(x, pkey, EVP_sha256()) <= 0)
-    return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_GENERATE, what, NULL,
-                        "signing failed");
+    return tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_GENERATE, what, NULL,
+                          "signing failed");
 
   ERR_clear_error();
   *key = g_steal_pointer(&pkey);

@@ -10,7 +10,7 @@
 
 #include <openssl/err.h>
 
-void tp_tlsb_crl_entry_free(gpointer p)
+void tlsp_tlsb_crl_entry_free(gpointer p)
 {
   crl_entry *e = p;
   X509_CRL_free(e->crl);
@@ -18,8 +18,9 @@ void tp_tlsb_crl_entry_free(gpointer p)
   g_free(e);
 }
 
-gboolean tp_tlsb_crl_list_add(GPtrArray *crls, X509_CRL *crl, crl_origin origin,
-                              const char *what, const char *path)
+gboolean tlsp_tlsb_crl_list_add(GPtrArray *crls, X509_CRL *crl,
+                                crl_origin origin, const char *what,
+                                const char *path)
 {
   if (!X509_CRL_up_ref(crl))
     return FALSE;
@@ -27,7 +28,7 @@ gboolean tp_tlsb_crl_list_add(GPtrArray *crls, X509_CRL *crl, crl_origin origin,
   e->origin = origin;
   GString *s = g_string_new(what);
   g_string_append(s, " '");
-  tp_tlsb_append_clean(s, path);
+  tlsp_tlsb_append_clean(s, path);
   g_string_append_c(s, '\'');
   e->crl = crl;
   e->source = g_string_free(s, FALSE);
@@ -40,24 +41,24 @@ gboolean tp_tlsb_crl_list_add(GPtrArray *crls, X509_CRL *crl, crl_origin origin,
  * behind X509_load_cert_crl_file that the server uses for CA and CRL files).
  * Certificates are appended to `certs` (new references), CRLs to `crls`.
  */
-gboolean tp_tlsb_load_pem_bundle(const char *what, const char *path,
-                                 GBytes *bytes,
-                                 tp_tls_build_error_code parse_code,
-                                 crl_origin origin, TpX509Stack *certs,
-                                 GPtrArray *crls, int *ncerts, int *ncrls,
-                                 GError **error)
+gboolean tlsp_tlsb_load_pem_bundle(const char *what, const char *path,
+                                   GBytes *bytes,
+                                   tlsp_tls_build_error_code parse_code,
+                                   crl_origin origin, TpX509Stack *certs,
+                                   GPtrArray *crls, int *ncerts, int *ncrls,
+                                   GError **error)
 {
   pem_pass nopass = {NULL, FALSE};
-  g_autoptr(BIO) bio = tp_tlsb_bio_for(bytes);
+  g_autoptr(BIO) bio = tlsp_tlsb_bio_for(bytes);
   if (bio == NULL)
-    return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, what, path,
-                        "out of memory");
+    return tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, what, path,
+                          "out of memory");
 
   ERR_clear_error();
   g_autoptr(TpX509InfoStack) infos =
-      PEM_X509_INFO_read_bio(bio, NULL, tp_tlsb_pem_pass_cb, &nopass);
+      PEM_X509_INFO_read_bio(bio, NULL, tlsp_tlsb_pem_pass_cb, &nopass);
   if (infos == NULL)
-    return tp_tlsb_fail(
+    return tlsp_tlsb_fail(
         error, parse_code, what, path,
         "a PEM block cannot be parsed (truncated or corrupt PEM)");
   ERR_clear_error();
@@ -69,21 +70,21 @@ gboolean tp_tlsb_load_pem_bundle(const char *what, const char *path,
     if (xi->x509 != NULL)
     {
       if (!X509_up_ref(xi->x509))
-        return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, what, path,
-                            "X509_up_ref failed");
+        return tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, what, path,
+                              "X509_up_ref failed");
       if (!sk_X509_push(certs, xi->x509))
       {
         X509_free(xi->x509);
-        return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, what, path,
-                            "out of memory");
+        return tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, what, path,
+                              "out of memory");
       }
       (*ncerts)++;
     }
     if (xi->crl != NULL)
     {
-      if (!tp_tlsb_crl_list_add(crls, xi->crl, origin, what, path))
-        return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, what, path,
-                            "X509_CRL_up_ref failed");
+      if (!tlsp_tlsb_crl_list_add(crls, xi->crl, origin, what, path))
+        return tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, what, path,
+                              "X509_CRL_up_ref failed");
       (*ncrls)++;
     }
   }
@@ -110,15 +111,16 @@ static gboolean is_hashed_crl_name(const char *name)
  * that expired or broken ones are found at build time rather than by the
  * first client.
  */
-gboolean tp_tlsb_scan_crl_dir(const char *dir, GPtrArray *crls, GError **error)
+gboolean tlsp_tlsb_scan_crl_dir(const char *dir, GPtrArray *crls,
+                                GError **error)
 {
   static const char what[] = "CRL file (in CRL path)";
   GError *local = NULL;
   GDir *d = g_dir_open(dir, 0, &local);
   if (d == NULL)
   {
-    tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_UNREADABLE, "CRL path", dir,
-                 "cannot be listed: %s", local->message);
+    tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_UNREADABLE, "CRL path", dir,
+                   "cannot be listed: %s", local->message);
     g_error_free(local);
     return FALSE;
   }
@@ -129,7 +131,7 @@ gboolean tp_tlsb_scan_crl_dir(const char *dir, GPtrArray *crls, GError **error)
     if (!is_hashed_crl_name(name))
       continue;
     g_autofree char *path = g_build_filename(dir, name, NULL);
-    g_autoptr(GBytes) bytes = tp_tlsb_read_file(what, path, error);
+    g_autoptr(GBytes) bytes = tlsp_tlsb_read_file(what, path, error);
     if (bytes == NULL)
     {
       ok = FALSE;
@@ -139,16 +141,16 @@ gboolean tp_tlsb_scan_crl_dir(const char *dir, GPtrArray *crls, GError **error)
     int nc = 0, nr = 0;
     if (certs == NULL)
     {
-      ok = tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, what, path,
-                        "out of memory");
+      ok = tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, what, path,
+                          "out of memory");
       break;
     }
-    ok = tp_tlsb_load_pem_bundle(
+    ok = tlsp_tlsb_load_pem_bundle(
         what, path, bytes, TP_TLS_BUILD_ERROR_CRL_PARSE, CRL_FROM_CRL_PATH,
         certs, crls, &nc, &nr, error);
     if (ok && nr == 0)
-      ok = tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CRL_PARSE, what, path,
-                        "no PEM CRL found");
+      ok = tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CRL_PARSE, what, path,
+                          "no PEM CRL found");
   }
   g_dir_close(d);
   return ok;
@@ -161,38 +163,39 @@ gboolean tp_tlsb_scan_crl_dir(const char *dir, GPtrArray *crls, GError **error)
  * the issuer is among `trusted` (CA file and CRL file certificates); an
  * issuer found only through CA path is left to OpenSSL.
  */
-gboolean tp_tlsb_check_crl(const crl_entry *e, int64_t now,
-                           TpX509Stack *trusted, int64_t *earliest_next,
-                           GError **error)
+gboolean tlsp_tlsb_check_crl(const crl_entry *e, int64_t now,
+                             TpX509Stack *trusted, int64_t *earliest_next,
+                             GError **error)
 {
   char issuer[256], tbuf[32];
   int64_t last = 0, next = 0;
 
-  tp_tlsb_name_to_line(X509_CRL_get_issuer(e->crl), issuer, sizeof issuer);
-  if (!tp_tlsb_asn1_time_to_unix(X509_CRL_get0_lastUpdate(e->crl), &last))
-    return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CRL_PARSE, e->source, NULL,
-                        "the CRL of '%s' has an unreadable lastUpdate", issuer);
+  tlsp_tlsb_name_to_line(X509_CRL_get_issuer(e->crl), issuer, sizeof issuer);
+  if (!tlsp_tlsb_asn1_time_to_unix(X509_CRL_get0_lastUpdate(e->crl), &last))
+    return tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CRL_PARSE, e->source, NULL,
+                          "the CRL of '%s' has an unreadable lastUpdate",
+                          issuer);
   if (last > now)
-    return tp_tlsb_fail(
+    return tlsp_tlsb_fail(
         error, TP_TLS_BUILD_ERROR_CRL_NOT_YET_VALID, e->source, NULL,
         "the CRL of '%s' is not valid before %s (lastUpdate); every "
         "client certificate "
         "it covers would be refused",
-        issuer, tp_tlsb_format_unix(last, tbuf));
+        issuer, tlsp_tlsb_format_unix(last, tbuf));
   const ASN1_TIME *nu = X509_CRL_get0_nextUpdate(e->crl);
   if (nu != NULL)
   {
-    if (!tp_tlsb_asn1_time_to_unix(nu, &next))
-      return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CRL_PARSE, e->source, NULL,
-                          "the CRL of '%s' has an unreadable nextUpdate",
-                          issuer);
+    if (!tlsp_tlsb_asn1_time_to_unix(nu, &next))
+      return tlsp_tlsb_fail(
+          error, TP_TLS_BUILD_ERROR_CRL_PARSE, e->source, NULL,
+          "the CRL of '%s' has an unreadable nextUpdate", issuer);
     if (next < now)
-      return tp_tlsb_fail(
+      return tlsp_tlsb_fail(
           error, TP_TLS_BUILD_ERROR_CRL_EXPIRED, e->source, NULL,
           "the CRL of '%s' expired at %s (nextUpdate); every client "
           "certificate it "
           "covers would be refused",
-          issuer, tp_tlsb_format_unix(next, tbuf));
+          issuer, tlsp_tlsb_format_unix(next, tbuf));
     if (*earliest_next == 0 || next < *earliest_next)
       *earliest_next = next;
   }
@@ -212,15 +215,16 @@ gboolean tp_tlsb_check_crl(const crl_entry *e, int64_t now,
   }
   ERR_clear_error();
   if (issuer_known)
-    return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CRL_BAD_SIGNATURE, e->source,
-                        NULL, "the CRL of '%s' is not signed by that CA's key",
-                        issuer);
+    return tlsp_tlsb_fail(
+        error, TP_TLS_BUILD_ERROR_CRL_BAD_SIGNATURE, e->source, NULL,
+        "the CRL of '%s' is not signed by that CA's key", issuer);
   return TRUE;
 }
 
 /* Is `cert` revoked by one of `crls`? */
-gboolean tp_tlsb_check_not_revoked(X509 *cert, int depth, const char *cert_path,
-                                   GPtrArray *crls, GError **error)
+gboolean tlsp_tlsb_check_not_revoked(X509 *cert, int depth,
+                                     const char *cert_path, GPtrArray *crls,
+                                     GError **error)
 {
   for (guint i = 0; i < crls->len; i++)
   {
@@ -233,14 +237,14 @@ gboolean tp_tlsb_check_not_revoked(X509 *cert, int depth, const char *cert_path,
     {
       char subject[256], tbuf[32];
       int64_t when = 0;
-      tp_tlsb_name_to_line(X509_get_subject_name(cert), subject,
-                           sizeof subject);
-      (void) tp_tlsb_asn1_time_to_unix(X509_REVOKED_get0_revocationDate(rev),
-                                       &when);
-      return tp_tlsb_fail(
+      tlsp_tlsb_name_to_line(X509_get_subject_name(cert), subject,
+                             sizeof subject);
+      (void) tlsp_tlsb_asn1_time_to_unix(X509_REVOKED_get0_revocationDate(rev),
+                                         &when);
+      return tlsp_tlsb_fail(
           error, TP_TLS_BUILD_ERROR_CERT_REVOKED, "certificate file", cert_path,
           "the certificate '%s' (depth %d) was revoked at %s by the CRL in %s",
-          subject, depth, tp_tlsb_format_unix(when, tbuf), e->source);
+          subject, depth, tlsp_tlsb_format_unix(when, tbuf), e->source);
     }
   }
   ERR_clear_error();

@@ -9,7 +9,7 @@
  * context that passed every check is handed to the caller, who swaps it in.
  *
  * OpenSSL error queue discipline (nginx ngx_ssl_error): ERR_clear_error()
- * before every OpenSSL operation whose failure we report, and tp_tlsb_fail()
+ * before every OpenSSL operation whose failure we report, and tlsp_tlsb_fail()
  * (tls_build_errors.c) drains
  * the whole queue into the message, so the queue is empty when we return.
  *
@@ -40,7 +40,7 @@ static const char *nz(const char *s)
 
 /* The verification of the server's own chain, with the store the context
  * will use for clients, CRL checks off (revocation is checked separately,
- * and a CRL for the clients' CA only must not tp_tlsb_fail the server's chain). */
+ * and a CRL for the clients' CA only must not tlsp_tlsb_fail the server's chain). */
 static gboolean verify_server_chain(SSL_CTX *ctx, X509 *leaf,
                                     TpX509Stack *chain, const char *cert_path,
                                     const char *ca, const char *capath,
@@ -50,13 +50,13 @@ static gboolean verify_server_chain(SSL_CTX *ctx, X509 *leaf,
   if (ca != NULL)
   {
     g_string_append(against, "CA file '");
-    tp_tlsb_append_clean(against, ca);
+    tlsp_tlsb_append_clean(against, ca);
     g_string_append_c(against, '\'');
   }
   if (capath != NULL)
   {
     g_string_append(against, ca != NULL ? " and CA path '" : "CA path '");
-    tp_tlsb_append_clean(against, capath);
+    tlsp_tlsb_append_clean(against, capath);
     g_string_append_c(against, '\'');
   }
 
@@ -67,8 +67,9 @@ static gboolean verify_server_chain(SSL_CTX *ctx, X509 *leaf,
       !X509_STORE_CTX_set_default(sctx, "ssl_server"))
   {
     g_string_free(against, TRUE);
-    return tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, "certificate file",
-                        cert_path, "cannot set up chain verification");
+    return tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL,
+                          "certificate file", cert_path,
+                          "cannot set up chain verification");
   }
   X509_VERIFY_PARAM_clear_flags(X509_STORE_CTX_get0_param(sctx),
                                 X509_V_FLAG_CRL_CHECK |
@@ -80,8 +81,9 @@ static gboolean verify_server_chain(SSL_CTX *ctx, X509 *leaf,
     X509 *bad = X509_STORE_CTX_get_current_cert(sctx);
     char subject[256] = "";
     if (bad != NULL)
-      tp_tlsb_name_to_line(X509_get_subject_name(bad), subject, sizeof subject);
-    tp_tlsb_fail(
+      tlsp_tlsb_name_to_line(X509_get_subject_name(bad), subject,
+                             sizeof subject);
+    tlsp_tlsb_fail(
         error, TP_TLS_BUILD_ERROR_CHAIN_VERIFY, "certificate file", cert_path,
         "the certificate chain does not verify against %s: %s (depth %d, '%s')",
         against->str, X509_verify_cert_error_string(err), depth, subject);
@@ -92,20 +94,20 @@ static gboolean verify_server_chain(SSL_CTX *ctx, X509 *leaf,
 
   STACK_OF(X509) *verified = X509_STORE_CTX_get0_chain(sctx);
   for (int i = 0; i < sk_X509_num(verified); i++)
-    if (!tp_tlsb_check_not_revoked(sk_X509_value(verified, i), i, cert_path,
-                                   crls, error))
+    if (!tlsp_tlsb_check_not_revoked(sk_X509_value(verified, i), i, cert_path,
+                                     crls, error))
       return FALSE;
   ERR_clear_error();
   return TRUE;
 }
 
-SSL_CTX *tp_tls_context_build(const tp_tls_config *cfg,
-                              tp_tls_context_info *info, GError **error)
+SSL_CTX *tlsp_tls_context_build(const tlsp_tls_config *cfg,
+                                tlsp_tls_context_info *info, GError **error)
 {
   g_return_val_if_fail(cfg != NULL, NULL);
   g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
-  tp_tls_context_info out;
+  tlsp_tls_context_info out;
   memset(&out, 0, sizeof out);
   if (info != NULL)
     memset(info, 0, sizeof *info);
@@ -119,7 +121,7 @@ SSL_CTX *tp_tls_context_build(const tp_tls_config *cfg,
   unsigned mask = 0;
 
   /* 1. settings that need no file */
-  if (!tp_tls_version_parse(cfg->tls_version, &mask, error))
+  if (!tlsp_tls_version_parse(cfg->tls_version, &mask, error))
     return NULL;
 
   /* 2. server certificate and key (the server's rule: one stands in for
@@ -133,8 +135,8 @@ SSL_CTX *tp_tls_context_build(const tp_tls_config *cfg,
   {
     if (!X509_up_ref(cfg->mem_cert) || !EVP_PKEY_up_ref(cfg->mem_key))
     {
-      tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, NULL, NULL,
-                   "X509_up_ref failed");
+      tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, NULL, NULL,
+                     "X509_up_ref failed");
       return NULL;
     }
     leaf = cfg->mem_cert;
@@ -143,8 +145,8 @@ SSL_CTX *tp_tls_context_build(const tp_tls_config *cfg,
     chain = sk_X509_new_null();
     if (chain == NULL)
     {
-      tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, NULL, NULL,
-                   "out of memory");
+      tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, NULL, NULL,
+                     "out of memory");
       return NULL;
     }
   }
@@ -152,19 +154,19 @@ SSL_CTX *tp_tls_context_build(const tp_tls_config *cfg,
   {
     if (!cfg->auto_generate)
     {
-      tp_tlsb_fail(
+      tlsp_tlsb_fail(
           error, TP_TLS_BUILD_ERROR_NO_CERTIFICATE, NULL, NULL,
           "no certificate configured (cert and key unset) and auto_generate "
           "is off");
       return NULL;
     }
-    if (!tp_tls_generate_self_signed(&pkey, &leaf, error))
+    if (!tlsp_tls_generate_self_signed(&pkey, &leaf, error))
       return NULL;
     chain = sk_X509_new_null();
     if (chain == NULL)
     {
-      tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, NULL, NULL,
-                   "out of memory");
+      tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, NULL, NULL,
+                     "out of memory");
       return NULL;
     }
     out.self_signed_generated = TRUE;
@@ -179,19 +181,19 @@ SSL_CTX *tp_tls_context_build(const tp_tls_config *cfg,
       key_from_cert = TRUE;
     }
     g_autoptr(GBytes) cert_bytes =
-        tp_tlsb_read_file("certificate file", cert_path, error);
+        tlsp_tlsb_read_file("certificate file", cert_path, error);
     if (cert_bytes == NULL ||
-        !tp_tlsb_load_cert_chain(cert_path, cert_bytes, &leaf, &chain, error))
+        !tlsp_tlsb_load_cert_chain(cert_path, cert_bytes, &leaf, &chain, error))
       return NULL;
     g_autoptr(GBytes) key_bytes = NULL;
     if (strcmp(key_path, cert_path) == 0)
       key_bytes =
           g_bytes_ref(cert_bytes); /* one read: what we check is what we use */
-    else if ((key_bytes = tp_tlsb_read_file("key file", key_path, error)) ==
+    else if ((key_bytes = tlsp_tlsb_read_file("key file", key_path, error)) ==
              NULL)
       return NULL;
-    pkey =
-        tp_tlsb_load_key(key_path, key_from_cert, key_bytes, passphrase, error);
+    pkey = tlsp_tlsb_load_key(key_path, key_from_cert, key_bytes, passphrase,
+                              error);
     if (pkey == NULL)
       return NULL;
   }
@@ -202,34 +204,34 @@ SSL_CTX *tp_tls_context_build(const tp_tls_config *cfg,
   ERR_clear_error();
   if (X509_check_private_key(leaf, pkey) != 1)
   {
-    g_autofree char *c = tp_tlsb_clean_dup(cert_label);
-    tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_KEY_MISMATCH, "key file", key_path,
-                 "the private key does not match the certificate in '%s'", c);
+    g_autofree char *c = tlsp_tlsb_clean_dup(cert_label);
+    tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_KEY_MISMATCH, "key file", key_path,
+                   "the private key does not match the certificate in '%s'", c);
     return NULL;
   }
   {
     int64_t nb = 0, na = 0;
     char tbuf[32];
-    if (!tp_tlsb_asn1_time_to_unix(X509_get0_notBefore(leaf), &nb) ||
-        !tp_tlsb_asn1_time_to_unix(X509_get0_notAfter(leaf), &na))
+    if (!tlsp_tlsb_asn1_time_to_unix(X509_get0_notBefore(leaf), &nb) ||
+        !tlsp_tlsb_asn1_time_to_unix(X509_get0_notAfter(leaf), &na))
     {
-      tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CERT_PARSE, "certificate file",
-                   cert_label, "the validity period cannot be read");
+      tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CERT_PARSE, "certificate file",
+                     cert_label, "the validity period cannot be read");
       return NULL;
     }
     if (nb > now)
     {
-      tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CERT_NOT_YET_VALID,
-                   "certificate file", cert_label,
-                   "the certificate is not valid before %s",
-                   tp_tlsb_format_unix(nb, tbuf));
+      tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CERT_NOT_YET_VALID,
+                     "certificate file", cert_label,
+                     "the certificate is not valid before %s",
+                     tlsp_tlsb_format_unix(nb, tbuf));
       return NULL;
     }
     if (na < now)
     {
-      tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CERT_EXPIRED, "certificate file",
-                   cert_label, "the certificate expired at %s",
-                   tp_tlsb_format_unix(na, tbuf));
+      tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CERT_EXPIRED, "certificate file",
+                     cert_label, "the certificate expired at %s",
+                     tlsp_tlsb_format_unix(na, tbuf));
       return NULL;
     }
   }
@@ -238,61 +240,62 @@ SSL_CTX *tp_tls_context_build(const tp_tls_config *cfg,
   g_autoptr(TpX509Stack) trusted =
       sk_X509_new_null(); /* CA file + CRL file certs */
   g_autoptr(GPtrArray) crls =
-      g_ptr_array_new_with_free_func(tp_tlsb_crl_entry_free);
+      g_ptr_array_new_with_free_func(tlsp_tlsb_crl_entry_free);
   g_autoptr(GPtrArray) ca_crls =
-      g_ptr_array_new_with_free_func(tp_tlsb_crl_entry_free);
+      g_ptr_array_new_with_free_func(tlsp_tlsb_crl_entry_free);
   if (trusted == NULL)
   {
-    tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, NULL, NULL,
-                 "out of memory");
+    tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, NULL, NULL,
+                   "out of memory");
     return NULL;
   }
   if (ca != NULL)
   {
     int nc = 0, nr = 0;
-    g_autoptr(GBytes) bytes = tp_tlsb_read_file("CA file", ca, error);
-    if (bytes == NULL ||
-        !tp_tlsb_load_pem_bundle("CA file", ca, bytes,
-                                 TP_TLS_BUILD_ERROR_CA_PARSE, CRL_FROM_CA_FILE,
-                                 trusted, ca_crls, &nc, &nr, error))
+    g_autoptr(GBytes) bytes = tlsp_tlsb_read_file("CA file", ca, error);
+    if (bytes == NULL || !tlsp_tlsb_load_pem_bundle("CA file", ca, bytes,
+                                                    TP_TLS_BUILD_ERROR_CA_PARSE,
+                                                    CRL_FROM_CA_FILE, trusted,
+                                                    ca_crls, &nc, &nr, error))
       return NULL;
     if (nc == 0)
     {
-      tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CA_PARSE, "CA file", ca,
-                   "no PEM certificate found (expected \"-----BEGIN "
-                   "CERTIFICATE-----\")");
+      tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CA_PARSE, "CA file", ca,
+                     "no PEM certificate found (expected \"-----BEGIN "
+                     "CERTIFICATE-----\")");
       return NULL;
     }
     for (int i = 0; i < nc; i++)
     {
       int64_t na = 0;
-      if (tp_tlsb_asn1_time_to_unix(
+      if (tlsp_tlsb_asn1_time_to_unix(
               X509_get0_notAfter(sk_X509_value(trusted, i)), &na) &&
           (out.ca_not_after == 0 || na < out.ca_not_after))
         out.ca_not_after = na;
     }
   }
-  if (capath != NULL && !tp_tlsb_check_directory("CA path", capath, error))
+  if (capath != NULL && !tlsp_tlsb_check_directory("CA path", capath, error))
     return NULL;
   if (crl != NULL)
   {
     int nc = 0, nr = 0;
-    g_autoptr(GBytes) bytes = tp_tlsb_read_file("CRL file", crl, error);
-    if (bytes == NULL || !tp_tlsb_load_pem_bundle("CRL file", crl, bytes,
-                                                  TP_TLS_BUILD_ERROR_CRL_PARSE,
-                                                  CRL_FROM_CRL_FILE, trusted,
-                                                  crls, &nc, &nr, error))
+    g_autoptr(GBytes) bytes = tlsp_tlsb_read_file("CRL file", crl, error);
+    if (bytes == NULL ||
+        !tlsp_tlsb_load_pem_bundle(
+            "CRL file", crl, bytes, TP_TLS_BUILD_ERROR_CRL_PARSE,
+            CRL_FROM_CRL_FILE, trusted, crls, &nc, &nr, error))
       return NULL;
     if (nr == 0)
     {
-      tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CRL_PARSE, "CRL file", crl,
-                   "no PEM CRL found (expected \"-----BEGIN X509 CRL-----\")");
+      tlsp_tlsb_fail(
+          error, TP_TLS_BUILD_ERROR_CRL_PARSE, "CRL file", crl,
+          "no PEM CRL found (expected \"-----BEGIN X509 CRL-----\")");
       return NULL;
     }
   }
   if (crlpath != NULL &&
-      (!tp_tlsb_check_directory("CRL path", crlpath, error) ||
-       !tp_tlsb_scan_crl_dir(crlpath, crls, error)))
+      (!tlsp_tlsb_check_directory("CRL path", crlpath, error) ||
+       !tlsp_tlsb_scan_crl_dir(crlpath, crls, error)))
     return NULL;
   const gboolean crl_check = crl != NULL || crlpath != NULL;
   if (crl_check)
@@ -301,16 +304,17 @@ SSL_CTX *tp_tls_context_build(const tp_tls_config *cfg,
     for (guint i = 0; i < ca_crls->len; i++)
     {
       crl_entry *e = g_ptr_array_index(ca_crls, i);
-      if (!tp_tlsb_crl_list_add(crls, e->crl, CRL_FROM_CA_FILE, "CA file", ca))
+      if (!tlsp_tlsb_crl_list_add(crls, e->crl, CRL_FROM_CA_FILE, "CA file",
+                                  ca))
       {
-        tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, NULL, NULL,
-                     "X509_CRL_up_ref failed");
+        tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, NULL, NULL,
+                       "X509_CRL_up_ref failed");
         return NULL;
       }
     }
     for (guint i = 0; i < crls->len; i++)
-      if (!tp_tlsb_check_crl(g_ptr_array_index(crls, i), now, trusted,
-                             &out.crl_next_update, error))
+      if (!tlsp_tlsb_check_crl(g_ptr_array_index(crls, i), now, trusted,
+                               &out.crl_next_update, error))
         return NULL;
   }
 
@@ -319,19 +323,19 @@ SSL_CTX *tp_tls_context_build(const tp_tls_config *cfg,
   g_autoptr(SSL_CTX) ctx = SSL_CTX_new(TLS_server_method());
   if (ctx == NULL)
   {
-    tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, NULL, NULL,
-                 "SSL_CTX_new failed");
+    tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, NULL, NULL,
+                   "SSL_CTX_new failed");
     return NULL;
   }
-  SSL_CTX_set_options(ctx, tp_tlsb_protocol_options(mask));
-  SSL_CTX_set_default_passwd_cb(ctx, tp_tlsb_no_prompt_cb);
+  SSL_CTX_set_options(ctx, tlsp_tlsb_protocol_options(mask));
+  SSL_CTX_set_default_passwd_cb(ctx, tlsp_tlsb_no_prompt_cb);
   SSL_CTX_set_default_passwd_cb_userdata(ctx, NULL);
 
   if (nz(cfg->cipher) != NULL &&
-      !tp_tlsb_check_cipher_list(ctx, cfg->cipher, error))
+      !tlsp_tlsb_check_cipher_list(ctx, cfg->cipher, error))
     return NULL;
   if (nz(cfg->ciphersuites) != NULL &&
-      !tp_tlsb_check_ciphersuites(ctx, cfg->ciphersuites, error))
+      !tlsp_tlsb_check_ciphersuites(ctx, cfg->ciphersuites, error))
     return NULL;
 
   X509_STORE *store = SSL_CTX_get_cert_store(ctx);
@@ -339,27 +343,27 @@ SSL_CTX *tp_tls_context_build(const tp_tls_config *cfg,
   for (int i = 0; i < sk_X509_num(trusted); i++)
     if (!X509_STORE_add_cert(store, sk_X509_value(trusted, i)))
     {
-      tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, "CA file", ca,
-                   "X509_STORE_add_cert failed");
+      tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, "CA file", ca,
+                     "X509_STORE_add_cert failed");
       return NULL;
     }
   for (guint i = 0; i < ca_crls->len; i++)
     if (!X509_STORE_add_crl(store,
                             ((crl_entry *) g_ptr_array_index(ca_crls, i))->crl))
     {
-      tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, "CA file", ca,
-                   "X509_STORE_add_crl failed");
+      tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, "CA file", ca,
+                     "X509_STORE_add_crl failed");
       return NULL;
     }
   if (capath != NULL && !X509_STORE_load_path(store, capath))
   {
-    tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_UNREADABLE, "CA path", capath,
-                 "cannot be used");
+    tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_UNREADABLE, "CA path", capath,
+                   "cannot be used");
     return NULL;
   }
   if (ca == NULL && capath == NULL && !SSL_CTX_set_default_verify_paths(ctx))
   {
-    tp_tlsb_fail(
+    tlsp_tlsb_fail(
         error, TP_TLS_BUILD_ERROR_INTERNAL, NULL, NULL,
         "no CA configured and OpenSSL's default verify paths cannot be loaded");
     return NULL;
@@ -373,8 +377,8 @@ SSL_CTX *tp_tls_context_build(const tp_tls_config *cfg,
        * the hash lookup, as for the server */
       if (e->origin == CRL_FROM_CRL_FILE && !X509_STORE_add_crl(store, e->crl))
       {
-        tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, e->source, NULL,
-                     "X509_STORE_add_crl failed");
+        tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, e->source, NULL,
+                       "X509_STORE_add_crl failed");
         return NULL;
       }
     }
@@ -382,8 +386,8 @@ SSL_CTX *tp_tls_context_build(const tp_tls_config *cfg,
         !X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK |
                                          X509_V_FLAG_CRL_CHECK_ALL))
     {
-      tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_UNREADABLE, "CRL path", crlpath,
-                   "cannot be used");
+      tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_UNREADABLE, "CRL path", crlpath,
+                     "cannot be used");
       return NULL;
     }
   }
@@ -392,30 +396,31 @@ SSL_CTX *tp_tls_context_build(const tp_tls_config *cfg,
   ERR_clear_error();
   if (SSL_CTX_use_certificate(ctx, leaf) != 1)
   {
-    tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CERT_PARSE, "certificate file",
-                 cert_label, "OpenSSL refuses the certificate");
+    tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CERT_PARSE, "certificate file",
+                   cert_label, "OpenSSL refuses the certificate");
     return NULL;
   }
   for (int i = 0; i < sk_X509_num(chain); i++)
     if (!SSL_CTX_add1_chain_cert(ctx, sk_X509_value(chain, i)))
     {
-      tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CERT_PARSE, "certificate file",
-                   cert_label, "OpenSSL refuses chain certificate #%d", i + 2);
+      tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_CERT_PARSE, "certificate file",
+                     cert_label, "OpenSSL refuses chain certificate #%d",
+                     i + 2);
       return NULL;
     }
   if (SSL_CTX_use_PrivateKey(ctx, pkey) != 1)
   {
-    tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_KEY_PARSE, "key file",
-                 key_path ? key_path : cert_label,
-                 "OpenSSL refuses the private key");
+    tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_KEY_PARSE, "key file",
+                   key_path ? key_path : cert_label,
+                   "OpenSSL refuses the private key");
     return NULL;
   }
   if (SSL_CTX_check_private_key(ctx) != 1)
   {
-    g_autofree char *c = tp_tlsb_clean_dup(cert_label);
-    tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_KEY_MISMATCH, "key file",
-                 key_path ? key_path : cert_label,
-                 "the private key does not match the certificate in '%s'", c);
+    g_autofree char *c = tlsp_tlsb_clean_dup(cert_label);
+    tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_KEY_MISMATCH, "key file",
+                   key_path ? key_path : cert_label,
+                   "the private key does not match the certificate in '%s'", c);
     return NULL;
   }
 
@@ -428,7 +433,7 @@ SSL_CTX *tp_tls_context_build(const tp_tls_config *cfg,
       return NULL;
     out.chain_verified = TRUE;
   }
-  else if (!tp_tlsb_check_not_revoked(leaf, 0, cert_label, crls, error))
+  else if (!tlsp_tlsb_check_not_revoked(leaf, 0, cert_label, crls, error))
   {
     return NULL;
   }
@@ -441,27 +446,27 @@ SSL_CTX *tp_tls_context_build(const tp_tls_config *cfg,
     if (!SSL_CTX_set_session_id_context(ctx, (const unsigned char *) &self,
                                         sizeof self))
     {
-      tp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, NULL, NULL,
-                   "SSL_CTX_set_session_id_context failed");
+      tlsp_tlsb_fail(error, TP_TLS_BUILD_ERROR_INTERNAL, NULL, NULL,
+                     "SSL_CTX_set_session_id_context failed");
       return NULL;
     }
   }
-  if (!tp_tlsb_set_server_dh(ctx, error))
+  if (!tlsp_tlsb_set_server_dh(ctx, error))
     return NULL;
 
   /* 8. can anything at all be negotiated? */
   {
     GString *why = g_string_new(NULL);
-    if (!tp_tlsb_probe_versions(ctx, mask, &out.usable_tls_versions, why) ||
+    if (!tlsp_tlsb_probe_versions(ctx, mask, &out.usable_tls_versions, why) ||
         out.usable_tls_versions == 0)
     {
       g_autofree char *versions =
-          tp_tls_version_to_string(mask ? mask : TP_TLS_V_ALL);
+          tlsp_tls_version_to_string(mask ? mask : TP_TLS_V_ALL);
       g_autofree char *cl =
-          tp_tlsb_clean_dup(nz(cfg->cipher) ? cfg->cipher : "(default)");
-      g_autofree char *cs = tp_tlsb_clean_dup(
+          tlsp_tlsb_clean_dup(nz(cfg->cipher) ? cfg->cipher : "(default)");
+      g_autofree char *cs = tlsp_tlsb_clean_dup(
           nz(cfg->ciphersuites) ? cfg->ciphersuites : "(default)");
-      tp_tlsb_fail(
+      tlsp_tlsb_fail(
           error, TP_TLS_BUILD_ERROR_NO_USABLE_PROTOCOL, "certificate file",
           cert_label,
           "no TLS version can be negotiated with this configuration (enabled: "
@@ -474,7 +479,7 @@ SSL_CTX *tp_tls_context_build(const tp_tls_config *cfg,
     g_string_free(why, TRUE);
   }
 
-  tp_tls_cert_info_fill(leaf, &out);
+  tlsp_tls_cert_info_fill(leaf, &out);
   ERR_clear_error();
   if (info != NULL)
     *info = out;

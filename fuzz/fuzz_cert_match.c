@@ -60,15 +60,15 @@ static const char *const rule_texts[] = {
     "MIN_VALIDITY_DAYS 1",
 };
 
-static tp_requirement *rules[G_N_ELEMENTS(rule_texts)];
+static tlsp_requirement *rules[G_N_ELEMENTS(rule_texts)];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
   for (guint i = 0; i < G_N_ELEMENTS(rule_texts); i++)
   {
     g_autoptr(GError) error = NULL;
-    rules[i] = tp_requirement_parse(rule_texts[i], strlen(rule_texts[i]), NULL,
-                                    &error);
+    rules[i] = tlsp_requirement_parse(rule_texts[i], strlen(rule_texts[i]),
+                                      NULL, &error);
     if (rules[i] == NULL)
     {
       fprintf(stderr, "fuzz_cert_match: rule %u does not parse: %s\n", i,
@@ -92,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   unsigned char *before = NULL;
   int before_len = i2d_X509(cert, &before);
 
-  tp_tls_facts facts = {
+  tlsp_tls_facts facts = {
       .conn_id = 1,
       .protocol_version = TLS1_3_VERSION,
       .protocol = "TLSv1.3",
@@ -100,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       .verify_result = X509_V_OK,
       .peer_cert = cert,
   };
-  tp_login login = {
+  tlsp_login login = {
       .user = "alice",
       .host = "h",
       .ip = "192.0.2.1",
@@ -113,7 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   for (guint i = 0; i < G_N_ELEMENTS(rules); i++)
   {
     g_autoptr(GString) detail = g_string_new(NULL);
-    tp_reason r = tp_requirement_evaluate(rules[i], &login, detail);
+    tlsp_reason r = tlsp_requirement_evaluate(rules[i], &login, detail);
     if ((unsigned) r >= TP_REASON__COUNT || r == TP_REASON_INTERNAL_ERROR ||
         (r == TP_REASON_OK) != (detail->len == 0))
     {
@@ -121,7 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
               (int) r, detail->str);
       abort();
     }
-    if (tp_requirement_evaluate(rules[i], &login, NULL) != r)
+    if (tlsp_requirement_evaluate(rules[i], &login, NULL) != r)
     {
       fprintf(stderr,
               "fuzz_cert_match: rule %u: decision depends on the detail\n", i);

@@ -22,8 +22,8 @@
 #define TEST_NOW ((time_t) 1893456000)
 
 static X509 *cert;
-static tp_tls_facts facts_cert, facts_nocert;
-static tp_login logins[4];
+static tlsp_tls_facts facts_cert, facts_nocert;
+static tlsp_login logins[4];
 
 static void die(const char *what, const char *a, const char *b)
 {
@@ -70,19 +70,19 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
   cert = make_cert();
   if (cert == NULL)
     abort();
-  facts_cert = (tp_tls_facts){.protocol_version = TLS1_2_VERSION,
-                              .protocol = "TLSv1.2",
-                              .cipher = "TLS_AES_128_GCM_SHA256",
-                              .verify_result = X509_V_OK,
-                              .peer_cert = cert};
+  facts_cert = (tlsp_tls_facts){.protocol_version = TLS1_2_VERSION,
+                                .protocol = "TLSv1.2",
+                                .cipher = "TLS_AES_128_GCM_SHA256",
+                                .verify_result = X509_V_OK,
+                                .peer_cert = cert};
   facts_nocert = facts_cert;
   facts_nocert.peer_cert = NULL;
-  logins[0] = (tp_login){.tls_state = TP_TLS_UNKNOWN, .now = TEST_NOW};
-  logins[1] = (tp_login){.tls_state = TP_TLS_NO, .now = TEST_NOW};
-  logins[2] = (tp_login){
+  logins[0] = (tlsp_login){.tls_state = TP_TLS_UNKNOWN, .now = TEST_NOW};
+  logins[1] = (tlsp_login){.tls_state = TP_TLS_NO, .now = TEST_NOW};
+  logins[2] = (tlsp_login){
       .tls_state = TP_TLS_YES, .tls = &facts_nocert, .now = TEST_NOW};
-  logins[3] =
-      (tp_login){.tls_state = TP_TLS_YES, .tls = &facts_cert, .now = TEST_NOW};
+  logins[3] = (tlsp_login){
+      .tls_state = TP_TLS_YES, .tls = &facts_cert, .now = TEST_NOW};
   return 0;
 }
 
@@ -90,8 +90,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   g_autoptr(GError) error = NULL;
   size_t pos = (size_t) -1;
-  g_autoptr(tp_requirement) req =
-      tp_requirement_parse((const char *) data, size, &pos, &error);
+  g_autoptr(tlsp_requirement) req =
+      tlsp_requirement_parse((const char *) data, size, &pos, &error);
 
   if (req == NULL)
   {
@@ -106,11 +106,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   if (error != NULL)
     die("parse succeeded with an error set", error->message, NULL);
 
-  g_autofree char *text = tp_requirement_to_string(req);
+  g_autofree char *text = tlsp_requirement_to_string(req);
   size_t len = strlen(text);
   g_autoptr(GError) error2 = NULL;
-  g_autoptr(tp_requirement) again =
-      tp_requirement_parse(text, len, NULL, &error2);
+  g_autoptr(tlsp_requirement) again =
+      tlsp_requirement_parse(text, len, NULL, &error2);
 
   if (len > TP_REQ_MAX_INPUT)
   {
@@ -122,25 +122,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   }
   if (again == NULL)
     die("canonical text does not parse", text, error2->message);
-  g_autofree char *text2 = tp_requirement_to_string(again);
+  g_autofree char *text2 = tlsp_requirement_to_string(again);
   if (strcmp(text, text2) != 0)
     die("canonical text is not stable", text, text2);
-  if (tp_requirement_is_exempt(req) != tp_requirement_is_exempt(again) ||
-      tp_requirement_has_identity(req) != tp_requirement_has_identity(again) ||
-      tp_requirement_needs_tls(req) != tp_requirement_needs_tls(again))
+  if (tlsp_requirement_is_exempt(req) != tlsp_requirement_is_exempt(again) ||
+      tlsp_requirement_has_identity(req) !=
+          tlsp_requirement_has_identity(again) ||
+      tlsp_requirement_needs_tls(req) != tlsp_requirement_needs_tls(again))
     die("predicates differ after the round trip", text, text2);
   for (guint i = 0; i < G_N_ELEMENTS(logins); i++)
   {
     g_autoptr(GString) d1 = g_string_new(NULL);
     g_autoptr(GString) d2 = g_string_new(NULL);
-    tp_reason r1 = tp_requirement_evaluate(req, &logins[i], d1);
-    tp_reason r2 = tp_requirement_evaluate(again, &logins[i], d2);
+    tlsp_reason r1 = tlsp_requirement_evaluate(req, &logins[i], d1);
+    tlsp_reason r2 = tlsp_requirement_evaluate(again, &logins[i], d2);
     if (r1 != r2 || strcmp(d1->str, d2->str) != 0)
       die("decision differs after the round trip", d1->str, d2->str);
     if ((unsigned) r1 >= TP_REASON__COUNT ||
         (r1 == TP_REASON_OK) != (d1->len == 0))
       die("reason and detail disagree", text, d1->str);
-    if (!tp_requirement_needs_tls(req) && r1 != TP_REASON_OK)
+    if (!tlsp_requirement_needs_tls(req) && r1 != TP_REASON_OK)
       die("a rule that needs no TLS denied", text, d1->str);
   }
   return 0;

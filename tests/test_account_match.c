@@ -111,10 +111,10 @@ static int ref_wild_compare(const char *str, const char *wildstr)
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static tp_account *mk_account(const char *host, const char *user)
+static tlsp_account *mk_account(const char *host, const char *user)
 {
   g_autoptr(GError) error = NULL;
-  tp_account *a = tp_account_new(host, user, &error);
+  tlsp_account *a = tlsp_account_new(host, user, &error);
   g_assert_no_error(error);
   g_assert_nonnull(a);
   return a;
@@ -123,15 +123,15 @@ static tp_account *mk_account(const char *host, const char *user)
 static gboolean host_matches(const char *pattern, const char *host,
                              const char *ip)
 {
-  g_autoptr(tp_account) a = mk_account(pattern, "u");
-  return tp_account_matches_host(a, host, ip);
+  g_autoptr(tlsp_account) a = mk_account(pattern, "u");
+  return tlsp_account_matches_host(a, host, ip);
 }
 
 static void assert_invalid(const char *host, const char *user, gint code,
                            const char *message_part)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(tp_account) a = tp_account_new(host, user, &error);
+  g_autoptr(tlsp_account) a = tlsp_account_new(host, user, &error);
   g_assert_null(a);
   g_assert_error(error, TP_ACCOUNT_ERROR, code);
   if (message_part && !strstr(error->message, message_part))
@@ -140,7 +140,8 @@ static void assert_invalid(const char *host, const char *user, gint code,
 
 static gint acct_ptr_compare(gconstpointer a, gconstpointer b)
 {
-  return tp_account_compare(*(tp_account *const *) a, *(tp_account *const *) b);
+  return tlsp_account_compare(*(tlsp_account *const *) a,
+                              *(tlsp_account *const *) b);
 }
 
 /* Sorts the given hosts (all for `user`) and checks the result, given in
@@ -148,13 +149,13 @@ static gint acct_ptr_compare(gconstpointer a, gconstpointer b)
 static void assert_order(const char *user, const char *const *expected, gsize n)
 {
   g_autoptr(GPtrArray) arr =
-      g_ptr_array_new_with_free_func((GDestroyNotify) tp_account_free);
+      g_ptr_array_new_with_free_func((GDestroyNotify) tlsp_account_free);
   /* Insert in reverse and rotated order so that sorting has work to do. */
   for (gsize i = 0; i < n; i++)
     g_ptr_array_add(arr, mk_account(expected[(n - 1 - i + n / 2) % n], user));
   g_ptr_array_sort(arr, acct_ptr_compare);
   for (gsize i = 0; i < n; i++)
-    g_assert_cmpstr(tp_account_host(g_ptr_array_index(arr, i)), ==,
+    g_assert_cmpstr(tlsp_account_host(g_ptr_array_index(arr, i)), ==,
                     expected[i]);
 }
 
@@ -162,33 +163,33 @@ static void assert_order(const char *user, const char *const *expected, gsize n)
 
 static void test_host_wildcard(void)
 {
-  g_assert_true(tp_wild_case_match("anything", "%"));
-  g_assert_true(tp_wild_case_match("", "%"));
-  g_assert_false(tp_wild_case_match("", "_"));
-  g_assert_true(tp_wild_case_match("db1.example.com", "db_.example.com"));
-  g_assert_false(tp_wild_case_match("db12.example.com", "db_.example.com"));
-  g_assert_true(tp_wild_case_match("DB1.Example.COM", "db1.example.com"));
-  g_assert_true(tp_wild_case_match("a.b.example.com", "%.example.com"));
-  g_assert_false(tp_wild_case_match("example.com", "%.example.com"));
-  g_assert_true(tp_wild_case_match("app-7.prod", "app-%.prod"));
-  g_assert_false(tp_wild_case_match("app-7.prod.x", "app-%.prod"));
+  g_assert_true(tlsp_wild_case_match("anything", "%"));
+  g_assert_true(tlsp_wild_case_match("", "%"));
+  g_assert_false(tlsp_wild_case_match("", "_"));
+  g_assert_true(tlsp_wild_case_match("db1.example.com", "db_.example.com"));
+  g_assert_false(tlsp_wild_case_match("db12.example.com", "db_.example.com"));
+  g_assert_true(tlsp_wild_case_match("DB1.Example.COM", "db1.example.com"));
+  g_assert_true(tlsp_wild_case_match("a.b.example.com", "%.example.com"));
+  g_assert_false(tlsp_wild_case_match("example.com", "%.example.com"));
+  g_assert_true(tlsp_wild_case_match("app-7.prod", "app-%.prod"));
+  g_assert_false(tlsp_wild_case_match("app-7.prod.x", "app-%.prod"));
   /* '\' makes the next byte literal. */
-  g_assert_true(tp_wild_case_match("a_b", "a\\_b"));
-  g_assert_false(tp_wild_case_match("axb", "a\\_b"));
-  g_assert_true(tp_wild_case_match("50%", "50\\%"));
-  g_assert_false(tp_wild_case_match("500", "50\\%"));
+  g_assert_true(tlsp_wild_case_match("a_b", "a\\_b"));
+  g_assert_false(tlsp_wild_case_match("axb", "a\\_b"));
+  g_assert_true(tlsp_wild_case_match("50%", "50\\%"));
+  g_assert_false(tlsp_wild_case_match("500", "50\\%"));
   /* A trailing '\' is a literal backslash. */
-  g_assert_true(tp_wild_case_match("a\\", "a\\"));
-  g_assert_false(tp_wild_case_match("a", "a\\"));
+  g_assert_true(tlsp_wild_case_match("a\\", "a\\"));
+  g_assert_false(tlsp_wild_case_match("a", "a\\"));
   /* '_' is one byte, not one character (é is two bytes in UTF-8). */
-  g_assert_false(tp_wild_case_match("caf\xc3\xa9", "caf_"));
-  g_assert_true(tp_wild_case_match("caf\xc3\xa9", "caf__"));
+  g_assert_false(tlsp_wild_case_match("caf\xc3\xa9", "caf_"));
+  g_assert_true(tlsp_wild_case_match("caf\xc3\xa9", "caf__"));
   /* Only ASCII folds, as utf8mb3's to_upper table. */
-  g_assert_false(tp_wild_case_match("\xc3\x89", "\xc3\xa9"));
+  g_assert_false(tlsp_wild_case_match("\xc3\x89", "\xc3\xa9"));
   /* The IP comparison is case-sensitive. */
-  g_assert_true(tp_wild_match("fd00::1", "fd00::%"));
-  g_assert_false(tp_wild_match("FD00::1", "fd00::%"));
-  g_assert_true(tp_wild_case_match("FD00::1", "fd00::%"));
+  g_assert_true(tlsp_wild_match("fd00::1", "fd00::%"));
+  g_assert_false(tlsp_wild_match("FD00::1", "fd00::%"));
+  g_assert_true(tlsp_wild_case_match("FD00::1", "fd00::%"));
 }
 
 static void test_host_wildcard_reference(void)
@@ -215,10 +216,10 @@ static void test_host_wildcard_reference(void)
 
     gboolean want_ci = ref_wild_case_compare(str, pat) == 0;
     gboolean want_cs = ref_wild_compare(str, pat) == 0;
-    if (tp_wild_case_match(str, pat) != want_ci)
+    if (tlsp_wild_case_match(str, pat) != want_ci)
       g_error("wild_case_compare('%s', '%s') = %d, ours differs", str, pat,
               want_ci);
-    if (tp_wild_match(str, pat) != want_cs)
+    if (tlsp_wild_match(str, pat) != want_cs)
       g_error("wild_compare('%s', '%s') = %d, ours differs", str, pat, want_cs);
     matches += want_ci ? 1u : 0u;
   }
@@ -235,7 +236,7 @@ static void test_host_wildcard_no_blowup(void)
     g_string_append(pat, "%a");
   g_string_append(pat, "%b");
   g_autofree char *str = g_strnfill(250, 'a');
-  g_assert_false(tp_wild_case_match(str, pat->str));
+  g_assert_false(tlsp_wild_case_match(str, pat->str));
   g_string_free(pat, TRUE);
 }
 
@@ -243,21 +244,22 @@ static void test_host_wildcard_no_blowup(void)
 
 static void test_host_normalize(void)
 {
-  g_autoptr(tp_account) a = mk_account("LocalHost", "alice");
-  g_assert_cmpstr(tp_account_host(a), ==, "localhost");
-  g_assert_cmpstr(tp_account_user(a), ==, "alice");
-  g_assert_cmpint(tp_account_host_kind(a), ==, TP_HOST_WILDCARD);
+  g_autoptr(tlsp_account) a = mk_account("LocalHost", "alice");
+  g_assert_cmpstr(tlsp_account_host(a), ==, "localhost");
+  g_assert_cmpstr(tlsp_account_user(a), ==, "alice");
+  g_assert_cmpint(tlsp_account_host_kind(a), ==, TP_HOST_WILDCARD);
 
-  g_autoptr(tp_account) e = mk_account("", "bob");
-  g_assert_cmpstr(tp_account_host(e), ==, "%");
-  g_autoptr(tp_account) n = mk_account(NULL, NULL);
-  g_assert_cmpstr(tp_account_host(n), ==, "%");
-  g_assert_cmpstr(tp_account_user(n), ==, "");
-  g_assert_cmpuint(tp_account_sort(e), ==, tp_account_sort_value("%", "bob"));
+  g_autoptr(tlsp_account) e = mk_account("", "bob");
+  g_assert_cmpstr(tlsp_account_host(e), ==, "%");
+  g_autoptr(tlsp_account) n = mk_account(NULL, NULL);
+  g_assert_cmpstr(tlsp_account_host(n), ==, "%");
+  g_assert_cmpstr(tlsp_account_user(n), ==, "");
+  g_assert_cmpuint(tlsp_account_sort(e), ==,
+                   tlsp_account_sort_value("%", "bob"));
 
-  g_autoptr(tp_account) v6 = mk_account("FD00::1", "u");
-  g_assert_cmpstr(tp_account_host(v6), ==, "fd00::1");
-  g_assert_true(tp_account_matches_host(v6, NULL, "fd00::1"));
+  g_autoptr(tlsp_account) v6 = mk_account("FD00::1", "u");
+  g_assert_cmpstr(tlsp_account_host(v6), ==, "fd00::1");
+  g_assert_true(tlsp_account_matches_host(v6, NULL, "fd00::1"));
 }
 
 static void test_host_invalid(void)
@@ -267,7 +269,7 @@ static void test_host_invalid(void)
   g_autofree char *long_host = g_strnfill(256, 'h');
   assert_invalid(long_host, "u", TP_ACCOUNT_ERROR_HOST_TOO_LONG, "255 bytes");
   g_autofree char *max_host = g_strnfill(255, 'h');
-  g_autoptr(tp_account) ok = mk_account(max_host, "u");
+  g_autoptr(tlsp_account) ok = mk_account(max_host, "u");
   g_assert_nonnull(ok);
 
   assert_invalid("10.0.0.1/8", "u", TP_ACCOUNT_ERROR_HOST_ADDRESS,
@@ -302,7 +304,7 @@ static void test_host_invalid(void)
   GString *u = g_string_new(NULL);
   for (int i = 0; i < 128; i++)
     g_string_append(u, "\xc3\xa9");
-  g_autoptr(tp_account) uok = mk_account("%", u->str);
+  g_autoptr(tlsp_account) uok = mk_account("%", u->str);
   g_assert_nonnull(uok);
   g_string_free(u, TRUE);
 
@@ -317,26 +319,27 @@ static void test_host_invalid(void)
                  "ends in a space");
   /* leading and inner spaces, and other trailing blanks, are kept as the
    * server keeps them */
-  g_autoptr(tp_account) lead = mk_account("%", " lead");
+  g_autoptr(tlsp_account) lead = mk_account("%", " lead");
   g_assert_nonnull(lead);
-  g_autoptr(tp_account) inner = mk_account("%", "sp x");
+  g_autoptr(tlsp_account) inner = mk_account("%", "sp x");
   g_assert_nonnull(inner);
-  g_autoptr(tp_account) tab = mk_account("%", "ts\t");
+  g_autoptr(tlsp_account) tab = mk_account("%", "ts\t");
   g_assert_nonnull(tab);
-  g_autoptr(tp_account) lead_host = mk_account("  x", "u");
+  g_autoptr(tlsp_account) lead_host = mk_account("  x", "u");
   g_assert_nonnull(lead_host);
 }
 
 static void test_host_fail_closed(void)
 {
-  g_autoptr(tp_account) bad = tp_account_new_fail_closed("10.0.0.1/8", "alice");
-  g_assert_cmpint(tp_account_host_kind(bad), ==, TP_HOST_INVALID);
-  g_assert_true(tp_account_matches_host(bad, "localhost", NULL));
-  g_assert_true(tp_account_matches_host(bad, NULL, "203.0.113.9"));
+  g_autoptr(tlsp_account) bad =
+      tlsp_account_new_fail_closed("10.0.0.1/8", "alice");
+  g_assert_cmpint(tlsp_account_host_kind(bad), ==, TP_HOST_INVALID);
+  g_assert_true(tlsp_account_matches_host(bad, "localhost", NULL));
+  g_assert_true(tlsp_account_matches_host(bad, NULL, "203.0.113.9"));
   /* It sorts before the most specific valid account. */
-  g_autoptr(tp_account) exact = mk_account("localhost", "alice");
-  g_assert_cmpint(tp_account_compare(bad, exact), <, 0);
-  g_assert_cmpint(tp_account_compare(exact, bad), >, 0);
+  g_autoptr(tlsp_account) exact = mk_account("localhost", "alice");
+  g_assert_cmpint(tlsp_account_compare(bad, exact), <, 0);
+  g_assert_cmpint(tlsp_account_compare(exact, bad), >, 0);
 }
 
 /* ---- matching --------------------------------------------------------- */
@@ -356,13 +359,13 @@ static void test_host_localhost(void)
   g_assert_true(host_matches("127.0.0.1", "localhost", "127.0.0.1"));
   g_assert_true(host_matches("127.0.0.0/8", "localhost", "127.0.0.1"));
   /* ...and "localhost" sorts first (acl_user_compare's tie-break). */
-  g_autoptr(tp_account) lh = mk_account("localhost", "root");
-  g_autoptr(tp_account) lo = mk_account("127.0.0.1", "root");
-  g_autoptr(tp_account) l6 = mk_account("::1", "root");
-  g_assert_cmpint(tp_account_compare(lh, lo), <, 0);
-  g_assert_cmpint(tp_account_compare(lh, l6), <, 0);
+  g_autoptr(tlsp_account) lh = mk_account("localhost", "root");
+  g_autoptr(tlsp_account) lo = mk_account("127.0.0.1", "root");
+  g_autoptr(tlsp_account) l6 = mk_account("::1", "root");
+  g_assert_cmpint(tlsp_account_compare(lh, lo), <, 0);
+  g_assert_cmpint(tlsp_account_compare(lh, l6), <, 0);
   /* Between the two addresses plain strcmp decides: ':' > '1'. */
-  g_assert_cmpint(tp_account_compare(l6, lo), <, 0);
+  g_assert_cmpint(tlsp_account_compare(l6, lo), <, 0);
 }
 
 static void test_host_name_or_ip(void)
@@ -392,20 +395,20 @@ static void test_host_netmask(void)
   /* No IPv4 address: the server falls back to text; nothing matches. */
   g_assert_false(host_matches("192.168.1.0/255.255.255.0", "localhost", NULL));
   g_assert_false(host_matches("192.168.1.0/255.255.255.0", "h", "fd00::1"));
-  g_autoptr(tp_account) a = mk_account("192.168.1.0/255.255.255.0", "u");
-  g_assert_cmpint(tp_account_host_kind(a), ==, TP_HOST_NETMASK4);
+  g_autoptr(tlsp_account) a = mk_account("192.168.1.0/255.255.255.0", "u");
+  g_assert_cmpint(tlsp_account_host_kind(a), ==, TP_HOST_NETMASK4);
 }
 
 static void test_host_cidr(void)
 {
-  g_autoptr(tp_account) c4 = mk_account("10.0.0.0/8", "u");
-  g_assert_cmpint(tp_account_host_kind(c4), ==, TP_HOST_CIDR4);
-  g_assert_cmpstr(tp_account_order_text(c4), ==, "10.0.0.0/255.0.0.0");
-  g_assert_true(tp_account_matches_host(c4, NULL, "10.255.1.2"));
-  g_assert_false(tp_account_matches_host(c4, NULL, "11.0.0.1"));
+  g_autoptr(tlsp_account) c4 = mk_account("10.0.0.0/8", "u");
+  g_assert_cmpint(tlsp_account_host_kind(c4), ==, TP_HOST_CIDR4);
+  g_assert_cmpstr(tlsp_account_order_text(c4), ==, "10.0.0.0/255.0.0.0");
+  g_assert_true(tlsp_account_matches_host(c4, NULL, "10.255.1.2"));
+  g_assert_false(tlsp_account_matches_host(c4, NULL, "11.0.0.1"));
   /* Never by name, even a name that spells the pattern. */
-  g_assert_false(tp_account_matches_host(c4, "10.0.0.0/8", NULL));
-  g_assert_false(tp_account_matches_host(c4, "localhost", NULL));
+  g_assert_false(tlsp_account_matches_host(c4, "10.0.0.0/8", NULL));
+  g_assert_false(tlsp_account_matches_host(c4, "localhost", NULL));
 
   g_assert_true(host_matches("192.168.1.128/25", NULL, "192.168.1.128"));
   g_assert_true(host_matches("192.168.1.128/25", NULL, "192.168.1.255"));
@@ -415,14 +418,14 @@ static void test_host_cidr(void)
   g_assert_true(host_matches("0.0.0.0/1", NULL, "127.0.0.1"));
   g_assert_false(host_matches("0.0.0.0/1", NULL, "128.0.0.1"));
 
-  g_autoptr(tp_account) c6 = mk_account("FD00::/8", "u");
-  g_assert_cmpint(tp_account_host_kind(c6), ==, TP_HOST_CIDR6);
-  g_assert_cmpstr(tp_account_order_text(c6), ==, "fd00::/ff00::");
-  g_assert_true(tp_account_matches_host(c6, NULL, "fd12:3456::1"));
-  g_assert_true(tp_account_matches_host(c6, NULL, "FD12::1"));
-  g_assert_false(tp_account_matches_host(c6, NULL, "fe80::1"));
-  g_assert_false(tp_account_matches_host(c6, NULL, "10.0.0.1"));
-  g_assert_false(tp_account_matches_host(c6, "localhost", NULL));
+  g_autoptr(tlsp_account) c6 = mk_account("FD00::/8", "u");
+  g_assert_cmpint(tlsp_account_host_kind(c6), ==, TP_HOST_CIDR6);
+  g_assert_cmpstr(tlsp_account_order_text(c6), ==, "fd00::/ff00::");
+  g_assert_true(tlsp_account_matches_host(c6, NULL, "fd12:3456::1"));
+  g_assert_true(tlsp_account_matches_host(c6, NULL, "FD12::1"));
+  g_assert_false(tlsp_account_matches_host(c6, NULL, "fe80::1"));
+  g_assert_false(tlsp_account_matches_host(c6, NULL, "10.0.0.1"));
+  g_assert_false(tlsp_account_matches_host(c6, "localhost", NULL));
   g_assert_true(
       host_matches("2001:db8:abcd:12::/63", NULL, "2001:db8:abcd:13::5"));
   g_assert_false(
@@ -438,29 +441,29 @@ static void test_host_cidr(void)
 static void test_magic_values(void)
 {
   /* No wildcard: 0, whatever the length. */
-  g_assert_cmpuint(tp_host_magic("localhost"), ==, 0);
-  g_assert_cmpuint(tp_host_magic("192.168.1.0/255.255.255.0"), ==, 0);
-  g_assert_cmpuint(tp_host_magic(""), ==, 0);
+  g_assert_cmpuint(tlsp_host_magic("localhost"), ==, 0);
+  g_assert_cmpuint(tlsp_host_magic("192.168.1.0/255.255.255.0"), ==, 0);
+  g_assert_cmpuint(tlsp_host_magic(""), ==, 0);
   /* '%': N=0 K=1 M=0 P=0 L=255: (((511*256+1)*32+0)*256+0 */
-  g_assert_cmpuint(tp_host_magic("%"), ==, 1071652864u);
-  g_assert_cmpuint(tp_host_magic("%%%"), ==, 1071652864u);
+  g_assert_cmpuint(tlsp_host_magic("%"), ==, 1071652864u);
+  g_assert_cmpuint(tlsp_host_magic("%%%"), ==, 1071652864u);
   /* '192.168.1.%': N=10 K=1 P=10 L=245: (((491*256+1)*32)*256+10 */
-  g_assert_cmpuint(tp_host_magic("192.168.1.%"), ==, 1029709834u);
+  g_assert_cmpuint(tlsp_host_magic("192.168.1.%"), ==, 1029709834u);
   /* '192.168.%': N=8 L=247 P=8 */
-  g_assert_cmpuint(tp_host_magic("192.168.%"), ==, 1038098440u);
+  g_assert_cmpuint(tlsp_host_magic("192.168.%"), ==, 1038098440u);
   /* 'a_c': M=1 > L=0: (((2*256+0)*32+0)*256+1 */
-  g_assert_cmpuint(tp_host_magic("a_c"), ==, 4194305u);
+  g_assert_cmpuint(tlsp_host_magic("a_c"), ==, 4194305u);
   /* An escaped wildcard is a literal. */
-  g_assert_cmpuint(tp_host_magic("a\\%c"), ==, 0);
-  g_assert_cmpuint(tp_host_magic("a\\_c"), ==, 0);
+  g_assert_cmpuint(tlsp_host_magic("a\\%c"), ==, 0);
+  g_assert_cmpuint(tlsp_host_magic("a\\_c"), ==, 0);
 
   /* "hu": one more bit, 1 for the anonymous user, then inverted. */
-  g_assert_cmpuint(tp_account_sort_value("localhost", "alice"), ==,
+  g_assert_cmpuint(tlsp_account_sort_value("localhost", "alice"), ==,
                    ~(guint64) 0);
-  g_assert_cmpuint(tp_account_sort_value("localhost", ""), ==, ~(guint64) 1);
-  g_assert_cmpuint(tp_account_sort_value("%", "alice"), ==,
+  g_assert_cmpuint(tlsp_account_sort_value("localhost", ""), ==, ~(guint64) 1);
+  g_assert_cmpuint(tlsp_account_sort_value("%", "alice"), ==,
                    ~((guint64) 1071652864u << 1));
-  g_assert_cmpuint(tp_account_sort_value("%", ""), ==,
+  g_assert_cmpuint(tlsp_account_sort_value("%", ""), ==,
                    ~(((guint64) 1071652864u << 1) + 1));
 }
 
@@ -487,26 +490,26 @@ static void test_order_ip_forms(void)
   assert_order("bob", order, G_N_ELEMENTS(order));
 
   /* A CIDR orders exactly as its netmask equivalent. */
-  g_autoptr(tp_account) cidr = mk_account("10.0.0.0/8", "u");
-  g_autoptr(tp_account) mask = mk_account("10.0.0.0/255.0.0.0", "u");
-  g_assert_cmpuint(tp_account_sort(cidr), ==, tp_account_sort(mask));
-  g_assert_cmpint(tp_account_compare(cidr, mask), ==, 0);
-  g_autoptr(tp_account) v6 = mk_account("fd00::/8", "u");
-  g_autoptr(tp_account) pct = mk_account("fd00::%", "u");
-  g_assert_cmpint(tp_account_compare(v6, pct), <, 0);
+  g_autoptr(tlsp_account) cidr = mk_account("10.0.0.0/8", "u");
+  g_autoptr(tlsp_account) mask = mk_account("10.0.0.0/255.0.0.0", "u");
+  g_assert_cmpuint(tlsp_account_sort(cidr), ==, tlsp_account_sort(mask));
+  g_assert_cmpint(tlsp_account_compare(cidr, mask), ==, 0);
+  g_autoptr(tlsp_account) v6 = mk_account("fd00::/8", "u");
+  g_autoptr(tlsp_account) pct = mk_account("fd00::%", "u");
+  g_assert_cmpint(tlsp_account_compare(v6, pct), <, 0);
 }
 
 static void test_order_user(void)
 {
   /* Same host: the named user first (the 'u' bit). */
-  g_autoptr(tp_account) named = mk_account("%", "alice");
-  g_autoptr(tp_account) anon = mk_account("%", "");
-  g_assert_cmpint(tp_account_compare(named, anon), <, 0);
+  g_autoptr(tlsp_account) named = mk_account("%", "alice");
+  g_autoptr(tlsp_account) anon = mk_account("%", "");
+  g_assert_cmpint(tlsp_account_compare(named, anon), <, 0);
   /* A more specific host wins whatever the user. */
-  g_autoptr(tp_account) anon_local = mk_account("localhost", "");
-  g_assert_cmpint(tp_account_compare(anon_local, named), <, 0);
-  g_autoptr(tp_account) named_local = mk_account("localhost", "alice");
-  g_assert_cmpint(tp_account_compare(named_local, anon_local), <, 0);
+  g_autoptr(tlsp_account) anon_local = mk_account("localhost", "");
+  g_assert_cmpint(tlsp_account_compare(anon_local, named), <, 0);
+  g_autoptr(tlsp_account) named_local = mk_account("localhost", "alice");
+  g_assert_cmpint(tlsp_account_compare(named_local, anon_local), <, 0);
 }
 
 static void test_order_prefix_quirk(void)
@@ -514,10 +517,10 @@ static void test_order_prefix_quirk(void)
   /* get_magic_sort()'s comment says "abc_" should sort before "a_bc"; its
    * code gives the larger P (prefix length) the larger magic, i.e. the
    * later place.  We follow the code the server runs. */
-  g_assert_cmpuint(tp_host_magic("a_bc"), <, tp_host_magic("abc_"));
-  g_autoptr(tp_account) early = mk_account("a_bc", "u");
-  g_autoptr(tp_account) late = mk_account("abc_", "u");
-  g_assert_cmpint(tp_account_compare(early, late), <, 0);
+  g_assert_cmpuint(tlsp_host_magic("a_bc"), <, tlsp_host_magic("abc_"));
+  g_autoptr(tlsp_account) early = mk_account("a_bc", "u");
+  g_autoptr(tlsp_account) late = mk_account("abc_", "u");
+  g_assert_cmpint(tlsp_account_compare(early, late), <, 0);
 }
 
 int main(int argc, char **argv)

@@ -1,5 +1,5 @@
 /*
- * test_dn_text.c — unit tests of tp_dn_text, the one display text of a
+ * test_dn_text.c — unit tests of tlsp_dn_text, the one display text of a
  * certificate name: multi-valued RDNs, UTF-8 and non-UTF-8 string types,
  * special characters, NUL and control bytes, a very long name; and that the
  * text logged for a name, once cleaned, is one printable line.
@@ -27,14 +27,14 @@ static void add(X509_NAME *name, const char *field, const char *value, int len,
 
 static void expect_text(const X509_NAME *name, const char *want)
 {
-  g_autofree char *got = tp_dn_text(name);
+  g_autofree char *got = tlsp_dn_text(name);
   g_assert_nonnull(got);
   g_assert_cmpstr(got, ==, want);
 }
 
 static void test_null_and_empty(void)
 {
-  g_assert_null(tp_dn_text(NULL));
+  g_assert_null(tlsp_dn_text(NULL));
   g_autoptr(X509_NAME) empty = X509_NAME_new();
   expect_text(empty, "");
 }
@@ -104,7 +104,7 @@ static void test_nul_and_controls(void)
 
   g_autoptr(X509_NAME) ctl = X509_NAME_new();
   add(ctl, "CN", "a\nb\rc\x1b[31m\x7f", -1, FALSE);
-  g_autofree char *text = tp_dn_text(ctl);
+  g_autofree char *text = tlsp_dn_text(ctl);
   g_assert_nonnull(text);
   for (const char *p = text; *p; p++)
     g_assert_true((unsigned char) *p >= 0x20 && *p != 0x7f);
@@ -129,7 +129,7 @@ static void test_long_name(void)
   for (int i = 199; i >= 0; i--)
     g_string_append_printf(want, "%sOU=%03d-%s", i == 199 ? "" : ",", i, value);
   /* the renderer does not cut: bounding is the caller's */
-  g_autofree char *text = tp_dn_text(name);
+  g_autofree char *text = tlsp_dn_text(name);
   g_assert_nonnull(text);
   g_assert_cmpuint(strlen(text), ==, want->len);
   g_assert_cmpuint(strlen(text), >, 10000);
@@ -137,7 +137,7 @@ static void test_long_name(void)
   g_string_free(want, TRUE);
 
   /* through the cleaner, as a log field: cut at the bound with "..." */
-  g_autofree char *logged = tp_text_clean(text, TP_LOG_FIELD_MAX);
+  g_autofree char *logged = tlsp_text_clean(text, TP_LOG_FIELD_MAX);
   g_assert_cmpuint(strlen(logged), ==, TP_LOG_FIELD_MAX + 3);
   g_assert_true(g_str_has_suffix(logged, "..."));
 }
@@ -150,8 +150,8 @@ static void test_cleaned_for_log(void)
   g_autoptr(X509_NAME) name = X509_NAME_new();
   add(name, "O", "Acme, Inc.", -1, FALSE);
   add(name, "CN", "caf\xc3\xa9\0x\xc2\x85y'", 11, FALSE);
-  g_autofree char *text = tp_dn_text(name);
-  g_autofree char *logged = tp_text_clean(text, TP_LOG_FIELD_MAX);
+  g_autofree char *text = tlsp_dn_text(name);
+  g_autofree char *logged = tlsp_text_clean(text, TP_LOG_FIELD_MAX);
   g_assert_true(g_utf8_validate(logged, -1, NULL));
   for (const char *p = logged; *p; p++)
     g_assert_true((unsigned char) *p >= 0x20 && *p != 0x7f);
@@ -177,10 +177,10 @@ static void test_same_as_server_cert_subject(void)
   g_assert_nonnull(X509_gmtime_adj(X509_getm_notAfter(x), 3600));
   g_assert_cmpint(X509_sign(x, key, EVP_sha256()), >, 0);
 
-  tp_tls_context_info info;
+  tlsp_tls_context_info info;
   memset(&info, 0, sizeof info);
-  tp_tls_cert_info_fill(x, &info);
-  g_autofree char *text = tp_dn_text(X509_get_subject_name(x));
+  tlsp_tls_cert_info_fill(x, &info);
+  g_autofree char *text = tlsp_dn_text(X509_get_subject_name(x));
   g_assert_cmpstr(info.server_cert_subject, ==, text);
 }
 

@@ -6,7 +6,7 @@
 static void check(const char *in, size_t len, const char *want)
 {
   g_autoptr(GString) out = g_string_new(NULL);
-  tp_json_append_string(out, in, len);
+  tlsp_json_append_string(out, in, len);
   g_assert_cmpstr(out->str, ==, want);
 }
 
@@ -22,8 +22,8 @@ static void test_escapes(void)
   check("\xed\xa0\x80", 3, "\"\\ufffd\\ufffd\\ufffd\""); /* surrogate */
   check(NULL, 0, "null");
   g_autoptr(GString) out = g_string_new(NULL);
-  tp_json_append_cstring(out, NULL);
-  tp_json_append_cstring(out, "x");
+  tlsp_json_append_cstring(out, NULL);
+  tlsp_json_append_cstring(out, "x");
   g_assert_cmpstr(out->str, ==, "null\"x\"");
 }
 

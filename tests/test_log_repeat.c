@@ -9,26 +9,26 @@
 
 #define S G_USEC_PER_SEC
 
-static tp_repeat_table table;
+static tlsp_repeat_table table;
 
-static tp_repeat_action note(int reason, const char *user, const char *host,
-                             gint64 now, gint64 interval,
-                             tp_repeat_summary *sum, gboolean *has)
+static tlsp_repeat_action note(int reason, const char *user, const char *host,
+                               gint64 now, gint64 interval,
+                               tlsp_repeat_summary *sum, gboolean *has)
 {
-  return tp_repeat_note(&table, reason, user, host, now, interval, sum, has);
+  return tlsp_repeat_note(&table, reason, user, host, now, interval, sum, has);
 }
 
 static void test_window(void)
 {
-  tp_repeat_reset(&table);
-  tp_repeat_summary sum;
+  tlsp_repeat_reset(&table);
+  tlsp_repeat_summary sum;
   gboolean has;
   g_assert_cmpint(note(1, "u", "h", 0, 60 * S, &sum, &has), ==, TP_REPEAT_LOG);
   g_assert_false(has);
-  g_assert_cmpint(tp_repeat_next_due(&table, 60 * S), ==, G_MAXINT64);
+  g_assert_cmpint(tlsp_repeat_next_due(&table, 60 * S), ==, G_MAXINT64);
   g_assert_cmpint(note(1, "u", "h", 1 * S, 60 * S, &sum, &has), ==,
                   TP_REPEAT_COUNT_FIRST);
-  g_assert_cmpint(tp_repeat_next_due(&table, 60 * S), ==, 60 * S);
+  g_assert_cmpint(tlsp_repeat_next_due(&table, 60 * S), ==, 60 * S);
   for (int i = 0; i < 18; i++)
     g_assert_cmpint(note(1, "u", "h", 2 * S, 60 * S, &sum, &has), ==,
                     TP_REPEAT_COUNT);
@@ -43,15 +43,15 @@ static void test_window(void)
   g_assert_cmpint(note(1, "uh", "", 3 * S, 60 * S, &sum, &has), ==,
                   TP_REPEAT_LOG);
   /* nothing is due before the window ends */
-  g_assert_false(tp_repeat_take_due(&table, 59 * S, 60 * S, FALSE, &sum));
-  g_assert_true(tp_repeat_take_due(&table, 61 * S, 60 * S, FALSE, &sum));
+  g_assert_false(tlsp_repeat_take_due(&table, 59 * S, 60 * S, FALSE, &sum));
+  g_assert_true(tlsp_repeat_take_due(&table, 61 * S, 60 * S, FALSE, &sum));
   g_assert_cmpint(sum.reason, ==, 1);
   g_assert_cmpstr(sum.user, ==, "u");
   g_assert_cmpstr(sum.host, ==, "h");
   g_assert_cmpuint(sum.count, ==, 19);
   g_assert_cmpint(sum.span_us, ==, 60 * S);
   /* the other windows counted nothing: freed, no summary */
-  g_assert_false(tp_repeat_take_due(&table, 61 * S, 60 * S, FALSE, &sum));
+  g_assert_false(tlsp_repeat_take_due(&table, 61 * S, 60 * S, FALSE, &sum));
   /* after its summary the key starts over with a logged line */
   g_assert_cmpint(note(1, "u", "h", 62 * S, 60 * S, &sum, &has), ==,
                   TP_REPEAT_LOG);
@@ -62,8 +62,8 @@ static void test_window(void)
  * taken: the summary comes back with the new logged line. */
 static void test_late_refusal(void)
 {
-  tp_repeat_reset(&table);
-  tp_repeat_summary sum;
+  tlsp_repeat_reset(&table);
+  tlsp_repeat_summary sum;
   gboolean has;
   note(1, "u", "h", 0, 2 * S, &sum, &has);
   note(1, "u", "h", 1 * S, 2 * S, &sum, &has);
@@ -80,26 +80,26 @@ static void test_late_refusal(void)
 
 static void test_interval_zero(void)
 {
-  tp_repeat_reset(&table);
-  tp_repeat_summary sum;
+  tlsp_repeat_reset(&table);
+  tlsp_repeat_summary sum;
   gboolean has;
   note(1, "u", "h", 0, 60 * S, &sum, &has);
   note(1, "u", "h", 1 * S, 60 * S, &sum, &has);
   /* 0: every refusal is logged; what was counted is due at once */
   g_assert_cmpint(note(1, "u", "h", 2 * S, 0, &sum, &has), ==, TP_REPEAT_LOG);
   g_assert_false(has);
-  g_assert_cmpint(tp_repeat_next_due(&table, 0), ==, 0);
-  g_assert_true(tp_repeat_take_due(&table, 3 * S, 0, FALSE, &sum));
+  g_assert_cmpint(tlsp_repeat_next_due(&table, 0), ==, 0);
+  g_assert_true(tlsp_repeat_take_due(&table, 3 * S, 0, FALSE, &sum));
   g_assert_cmpuint(sum.count, ==, 1);
   g_assert_cmpint(sum.span_us, ==, 3 * S);
-  g_assert_false(tp_repeat_take_due(&table, 3 * S, 0, FALSE, &sum));
+  g_assert_false(tlsp_repeat_take_due(&table, 3 * S, 0, FALSE, &sum));
 }
 
 /* A full table closes the window that opened first, with its count. */
 static void test_eviction(void)
 {
-  tp_repeat_reset(&table);
-  tp_repeat_summary sum;
+  tlsp_repeat_reset(&table);
+  tlsp_repeat_summary sum;
   gboolean has;
   for (int i = 0; i < TP_REPEAT_SLOTS; i++)
   {
@@ -119,18 +119,18 @@ static void test_eviction(void)
   /* every other count is still there: closing all gives 127 + 0 */
   guint n = 0;
   guint64 total = 0;
-  while (tp_repeat_take_due(&table, 2000, 60 * S, TRUE, &sum))
+  while (tlsp_repeat_take_due(&table, 2000, 60 * S, TRUE, &sum))
     n++, total += sum.count;
   g_assert_cmpuint(n, ==, TP_REPEAT_SLOTS - 1);
   g_assert_cmpuint(total, ==, TP_REPEAT_SLOTS - 1);
-  g_assert_cmpint(tp_repeat_next_due(&table, 60 * S), ==, G_MAXINT64);
+  g_assert_cmpint(tlsp_repeat_next_due(&table, 60 * S), ==, G_MAXINT64);
 }
 
 /* An ended window with nothing counted is reused before any open one. */
 static void test_reuse_ended(void)
 {
-  tp_repeat_reset(&table);
-  tp_repeat_summary sum;
+  tlsp_repeat_reset(&table);
+  tlsp_repeat_summary sum;
   gboolean has;
   for (int i = 0; i < TP_REPEAT_SLOTS; i++)
   {
@@ -146,8 +146,8 @@ static void test_reuse_ended(void)
 
 static void test_long_keys(void)
 {
-  tp_repeat_reset(&table);
-  tp_repeat_summary sum;
+  tlsp_repeat_reset(&table);
+  tlsp_repeat_summary sum;
   gboolean has;
   char user[TP_REPEAT_USER_MAX + 2];
   memset(user, 'u', sizeof user - 1);
@@ -168,7 +168,7 @@ static void test_long_keys(void)
                   TP_REPEAT_LOG);
   g_assert_cmpint(note(1, user, host, 1, 60 * S, &sum, &has), ==,
                   TP_REPEAT_COUNT_FIRST);
-  g_assert_true(tp_repeat_take_due(&table, 2, 60 * S, TRUE, &sum));
+  g_assert_true(tlsp_repeat_take_due(&table, 2, 60 * S, TRUE, &sum));
   g_assert_cmpuint(strlen(sum.user), ==, TP_REPEAT_USER_MAX);
   g_assert_cmpuint(strlen(sum.host), ==, TP_REPEAT_HOST_MAX);
 }

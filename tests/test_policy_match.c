@@ -1,5 +1,5 @@
 /*
- * test_policy_match.c — unit tests of tp_requirement_evaluate: the reason of
+ * test_policy_match.c — unit tests of tlsp_requirement_evaluate: the reason of
  * every outcome, parity with the server's native acl_check_ssl() (order of
  * checks, one-line names as OpenSSL prints them), and the extension clauses
  * against certificates generated here with the OpenSSL API.
@@ -125,9 +125,9 @@ static X509 *cert_with_san(const char *san)
 }
 
 /* TLS 1.3, verified, cipher TLS_AES_128_GCM_SHA256, the given certificate. */
-static tp_tls_facts facts_for(X509 *cert)
+static tlsp_tls_facts facts_for(X509 *cert)
 {
-  tp_tls_facts f = {0};
+  tlsp_tls_facts f = {0};
 
   f.conn_id = 42;
   f.protocol_version = TLS1_3_VERSION;
@@ -138,9 +138,9 @@ static tp_tls_facts facts_for(X509 *cert)
   return f;
 }
 
-static tp_login login_for(const tp_tls_facts *f)
+static tlsp_login login_for(const tlsp_tls_facts *f)
 {
-  tp_login l = {0};
+  tlsp_login l = {0};
 
   l.user = "alice";
   l.host = "db.example";
@@ -153,19 +153,19 @@ static tp_login login_for(const tp_tls_facts *f)
 }
 
 /* Evaluates `rule` and asserts the reason (and the detail, if given). */
-static void expect(const char *rule, const tp_login *login, tp_reason want,
+static void expect(const char *rule, const tlsp_login *login, tlsp_reason want,
                    const char *want_detail)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(tp_requirement) req =
-      tp_requirement_parse(rule, strlen(rule), NULL, &error);
+  g_autoptr(tlsp_requirement) req =
+      tlsp_requirement_parse(rule, strlen(rule), NULL, &error);
 
   g_assert_no_error(error);
   g_autoptr(GString) detail = g_string_new(NULL);
-  tp_reason got = tp_requirement_evaluate(req, login, detail);
+  tlsp_reason got = tlsp_requirement_evaluate(req, login, detail);
   if (got != want)
-    g_error("rule \"%s\": got %s (%s), expected %s", rule, tp_reason_name(got),
-            detail->str, tp_reason_name(want));
+    g_error("rule \"%s\": got %s (%s), expected %s", rule,
+            tlsp_reason_name(got), detail->str, tlsp_reason_name(want));
   if (want == TP_REASON_OK)
     g_assert_cmpstr(detail->str, ==, "");
   else
@@ -173,13 +173,13 @@ static void expect(const char *rule, const tp_login *login, tp_reason want,
   if (want_detail)
     g_assert_cmpstr(detail->str, ==, want_detail);
   /* the detail is optional */
-  g_assert_cmpint(tp_requirement_evaluate(req, login, NULL), ==, want);
+  g_assert_cmpint(tlsp_requirement_evaluate(req, login, NULL), ==, want);
 }
 
-static void expect_cert(const char *rule, X509 *cert, tp_reason want)
+static void expect_cert(const char *rule, X509 *cert, tlsp_reason want)
 {
-  tp_tls_facts f = facts_for(cert);
-  tp_login l = login_for(&f);
+  tlsp_tls_facts f = facts_for(cert);
+  tlsp_login l = login_for(&f);
   expect(rule, &l, want, NULL);
 }
 
@@ -187,9 +187,9 @@ static void expect_cert(const char *rule, X509 *cert, tp_reason want)
 
 static void test_none_exempt(void)
 {
-  tp_login unknown = login_for(NULL);
+  tlsp_login unknown = login_for(NULL);
   unknown.tls_state = TP_TLS_UNKNOWN;
-  tp_login plain = login_for(NULL);
+  tlsp_login plain = login_for(NULL);
 
   expect("NONE", &unknown, TP_REASON_OK, NULL);
   expect("EXEMPT", &unknown, TP_REASON_OK, NULL);
@@ -199,9 +199,9 @@ static void test_none_exempt(void)
 
 static void test_tls_state(void)
 {
-  tp_login unknown = login_for(NULL);
+  tlsp_login unknown = login_for(NULL);
   unknown.tls_state = TP_TLS_UNKNOWN;
-  tp_login plain = login_for(NULL);
+  tlsp_login plain = login_for(NULL);
   static const char *const rules[] = {
       "SSL",
       "X509",
@@ -225,26 +225,27 @@ static void test_tls_state(void)
   }
 
   /* TLS claimed but no facts: fail closed */
-  tp_login broken = login_for(NULL);
+  tlsp_login broken = login_for(NULL);
   broken.tls_state = TP_TLS_YES;
   expect("SSL", &broken, TP_REASON_INTERNAL_ERROR, NULL);
-  g_assert_cmpint(tp_requirement_evaluate(NULL, &broken, NULL), ==,
+  g_assert_cmpint(tlsp_requirement_evaluate(NULL, &broken, NULL), ==,
                   TP_REASON_INTERNAL_ERROR);
-  g_autoptr(tp_requirement) ssl = tp_requirement_parse("SSL", 3, NULL, NULL);
-  g_assert_cmpint(tp_requirement_evaluate(ssl, NULL, NULL), ==,
+  g_autoptr(tlsp_requirement) ssl =
+      tlsp_requirement_parse("SSL", 3, NULL, NULL);
+  g_assert_cmpint(tlsp_requirement_evaluate(ssl, NULL, NULL), ==,
                   TP_REASON_INTERNAL_ERROR);
 }
 
 static void test_ssl_x509(void)
 {
   g_autoptr(X509) cert = cert_with_subject(NULL);
-  tp_tls_facts nocert = facts_for(NULL);
-  tp_login l_nocert = login_for(&nocert);
-  tp_tls_facts withcert = facts_for(cert);
-  tp_login l_cert = login_for(&withcert);
-  tp_tls_facts unverified = facts_for(cert);
+  tlsp_tls_facts nocert = facts_for(NULL);
+  tlsp_login l_nocert = login_for(&nocert);
+  tlsp_tls_facts withcert = facts_for(cert);
+  tlsp_login l_cert = login_for(&withcert);
+  tlsp_tls_facts unverified = facts_for(cert);
   unverified.verify_result = X509_V_ERR_CERT_HAS_EXPIRED;
-  tp_login l_unverified = login_for(&unverified);
+  tlsp_login l_unverified = login_for(&unverified);
 
   /* SSL: TLS is enough, verification is not looked at (SSL_TYPE_ANY) */
   expect("SSL", &l_nocert, TP_REASON_OK, NULL);
@@ -261,10 +262,10 @@ static void test_ssl_x509(void)
 static void test_native_cipher(void)
 {
   g_autoptr(X509) cert = cert_with_subject(NULL);
-  tp_tls_facts nocert = facts_for(NULL);
-  tp_login l_nocert = login_for(&nocert);
-  tp_tls_facts withcert = facts_for(cert);
-  tp_login l_cert = login_for(&withcert);
+  tlsp_tls_facts nocert = facts_for(NULL);
+  tlsp_login l_nocert = login_for(&nocert);
+  tlsp_tls_facts withcert = facts_for(cert);
+  tlsp_login l_cert = login_for(&withcert);
 
   /* CIPHER alone needs no client certificate */
   expect("CIPHER 'TLS_AES_128_GCM_SHA256'", &l_nocert, TP_REASON_OK, NULL);
@@ -282,9 +283,9 @@ static void test_native_cipher(void)
   expect("ISSUER '' AND SUBJECT ''", &l_nocert, TP_REASON_OK, NULL);
 
   /* SPECIFIED still needs a verified connection */
-  tp_tls_facts unverified = facts_for(NULL);
+  tlsp_tls_facts unverified = facts_for(NULL);
   unverified.verify_result = X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
-  tp_login l_unverified = login_for(&unverified);
+  tlsp_login l_unverified = login_for(&unverified);
   expect("CIPHER 'TLS_AES_128_GCM_SHA256'", &l_unverified,
          TP_REASON_CERT_NOT_VERIFIED, NULL);
   expect("SUBJECT ''", &l_unverified, TP_REASON_CERT_NOT_VERIFIED, NULL);
@@ -295,13 +296,13 @@ static void test_native_order(void)
   static const name_part subject[] = {
       {"C", "FI", 0, FALSE}, {"CN", "bob", 0, FALSE}, END_OF_NAME};
   g_autoptr(X509) cert = cert_with_subject(subject);
-  tp_tls_facts nocert = facts_for(NULL);
-  tp_login l_nocert = login_for(&nocert);
-  tp_tls_facts withcert = facts_for(cert);
-  tp_login l_cert = login_for(&withcert);
-  tp_tls_facts unverified = facts_for(NULL);
+  tlsp_tls_facts nocert = facts_for(NULL);
+  tlsp_login l_nocert = login_for(&nocert);
+  tlsp_tls_facts withcert = facts_for(cert);
+  tlsp_login l_cert = login_for(&withcert);
+  tlsp_tls_facts unverified = facts_for(NULL);
   unverified.verify_result = X509_V_ERR_CERT_REVOKED;
-  tp_login l_unverified = login_for(&unverified);
+  tlsp_login l_unverified = login_for(&unverified);
 
   /* ISSUER or SUBJECT without a certificate */
   expect("ISSUER '/CN=Test CA'", &l_nocert, TP_REASON_NO_CLIENT_CERT,
@@ -370,8 +371,8 @@ static void test_dn(void)
       {"UID", "a1", 0, TRUE}, /* CN=alice+UID=a1 */
       {"OU", "a=b", 0, FALSE},       END_OF_NAME};
   g_autoptr(X509) cert = cert_with_subject(multi);
-  tp_tls_facts f = facts_for(cert);
-  tp_login l = login_for(&f);
+  tlsp_tls_facts f = facts_for(cert);
+  tlsp_login l = login_for(&f);
 
   expect(
       "SUBJECT_DN 'CN=alice+UID=a1,OU=a=b,O=Acme\\\\, Inc.,DC=example,DC=com'",
@@ -421,12 +422,12 @@ static void test_dn(void)
          "issuer_dn 'CN=Test CA' expected 'CN=y'");
 
   /* requires a verified certificate */
-  tp_tls_facts nocert = facts_for(NULL);
-  tp_login l_nocert = login_for(&nocert);
+  tlsp_tls_facts nocert = facts_for(NULL);
+  tlsp_login l_nocert = login_for(&nocert);
   expect("SUBJECT_DN 'CN=alice'", &l_nocert, TP_REASON_NO_CLIENT_CERT, NULL);
-  tp_tls_facts unverified = facts_for(cert);
+  tlsp_tls_facts unverified = facts_for(cert);
   unverified.verify_result = X509_V_ERR_CERT_UNTRUSTED;
-  tp_login l_unverified = login_for(&unverified);
+  tlsp_login l_unverified = login_for(&unverified);
   expect("ISSUER_DN 'CN=Test CA'", &l_unverified, TP_REASON_CERT_NOT_VERIFIED,
          NULL);
 }
@@ -444,8 +445,8 @@ static void test_dn_unicode(void)
   expect_cert("SUBJECT_DN 'CN=Jorg'", cert, TP_REASON_DN_MISMATCH);
   /* the certificate side of a detail is the one display text (dn_text.h),
    * the same as mysql.tls_policy_connections.Cert_subject_dn: UTF-8 kept */
-  tp_tls_facts f = facts_for(cert);
-  tp_login l = login_for(&f);
+  tlsp_tls_facts f = facts_for(cert);
+  tlsp_login l = login_for(&f);
   expect("SUBJECT_DN 'CN=Jorg'", &l, TP_REASON_DN_MISMATCH,
          "subject_dn 'CN=J\xc3\xb6rg' expected 'CN=Jorg'");
 
@@ -496,7 +497,7 @@ static void test_dn_embedded_nul(void)
   /* and no rule can name it: a NUL in a DN value is refused */
   g_autoptr(GError) error = NULL;
   const char *rule = "SUBJECT_DN 'CN=alice\\\\00.evil'";
-  g_assert_null(tp_requirement_parse(rule, strlen(rule), NULL, &error));
+  g_assert_null(tlsp_requirement_parse(rule, strlen(rule), NULL, &error));
   g_assert_error(error, TP_POLICY_PARSE_ERROR, TP_POLICY_PARSE_ERROR_VALUE);
 }
 
@@ -529,22 +530,22 @@ static void test_san_dns(void)
   expect_cert("SAN DNS 'db.example.com' AND SAN DNS 'nope.example.org'", cert,
               TP_REASON_SAN_MISMATCH);
 
-  tp_tls_facts f = facts_for(cert);
-  tp_login l = login_for(&f);
+  tlsp_tls_facts f = facts_for(cert);
+  tlsp_login l = login_for(&f);
   expect("SAN DNS 'example.com'", &l, TP_REASON_SAN_MISMATCH,
          "certificate DNS names 'db.example.com', 'Other.Example.org', "
          "'*.wild.example', "
          "'a.b.deep.example'; expected 'example.com'");
 
   g_autoptr(X509) nosan = cert_with_subject(NULL);
-  tp_tls_facts f2 = facts_for(nosan);
-  tp_login l2 = login_for(&f2);
+  tlsp_tls_facts f2 = facts_for(nosan);
+  tlsp_login l2 = login_for(&f2);
   expect("SAN DNS 'example.com'", &l2, TP_REASON_SAN_MISMATCH,
          "certificate has no subjectAltName");
   expect("SAN URI 'https://x.example/'", &l, TP_REASON_OK, NULL);
   g_autoptr(X509) ipsan = cert_with_san("IP:10.0.0.1");
-  tp_tls_facts f3 = facts_for(ipsan);
-  tp_login l3 = login_for(&f3);
+  tlsp_tls_facts f3 = facts_for(ipsan);
+  tlsp_login l3 = login_for(&f3);
   expect("SAN DNS 'example.com'", &l3, TP_REASON_SAN_MISMATCH,
          "certificate has no DNS subjectAltName; expected 'example.com'");
 }
@@ -558,8 +559,8 @@ static void test_san_embedded_nul(void)
   cert_spec spec = {.raw_sans = gens};
   g_autoptr(X509) cert = make_cert(&spec);
 
-  tp_tls_facts f = facts_for(cert);
-  tp_login l = login_for(&f);
+  tlsp_tls_facts f = facts_for(cert);
+  tlsp_login l = login_for(&f);
   expect("SAN DNS 'db.example.com'", &l, TP_REASON_SAN_MISMATCH,
          "certificate DNS names 'db.example.com(+NUL)'; expected "
          "'db.example.com'");
@@ -589,8 +590,8 @@ static void test_san_ip(void)
   /* no cross-family matching */
   expect_cert("SAN IP '::ffff:10.1.2.3'", cert, TP_REASON_SAN_MISMATCH);
 
-  tp_tls_facts f = facts_for(cert);
-  tp_login l = login_for(&f);
+  tlsp_tls_facts f = facts_for(cert);
+  tlsp_login l = login_for(&f);
   expect("SAN IP '10.9.9.9'", &l, TP_REASON_SAN_MISMATCH,
          "certificate IP names '10.1.2.3', '2001:db8::1'; expected '10.9.9.9'");
 }
@@ -617,13 +618,13 @@ static void test_san_email_uri(void)
   expect_cert("SAN EMAIL 'carol@example.com'", dn_mail, TP_REASON_SAN_MISMATCH);
 
   /* SAN checks need the certificate, verified */
-  tp_tls_facts nocert = facts_for(NULL);
-  tp_login l_nocert = login_for(&nocert);
+  tlsp_tls_facts nocert = facts_for(NULL);
+  tlsp_login l_nocert = login_for(&nocert);
   expect("SAN EMAIL 'bob@example.com'", &l_nocert, TP_REASON_NO_CLIENT_CERT,
          NULL);
-  tp_tls_facts unverified = facts_for(cert);
+  tlsp_tls_facts unverified = facts_for(cert);
   unverified.verify_result = X509_V_ERR_CERT_SIGNATURE_FAILURE;
-  tp_login l_unverified = login_for(&unverified);
+  tlsp_login l_unverified = login_for(&unverified);
   expect("SAN EMAIL 'bob@example.com'", &l_unverified,
          TP_REASON_CERT_NOT_VERIFIED, NULL);
 }
@@ -639,8 +640,8 @@ static void test_san_duplicate_extension(void)
   g_assert_true(X509_add_ext(cert, ext, -1));
   g_assert_cmpint(X509_sign(cert, shared_key, EVP_sha256()), >, 0);
 
-  tp_tls_facts f = facts_for(cert);
-  tp_login l = login_for(&f);
+  tlsp_tls_facts f = facts_for(cert);
+  tlsp_login l = login_for(&f);
   expect("SAN DNS 'a.example'", &l, TP_REASON_SAN_MISMATCH,
          "certificate has more than one subjectAltName extension");
   expect("SAN DNS 'b.example'", &l, TP_REASON_SAN_MISMATCH, NULL);
@@ -681,8 +682,8 @@ static void test_spiffe(void)
   expect_cert("SPIFFE 'spiffe://example.org/ns/prod/sa/we'", cert,
               TP_REASON_SAN_MISMATCH);
 
-  tp_tls_facts f = facts_for(cert);
-  tp_login l = login_for(&f);
+  tlsp_tls_facts f = facts_for(cert);
+  tlsp_login l = login_for(&f);
   expect("SPIFFE 'spiffe://example.org/ns/dev/**'", &l, TP_REASON_SAN_MISMATCH,
          "spiffe 'spiffe://Example.org/ns/prod/sa/web' expected "
          "'spiffe://example.org/ns/dev/**'");
@@ -695,8 +696,8 @@ static void test_spiffe(void)
   /* exactly one SPIFFE ID */
   g_autoptr(X509) two =
       cert_with_san("URI:spiffe://example.org/a,URI:spiffe://example.org/b");
-  tp_tls_facts f2 = facts_for(two);
-  tp_login l2 = login_for(&f2);
+  tlsp_tls_facts f2 = facts_for(two);
+  tlsp_login l2 = login_for(&f2);
   expect("SPIFFE 'spiffe://example.org/a'", &l2, TP_REASON_SAN_MISMATCH,
          "certificate has 2 spiffe:// URI SANs, expected exactly one");
   g_autoptr(X509) none = cert_with_san("URI:https://example.org/a");
@@ -704,8 +705,8 @@ static void test_spiffe(void)
 
   /* an invalid SPIFFE ID in the certificate never matches */
   g_autoptr(X509) bad = cert_with_san("URI:spiffe://example.org/a//b");
-  tp_tls_facts f3 = facts_for(bad);
-  tp_login l3 = login_for(&f3);
+  tlsp_tls_facts f3 = facts_for(bad);
+  tlsp_login l3 = login_for(&f3);
   expect("SPIFFE 'spiffe://example.org/**'", &l3, TP_REASON_SAN_MISMATCH,
          "certificate SPIFFE ID 'spiffe://example.org/a//b' is not valid: "
          "empty path segment "
@@ -782,16 +783,16 @@ static void test_fingerprints(void)
   expect_cert(r_fp, other, TP_REASON_FINGERPRINT_MISMATCH);
 
   /* detail names what was seen */
-  tp_tls_facts f = facts_for(other);
-  tp_login l = login_for(&f);
+  tlsp_tls_facts f = facts_for(other);
+  tlsp_login l = login_for(&f);
   g_autofree char *other_fp = cert_sha256(other, TRUE, TRUE);
   g_autofree char *want_detail =
       g_strdup_printf("fingerprint %s expected %s", other_fp, fp_colons);
   expect(r_fp, &l, TP_REASON_FINGERPRINT_MISMATCH, want_detail);
 
   /* fingerprints need the certificate */
-  tp_tls_facts nocert = facts_for(NULL);
-  tp_login l_nocert = login_for(&nocert);
+  tlsp_tls_facts nocert = facts_for(NULL);
+  tlsp_login l_nocert = login_for(&nocert);
   expect(r_pk, &l_nocert, TP_REASON_NO_CLIENT_CERT, NULL);
 }
 
@@ -799,10 +800,10 @@ static void test_fingerprints(void)
 
 static void test_min_tls_version(void)
 {
-  tp_tls_facts v12 = facts_for(NULL);
+  tlsp_tls_facts v12 = facts_for(NULL);
   v12.protocol_version = TLS1_2_VERSION;
   g_strlcpy(v12.protocol, "TLSv1.2", sizeof v12.protocol);
-  tp_login l12 = login_for(&v12);
+  tlsp_login l12 = login_for(&v12);
 
   expect("MIN_TLS_VERSION 'TLSv1.2'", &l12, TP_REASON_OK, NULL);
   expect("MIN_TLS_VERSION 'TLSv1'", &l12, TP_REASON_OK, NULL);
@@ -810,9 +811,9 @@ static void test_min_tls_version(void)
          "tls version 'TLSv1.2' below minimum 'TLSv1.3'");
 
   /* alone it needs neither a certificate nor verification */
-  tp_tls_facts unverified = v12;
+  tlsp_tls_facts unverified = v12;
   unverified.verify_result = X509_V_ERR_CERT_HAS_EXPIRED;
-  tp_login lu = login_for(&unverified);
+  tlsp_login lu = login_for(&unverified);
   expect("MIN_TLS_VERSION 'TLSv1.2'", &lu, TP_REASON_OK, NULL);
   /* combined with anything else, verification comes first */
   expect("MIN_TLS_VERSION 'TLSv1.3' AND CIPHER 'x'", &lu,
@@ -826,15 +827,15 @@ static void test_min_tls_version(void)
          TP_REASON_NO_CLIENT_CERT, NULL);
 
   /* facts with only the protocol name */
-  tp_tls_facts by_name = facts_for(NULL);
+  tlsp_tls_facts by_name = facts_for(NULL);
   by_name.protocol_version = 0;
-  tp_login ln = login_for(&by_name);
+  tlsp_login ln = login_for(&by_name);
   expect("MIN_TLS_VERSION 'TLSv1.3'", &ln, TP_REASON_OK, NULL);
   /* unknown protocol: fail closed */
-  tp_tls_facts unknown = facts_for(NULL);
+  tlsp_tls_facts unknown = facts_for(NULL);
   unknown.protocol_version = 0;
   g_strlcpy(unknown.protocol, "DTLSv1.2", sizeof unknown.protocol);
-  tp_login lunk = login_for(&unknown);
+  tlsp_login lunk = login_for(&unknown);
   expect("MIN_TLS_VERSION 'TLSv1'", &lunk, TP_REASON_TLS_VERSION_TOO_LOW,
          "tls version 0x0000 ('DTLSv1.2') below minimum 'TLSv1'");
 }
@@ -856,8 +857,8 @@ static void test_min_validity(void)
   expect_cert("MIN_VALIDITY_DAYS 0", old, TP_REASON_CERT_EXPIRING);
   expect_cert("MIN_VALIDITY_DAYS 36500", cert, TP_REASON_CERT_EXPIRING);
 
-  tp_tls_facts f = facts_for(short_cert);
-  tp_login l = login_for(&f);
+  tlsp_tls_facts f = facts_for(short_cert);
+  tlsp_login l = login_for(&f);
   expect("MIN_VALIDITY_DAYS 30", &l, TP_REASON_CERT_EXPIRING,
          "certificate valid for 863999 more seconds (9 days), rule requires 30 "
          "days");
@@ -905,8 +906,8 @@ static void test_combined(void)
               cert, TP_REASON_SAN_MISMATCH);
 
   /* no certificate: CIPHER and MIN_TLS_VERSION still first */
-  tp_tls_facts nocert = facts_for(NULL);
-  tp_login l = login_for(&nocert);
+  tlsp_tls_facts nocert = facts_for(NULL);
+  tlsp_login l = login_for(&nocert);
   expect(all, &l, TP_REASON_NO_CLIENT_CERT, NULL);
   expect("SUBJECT_DN 'CN=alice' AND CIPHER 'AES256-SHA'", &l,
          TP_REASON_CIPHER_MISMATCH, NULL);
@@ -914,8 +915,8 @@ static void test_combined(void)
 
 /* A parsed rule and the facts are read-only: evaluate from many threads. */
 typedef struct {
-  const tp_requirement *req;
-  const tp_login *login;
+  const tlsp_requirement *req;
+  const tlsp_login *login;
   guint failures;
 } thread_job;
 
@@ -925,7 +926,7 @@ static gpointer evaluate_many(gpointer data)
   for (guint i = 0; i < 300; i++)
   {
     g_autoptr(GString) detail = g_string_new(NULL);
-    if (tp_requirement_evaluate(job->req, job->login, detail) != TP_REASON_OK)
+    if (tlsp_requirement_evaluate(job->req, job->login, detail) != TP_REASON_OK)
       job->failures++;
   }
   return NULL;
@@ -942,11 +943,11 @@ static void test_threads(void)
       "SUBJECT '/CN=alice+UID=a' SUBJECT_DN 'UID=a+CN=alice' SAN DNS "
       "'a.example' "
       "SAN IP '10.0.0.0/8' SPIFFE 'spiffe://td/*' MIN_VALIDITY_DAYS 1";
-  g_autoptr(tp_requirement) req =
-      tp_requirement_parse(rule, strlen(rule), NULL, NULL);
+  g_autoptr(tlsp_requirement) req =
+      tlsp_requirement_parse(rule, strlen(rule), NULL, NULL);
   g_assert_nonnull(req);
-  tp_tls_facts f = facts_for(cert);
-  tp_login l = login_for(&f);
+  tlsp_tls_facts f = facts_for(cert);
+  tlsp_login l = login_for(&f);
   thread_job jobs[4];
   GThread *threads[4];
 

@@ -13,11 +13,12 @@
 #include "../core/policy_internal.h"
 
 /* Parses `text`, which must be valid. */
-static tp_requirement *parse_ok(const char *text)
+static tlsp_requirement *parse_ok(const char *text)
 {
   g_autoptr(GError) error = NULL;
   size_t pos = 999;
-  tp_requirement *req = tp_requirement_parse(text, strlen(text), &pos, &error);
+  tlsp_requirement *req =
+      tlsp_requirement_parse(text, strlen(text), &pos, &error);
 
   if (req == NULL)
     g_error("'%s' did not parse: %s (offset %zu)", text, error->message, pos);
@@ -31,12 +32,12 @@ static char *parse_fails(const char *text, size_t len, int code,
 {
   g_autoptr(GError) error = NULL;
   size_t pos = 999;
-  tp_requirement *req = tp_requirement_parse(text, len, &pos, &error);
+  tlsp_requirement *req = tlsp_requirement_parse(text, len, &pos, &error);
 
   if (req != NULL)
   {
-    g_autofree char *s = tp_requirement_to_string(req);
-    tp_requirement_free(req);
+    g_autofree char *s = tlsp_requirement_to_string(req);
+    tlsp_requirement_free(req);
     g_error("'%.*s' parsed as '%s' but should fail", (int) MIN(len, 200), text,
             s);
   }
@@ -57,18 +58,18 @@ static void fails(const char *text, int code, size_t want_pos)
  * the same canonical text. */
 static void canon(const char *text, const char *want)
 {
-  g_autoptr(tp_requirement) req = parse_ok(text);
-  g_autofree char *s = tp_requirement_to_string(req);
+  g_autoptr(tlsp_requirement) req = parse_ok(text);
+  g_autofree char *s = tlsp_requirement_to_string(req);
   g_assert_cmpstr(s, ==, want);
-  g_autoptr(tp_requirement) again = parse_ok(s);
-  g_autofree char *s2 = tp_requirement_to_string(again);
+  g_autoptr(tlsp_requirement) again = parse_ok(s);
+  g_autofree char *s2 = tlsp_requirement_to_string(again);
   g_assert_cmpstr(s2, ==, s);
 }
 
 /* The decoded value of the only clause of `text`. */
 static void value_is(const char *text, const char *want, size_t want_len)
 {
-  g_autoptr(tp_requirement) req = parse_ok(text);
+  g_autoptr(tlsp_requirement) req = parse_ok(text);
   g_assert_cmpint(req->kind, ==, TP_REQ_CLAUSES);
   g_assert_cmpuint(req->n_clauses, ==, 1);
   g_assert_cmpuint(req->clauses[0].text_len, ==, want_len);
@@ -84,19 +85,19 @@ static void test_whole_rules(void)
   canon("\tx509\r\n", "X509");
   canon("Exempt", "EXEMPT");
 
-  g_autoptr(tp_requirement) none = parse_ok("none");
-  g_autoptr(tp_requirement) ssl = parse_ok("SSL");
-  g_autoptr(tp_requirement) x509 = parse_ok("X509");
-  g_autoptr(tp_requirement) exempt = parse_ok("EXEMPT");
-  g_assert_false(tp_requirement_needs_tls(none));
-  g_assert_false(tp_requirement_needs_tls(exempt));
-  g_assert_true(tp_requirement_needs_tls(ssl));
-  g_assert_true(tp_requirement_needs_tls(x509));
-  g_assert_true(tp_requirement_is_exempt(exempt));
-  g_assert_false(tp_requirement_is_exempt(none));
-  g_assert_false(tp_requirement_is_exempt(ssl));
-  g_assert_false(tp_requirement_has_identity(x509));
-  g_assert_false(tp_requirement_has_identity(none));
+  g_autoptr(tlsp_requirement) none = parse_ok("none");
+  g_autoptr(tlsp_requirement) ssl = parse_ok("SSL");
+  g_autoptr(tlsp_requirement) x509 = parse_ok("X509");
+  g_autoptr(tlsp_requirement) exempt = parse_ok("EXEMPT");
+  g_assert_false(tlsp_requirement_needs_tls(none));
+  g_assert_false(tlsp_requirement_needs_tls(exempt));
+  g_assert_true(tlsp_requirement_needs_tls(ssl));
+  g_assert_true(tlsp_requirement_needs_tls(x509));
+  g_assert_true(tlsp_requirement_is_exempt(exempt));
+  g_assert_false(tlsp_requirement_is_exempt(none));
+  g_assert_false(tlsp_requirement_is_exempt(ssl));
+  g_assert_false(tlsp_requirement_has_identity(x509));
+  g_assert_false(tlsp_requirement_has_identity(none));
 }
 
 static void test_whole_rules_alone(void)
@@ -130,15 +131,15 @@ static void test_native_list(void)
   canon("ISSUER'/CN=b'SUBJECT\"/CN=a\"", "ISSUER '/CN=b' AND SUBJECT '/CN=a'");
   canon("cipher 'x' and subject 'y'", "CIPHER 'x' AND SUBJECT 'y'");
 
-  g_autoptr(tp_requirement) issuer = parse_ok("ISSUER '/CN=ca'");
-  g_autoptr(tp_requirement) subject = parse_ok("SUBJECT '/CN=a'");
-  g_autoptr(tp_requirement) empty_subject = parse_ok("SUBJECT ''");
-  g_autoptr(tp_requirement) cipher = parse_ok("CIPHER 'x'");
-  g_assert_false(tp_requirement_has_identity(issuer));
-  g_assert_true(tp_requirement_has_identity(subject));
-  g_assert_false(tp_requirement_has_identity(empty_subject));
-  g_assert_false(tp_requirement_has_identity(cipher));
-  g_assert_true(tp_requirement_needs_tls(cipher));
+  g_autoptr(tlsp_requirement) issuer = parse_ok("ISSUER '/CN=ca'");
+  g_autoptr(tlsp_requirement) subject = parse_ok("SUBJECT '/CN=a'");
+  g_autoptr(tlsp_requirement) empty_subject = parse_ok("SUBJECT ''");
+  g_autoptr(tlsp_requirement) cipher = parse_ok("CIPHER 'x'");
+  g_assert_false(tlsp_requirement_has_identity(issuer));
+  g_assert_true(tlsp_requirement_has_identity(subject));
+  g_assert_false(tlsp_requirement_has_identity(empty_subject));
+  g_assert_false(tlsp_requirement_has_identity(cipher));
+  g_assert_true(tlsp_requirement_needs_tls(cipher));
 }
 
 static void test_duplicates(void)
@@ -293,7 +294,7 @@ static void test_bounds(void)
   for (guint i = 0; i < TP_REQ_MAX_VALUE; i++)
     g_string_append_c(v, 'a');
   g_string_append_c(v, '\'');
-  g_autoptr(tp_requirement) ok = parse_ok(v->str);
+  g_autoptr(tlsp_requirement) ok = parse_ok(v->str);
   g_assert_cmpuint(ok->clauses[0].text_len, ==, TP_REQ_MAX_VALUE);
   g_string_insert_c(v, 9, 'b');
   g_autofree char *m2 =
@@ -305,14 +306,14 @@ static void test_bounds(void)
   for (guint i = 0; i < TP_REQ_MAX_VALUE; i++)
     g_string_append(q, "''");
   g_string_append_c(q, '\'');
-  g_autoptr(tp_requirement) ok2 = parse_ok(q->str);
+  g_autoptr(tlsp_requirement) ok2 = parse_ok(q->str);
   g_assert_cmpuint(ok2->clauses[0].text_len, ==, TP_REQ_MAX_VALUE);
 
   /* clause count: 64 fine, 65 too many */
   g_autoptr(GString) c = g_string_new(NULL);
   for (guint i = 0; i < TP_REQ_MAX_CLAUSES; i++)
     g_string_append_printf(c, "%sSAN DNS 'h%u.example'", i ? " AND " : "", i);
-  g_autoptr(tp_requirement) ok3 = parse_ok(c->str);
+  g_autoptr(tlsp_requirement) ok3 = parse_ok(c->str);
   g_assert_cmpuint(ok3->n_clauses, ==, 64);
   size_t at = c->len + 1;
   g_string_append(c, " SAN DNS 'last.example'");
@@ -330,10 +331,10 @@ static void test_bounds(void)
 
 static void test_dn_values(void)
 {
-  g_autoptr(tp_requirement) req = parse_ok(
+  g_autoptr(tlsp_requirement) req = parse_ok(
       "SUBJECT_DN ' CN = alice + UID=a1 , O=Acme\\\\2C Inc\\\\, Ltd,OU=x\\\\ ,"
       "2.5.4.3=b=c/d,1.2.3.4.5=\\\\#x  ,serialNumber=\\\\C3\\\\A9'");
-  const tp_dn *dn = &req->clauses[0].u.dn;
+  const tlsp_dn *dn = &req->clauses[0].u.dn;
   g_assert_cmpuint(dn->n_rdns, ==, 6);
   g_assert_cmpuint(dn->rdns[0].n_avas, ==, 2);
   g_assert_cmpint(dn->rdns[0].avas[0].nid, ==, NID_commonName);
@@ -351,20 +352,20 @@ static void test_dn_values(void)
   g_assert_cmpstr(dn->rdns[4].avas[0].value, ==, "#x");
   g_assert_cmpint(dn->rdns[5].avas[0].nid, ==, NID_serialNumber);
   g_assert_cmpstr(dn->rdns[5].avas[0].value, ==, "\xc3\xa9");
-  g_assert_true(tp_requirement_has_identity(req));
+  g_assert_true(tlsp_requirement_has_identity(req));
 
   /* type names are case-insensitive; SN is surname, E is emailAddress */
-  g_autoptr(tp_requirement) t =
+  g_autoptr(tlsp_requirement) t =
       parse_ok("ISSUER_DN 'cn=a,dc=b,e=c,sn=d,st=e,l=f,c=FI'");
-  const tp_dn *tdn = &t->clauses[0].u.dn;
+  const tlsp_dn *tdn = &t->clauses[0].u.dn;
   g_assert_cmpint(tdn->rdns[2].avas[0].nid, ==, NID_pkcs9_emailAddress);
   g_assert_cmpint(tdn->rdns[3].avas[0].nid, ==, NID_surname);
-  g_assert_false(tp_requirement_has_identity(t));
+  g_assert_false(tlsp_requirement_has_identity(t));
 
   /* empty DN: zero RDNs */
-  g_autoptr(tp_requirement) e = parse_ok("SUBJECT_DN '  '");
+  g_autoptr(tlsp_requirement) e = parse_ok("SUBJECT_DN '  '");
   g_assert_cmpuint(e->clauses[0].u.dn.n_rdns, ==, 0);
-  g_assert_false(tp_requirement_has_identity(e));
+  g_assert_false(tlsp_requirement_has_identity(e));
 
   fails("SUBJECT_DN 'CN=#04024869'", TP_POLICY_PARSE_ERROR_VALUE, 11);
   fails("SUBJECT_DN 'XX=a'", TP_POLICY_PARSE_ERROR_VALUE, 11);
@@ -411,7 +412,7 @@ static void test_san_values(void)
       m, ==,
       "invalid SAN DNS value at offset 8: invalid character 0x2F in DNS name");
 
-  g_autoptr(tp_requirement) ip = parse_ok("SAN IP '10.0.0.0/8'");
+  g_autoptr(tlsp_requirement) ip = parse_ok("SAN IP '10.0.0.0/8'");
   g_assert_cmpint(ip->clauses[0].u.ip.prefix, ==, 8);
   canon("SAN IP '2001:db8::/32'", "SAN IP '2001:db8::/32'");
   canon("SAN IP '::1'", "SAN IP '::1'");
@@ -425,7 +426,8 @@ static void test_san_values(void)
   fails("SAN IP 'fe80::1%eth0'", TP_POLICY_PARSE_ERROR_VALUE, 7);
   fails("SAN IP '2001:db8::1/129'", TP_POLICY_PARSE_ERROR_VALUE, 7);
 
-  g_autoptr(tp_requirement) mail = parse_ok("SAN EMAIL '\"a@b\"@Example.com'");
+  g_autoptr(tlsp_requirement) mail =
+      parse_ok("SAN EMAIL '\"a@b\"@Example.com'");
   g_assert_cmpuint(mail->clauses[0].u.email.at, ==, 5);
   fails("SAN EMAIL 'alice'", TP_POLICY_PARSE_ERROR_VALUE, 10);
   fails("SAN EMAIL '@example.com'", TP_POLICY_PARSE_ERROR_VALUE, 10);
@@ -435,23 +437,23 @@ static void test_san_values(void)
         "SAN URI 'https://example.com/a?b'");
   fails("SAN URI ''", TP_POLICY_PARSE_ERROR_VALUE, 8);
 
-  g_autoptr(tp_requirement) r = parse_ok("SAN URI 'x:y'");
-  g_assert_true(tp_requirement_has_identity(r));
+  g_autoptr(tlsp_requirement) r = parse_ok("SAN URI 'x:y'");
+  g_assert_true(tlsp_requirement_has_identity(r));
 }
 
 static void test_spiffe_values(void)
 {
-  g_autoptr(tp_requirement) r =
+  g_autoptr(tlsp_requirement) r =
       parse_ok("SPIFFE 'spiffe://Example.org/ns/*/sa/**'");
-  const tp_clause *c = &r->clauses[0];
+  const tlsp_clause *c = &r->clauses[0];
   g_assert_cmpstr(c->u.spiffe.trust_domain, ==, "Example.org");
   g_assert_cmpuint(c->u.spiffe.n_segments, ==, 4);
   g_assert_cmpstr(c->u.spiffe.segments[1], ==, "*");
   g_assert_cmpstr(c->u.spiffe.segments[3], ==, "**");
   g_assert_null(c->u.spiffe.segments[4]);
-  g_assert_true(tp_requirement_has_identity(r));
+  g_assert_true(tlsp_requirement_has_identity(r));
 
-  g_autoptr(tp_requirement) td = parse_ok("SPIFFE 'spiffe://example.org'");
+  g_autoptr(tlsp_requirement) td = parse_ok("SPIFFE 'spiffe://example.org'");
   g_assert_cmpuint(td->clauses[0].u.spiffe.n_segments, ==, 0);
 
   fails("SPIFFE 'https://example.org/a'", TP_POLICY_PARSE_ERROR_VALUE, 7);
@@ -477,19 +479,19 @@ static void test_digest_values(void)
   static const char hex[] =
       "00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF";
   g_autofree char *plain = g_strdup_printf("FINGERPRINT '%s'", hex);
-  g_autoptr(tp_requirement) r = parse_ok(plain);
+  g_autoptr(tlsp_requirement) r = parse_ok(plain);
   g_assert_cmpuint(r->clauses[0].u.digest[0], ==, 0x00);
   g_assert_cmpuint(r->clauses[0].u.digest[10], ==, 0xaa);
   g_assert_cmpuint(r->clauses[0].u.digest[31], ==, 0xff);
-  g_assert_true(tp_requirement_has_identity(r));
+  g_assert_true(tlsp_requirement_has_identity(r));
 
   g_autoptr(GString) colons = g_string_new("PUBKEY '");
   for (guint i = 0; i < 64; i += 2)
     g_string_append_printf(colons, "%s%.2s", i ? ":" : "", hex + i);
   g_string_append_c(colons, '\'');
-  g_autoptr(tp_requirement) r2 = parse_ok(colons->str);
+  g_autoptr(tlsp_requirement) r2 = parse_ok(colons->str);
   g_assert_cmpmem(r2->clauses[0].u.digest, 32, r->clauses[0].u.digest, 32);
-  g_assert_true(tp_requirement_has_identity(r2));
+  g_assert_true(tlsp_requirement_has_identity(r2));
 
   fails("FINGERPRINT ''", TP_POLICY_PARSE_ERROR_VALUE, 12);
   fails("FINGERPRINT 'abcd'", TP_POLICY_PARSE_ERROR_VALUE, 12);
@@ -516,10 +518,10 @@ static void test_tls_version_values(void)
 {
   canon("MIN_TLS_VERSION 'tlsv1.3'", "MIN_TLS_VERSION 'TLSv1.3'");
   canon("MIN_TLS_VERSION \"TLSv1\"", "MIN_TLS_VERSION 'TLSv1'");
-  g_autoptr(tp_requirement) r = parse_ok("MIN_TLS_VERSION 'TLSv1.1'");
+  g_autoptr(tlsp_requirement) r = parse_ok("MIN_TLS_VERSION 'TLSv1.1'");
   g_assert_cmpint(r->clauses[0].u.tls_version, ==, TLS1_1_VERSION);
-  g_assert_false(tp_requirement_has_identity(r));
-  g_assert_true(tp_requirement_needs_tls(r));
+  g_assert_false(tlsp_requirement_has_identity(r));
+  g_assert_true(tlsp_requirement_needs_tls(r));
   fails("MIN_TLS_VERSION 'TLSv1.4'", TP_POLICY_PARSE_ERROR_VALUE, 16);
   fails("MIN_TLS_VERSION 'SSLv3'", TP_POLICY_PARSE_ERROR_VALUE, 16);
   fails("MIN_TLS_VERSION ' TLSv1.2'", TP_POLICY_PARSE_ERROR_VALUE, 16);
@@ -572,8 +574,9 @@ static void test_doc_examples(void)
   {
     if (lines[i][0] == '\0')
       continue;
-    g_autoptr(tp_requirement) req = parse_ok(lines[i]);
-    g_assert_true(tp_requirement_needs_tls(req) || req->kind != TP_REQ_CLAUSES);
+    g_autoptr(tlsp_requirement) req = parse_ok(lines[i]);
+    g_assert_true(tlsp_requirement_needs_tls(req) ||
+                  req->kind != TP_REQ_CLAUSES);
     n++;
   }
   g_assert_cmpuint(n, >=, 10);
@@ -584,7 +587,7 @@ static void test_error_quark(void)
   g_assert_cmpstr(g_quark_to_string(TP_POLICY_PARSE_ERROR), ==,
                   "tp-policy-parse-error-quark");
   g_autoptr(GError) error = NULL;
-  g_assert_null(tp_requirement_parse("SSL AND", 7, NULL, &error));
+  g_assert_null(tlsp_requirement_parse("SSL AND", 7, NULL, &error));
   g_assert_true(error->domain == TP_POLICY_PARSE_ERROR);
 }
 

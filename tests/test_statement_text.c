@@ -4,9 +4,9 @@
 #include <string.h>
 #include "tls_policy/statement_text.h"
 
-static tp_stmt_kind classify(const char *s)
+static tlsp_stmt_kind classify(const char *s)
 {
-  return tp_stmt_classify(s, strlen(s));
+  return tlsp_stmt_classify(s, strlen(s));
 }
 
 static void test_commit_rollback(void)
@@ -88,24 +88,24 @@ static void test_words(void)
 {
   const char *q = "  `a``b` 'it''s' \"x\\\"y\" plain_1 (";
   const char *end = q + strlen(q);
-  g_autofree char *w1 = tp_stmt_next_word(&q, end);
-  g_autofree char *w2 = tp_stmt_next_word(&q, end);
-  g_autofree char *w3 = tp_stmt_next_word(&q, end);
-  g_autofree char *w4 = tp_stmt_next_word(&q, end);
-  g_autofree char *w5 = tp_stmt_next_word(&q, end);
+  g_autofree char *w1 = tlsp_stmt_next_word(&q, end);
+  g_autofree char *w2 = tlsp_stmt_next_word(&q, end);
+  g_autofree char *w3 = tlsp_stmt_next_word(&q, end);
+  g_autofree char *w4 = tlsp_stmt_next_word(&q, end);
+  g_autofree char *w5 = tlsp_stmt_next_word(&q, end);
   g_assert_cmpstr(w1, ==, "a`b");
   g_assert_cmpstr(w2, ==, "it's");
   g_assert_cmpstr(w3, ==, "x\"y");
   g_assert_cmpstr(w4, ==, "plain_1");
   g_assert_null(w5);
   const char *u = "'unterminated";
-  g_assert_null(tp_stmt_next_word(&u, u + strlen(u)));
+  g_assert_null(tlsp_stmt_next_word(&u, u + strlen(u)));
 }
 
 static void assert_view(const char *stmt, const char *db, const char *name)
 {
   g_autofree char *d = NULL;
-  g_autofree char *n = tp_stmt_created_view(stmt, strlen(stmt), &d);
+  g_autofree char *n = tlsp_stmt_created_view(stmt, strlen(stmt), &d);
   g_assert_cmpstr(n, ==, name);
   g_assert_cmpstr(d, ==, db);
 }

@@ -6,11 +6,11 @@
 #include <glib.h>
 #include "tls_policy/text_clean.h"
 
-static void check(const char *in, size_t len, size_t max, tp_text_mode mode,
+static void check(const char *in, size_t len, size_t max, tlsp_text_mode mode,
                   const char *want)
 {
   g_autoptr(GString) out = g_string_new(NULL);
-  tp_text_append_escaped(out, in, len, max, mode);
+  tlsp_text_append_escaped(out, in, len, max, mode);
   g_assert_cmpstr(out->str, ==, want);
 }
 
@@ -30,10 +30,10 @@ static void test_field(void)
   /* a character cut by the bound is escaped, never emitted in part */
   check("\xc3\xa9\xc3\xa9", 4, 3, TP_TEXT_FIELD, "\xc3\xa9\\xc3...");
   check(NULL, 0, 64, TP_TEXT_FIELD, "(null)");
-  g_autofree char *c = tp_text_clean("x'\n", 64);
+  g_autofree char *c = tlsp_text_clean("x'\n", 64);
   g_assert_cmpstr(c, ==, "x\\x27\\x0a");
   g_autoptr(GString) out = g_string_new(NULL);
-  tp_text_append_clean(out, "it's", 4, 64);
+  tlsp_text_append_clean(out, "it's", 4, 64);
   g_assert_cmpstr(out->str, ==, "it\\x27s");
 }
 
@@ -50,15 +50,15 @@ static void test_line(void)
         "\\xc2\\x85\\xe2\\x80\\xa9");
   /* quote and backslash are kept: a line of cleaned fields is unchanged */
   g_autoptr(GString) field = g_string_new("seen='");
-  tp_text_append_clean(field, "a'\\\n\xe9", 5, 64);
+  tlsp_text_append_clean(field, "a'\\\n\xe9", 5, 64);
   g_string_append_c(field, '\'');
   check(field->str, field->len, TP_LOG_LINE_MAX, TP_TEXT_LINE, field->str);
   /* bounded */
   char long_line[TP_LOG_LINE_MAX + 10];
   memset(long_line, 'x', sizeof long_line);
   g_autoptr(GString) out = g_string_new(NULL);
-  tp_text_append_escaped(out, long_line, sizeof long_line, TP_LOG_LINE_MAX,
-                         TP_TEXT_LINE);
+  tlsp_text_append_escaped(out, long_line, sizeof long_line, TP_LOG_LINE_MAX,
+                           TP_TEXT_LINE);
   g_assert_cmpuint(out->len, ==, TP_LOG_LINE_MAX + 3);
   g_assert_true(g_str_has_suffix(out->str, "x..."));
 }

@@ -390,7 +390,7 @@ typedef struct cfg_names {
 } cfg_names;
 
 typedef struct cfg_holder {
-  tp_tls_config cfg;
+  tlsp_tls_config cfg;
   char *paths[6];
 } cfg_holder;
 
@@ -424,17 +424,17 @@ static void holder_clear(cfg_holder *h)
     g_free(h->paths[i]);
 }
 
-static SSL_CTX *build_named(const cfg_names *n, tp_tls_context_info *info,
+static SSL_CTX *build_named(const cfg_names *n, tlsp_tls_context_info *info,
                             GError **error)
 {
   cfg_holder h;
   holder_init(&h, n);
-  SSL_CTX *ctx = tp_tls_context_build(&h.cfg, info, error);
+  SSL_CTX *ctx = tlsp_tls_context_build(&h.cfg, info, error);
   holder_clear(&h);
   return ctx;
 }
 
-static SSL_CTX *build_ok(const cfg_names *n, tp_tls_context_info *info)
+static SSL_CTX *build_ok(const cfg_names *n, tlsp_tls_context_info *info)
 {
   g_autoptr(GError) err = NULL;
   SSL_CTX *ctx = build_named(n, info, &err);
@@ -716,7 +716,7 @@ static void test_broken(gconstpointer data)
   }
 
   g_autoptr(GError) err = NULL;
-  tp_tls_context_info info;
+  tlsp_tls_context_info info;
   memset(&info, 0xa5, sizeof info);
   SSL_CTX *ctx = build_named(&c->cfg, &info, &err);
   if (ctx != NULL)
@@ -724,7 +724,7 @@ static void test_broken(gconstpointer data)
   g_assert_null(ctx);
   g_assert_nonnull(err);
   g_test_message("%s: %s (%s)", c->test, err->message,
-                 tp_tls_build_error_name(err->code));
+                 tlsp_tls_build_error_name(err->code));
   g_assert_error(err, TP_TLS_BUILD_ERROR, c->code);
   g_autofree char *want =
       c->in_msg_is_file ? tpath(c->in_msg) : g_strdup(c->in_msg);
@@ -823,7 +823,7 @@ static hs_result handshake(SSL_CTX *server_ctx, SSL_CTX *cctx)
 
 static void test_ok_basic(void)
 {
-  tp_tls_context_info info;
+  tlsp_tls_context_info info;
   cfg_names n = {SRV, .ca = "ca.pem", .crl = "crl.pem"};
   g_autoptr(SSL_CTX) ctx = build_ok(&n, &info);
   int64_t now = g_get_real_time() / G_USEC_PER_SEC;
@@ -862,9 +862,9 @@ static void test_ok_basic(void)
   g_assert_true(X509_VERIFY_PARAM_get_flags(vp) & X509_V_FLAG_CRL_CHECK_ALL);
 
   /* the same facts for a context we did not build */
-  tp_tls_context_info other;
+  tlsp_tls_context_info other;
   g_autoptr(GError) err = NULL;
-  g_assert_true(tp_tls_context_info_from_ctx(ctx, &other, &err));
+  g_assert_true(tlsp_tls_context_info_from_ctx(ctx, &other, &err));
   g_assert_no_error(err);
   g_assert_cmpstr(other.server_cert_sha256, ==, info.server_cert_sha256);
   g_assert_cmpstr(other.server_cert_subject, ==, info.server_cert_subject);
@@ -910,7 +910,7 @@ static void test_ok_variants(void)
   };
   for (size_t i = 0; i < G_N_ELEMENTS(ok); i++)
   {
-    tp_tls_context_info info;
+    tlsp_tls_context_info info;
     g_test_message("variant: %s", ok[i].what);
     g_autoptr(SSL_CTX) ctx = build_ok(&ok[i].n, &info);
     g_assert_nonnull(ctx);
@@ -921,25 +921,25 @@ static void test_ok_variants(void)
   /* empty strings are "unset" */
   g_autofree char *cert = tpath("server.pem");
   g_autofree char *key = tpath("server.key");
-  tp_tls_config cfg = {.cert = cert,
-                       .key = key,
-                       .ca = "",
-                       .capath = "",
-                       .crl = "",
-                       .crlpath = "",
-                       .cipher = "",
-                       .ciphersuites = "",
-                       .tls_version = "",
-                       .passphrase = ""};
+  tlsp_tls_config cfg = {.cert = cert,
+                         .key = key,
+                         .ca = "",
+                         .capath = "",
+                         .crl = "",
+                         .crlpath = "",
+                         .cipher = "",
+                         .ciphersuites = "",
+                         .tls_version = "",
+                         .passphrase = ""};
   g_autoptr(GError) err = NULL;
-  g_autoptr(SSL_CTX) ctx = tp_tls_context_build(&cfg, NULL, &err);
+  g_autoptr(SSL_CTX) ctx = tlsp_tls_context_build(&cfg, NULL, &err);
   g_assert_no_error(err);
   g_assert_nonnull(ctx);
 }
 
 static void test_crlpath_info(void)
 {
-  tp_tls_context_info info;
+  tlsp_tls_context_info info;
   cfg_names n = {SRV, .ca = "ca.pem", .crlpath = "crlpath"};
   g_autoptr(SSL_CTX) ctx = build_ok(&n, &info);
   g_assert_cmpint(llabs(info.crl_next_update - crl_next_expected), <=, 60);
@@ -954,7 +954,7 @@ static void test_crlpath_info(void)
 
 static void test_auto_generate(void)
 {
-  tp_tls_context_info info;
+  tlsp_tls_context_info info;
   cfg_names n = {.auto_generate = TRUE, .ca = "ca.pem"};
   g_autoptr(SSL_CTX) ctx = build_ok(&n, &info);
   int64_t now = g_get_real_time() / G_USEC_PER_SEC;
@@ -984,7 +984,7 @@ static void test_generate(void)
   g_autoptr(EVP_PKEY) key = NULL;
   g_autoptr(X509) cert = NULL;
   g_autoptr(GError) err = NULL;
-  g_assert_true(tp_tls_generate_self_signed(&key, &cert, &err));
+  g_assert_true(tlsp_tls_generate_self_signed(&key, &cert, &err));
   g_assert_no_error(err);
   g_assert_true(EVP_PKEY_is_a(key, "EC"));
   char group[32] = "";
@@ -1007,7 +1007,7 @@ static void test_generate(void)
 
 static void test_handshake_client_certs(void)
 {
-  tp_tls_context_info info;
+  tlsp_tls_context_info info;
   cfg_names n = {SRV, .ca = "ca.pem", .crl = "crl.pem"};
   g_autoptr(SSL_CTX) ctx = build_ok(&n, &info);
 
@@ -1080,7 +1080,7 @@ static void test_handshake_versions(void)
   };
   for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
   {
-    tp_tls_context_info info;
+    tlsp_tls_context_info info;
     cfg_names n = {SRV, .ca = "ca.pem", .tls_version = cases[i].tls_version};
     g_autoptr(SSL_CTX) ctx = build_ok(&n, &info);
     g_assert_cmpuint(info.usable_tls_versions, ==, cases[i].usable);
@@ -1126,7 +1126,7 @@ static void test_tls10_security_level(void)
   g_test_message("%s", err->message);
   g_assert_cmpuint(ERR_peek_error(), ==, 0);
 
-  tp_tls_context_info info;
+  tlsp_tls_context_info info;
   cfg_names ok = {SRV, .tls_version = "TLSv1.0",
                   .cipher = "DEFAULT:@SECLEVEL=0"};
   g_autoptr(SSL_CTX) good = build_ok(&ok, &info);
@@ -1234,7 +1234,7 @@ static void test_version_parse(void)
   {
     g_autoptr(GError) err = NULL;
     unsigned mask = 99;
-    gboolean ok = tp_tls_version_parse(cases[i].text, &mask, &err);
+    gboolean ok = tlsp_tls_version_parse(cases[i].text, &mask, &err);
     g_assert_cmpint(ok, ==, cases[i].ok);
     g_assert_cmpuint(mask, ==, cases[i].mask);
     if (!ok)
@@ -1242,9 +1242,9 @@ static void test_version_parse(void)
     else
       g_assert_no_error(err);
   }
-  g_autofree char *s = tp_tls_version_to_string(TP_TLS_V1_0 | TP_TLS_V1_3);
+  g_autofree char *s = tlsp_tls_version_to_string(TP_TLS_V1_0 | TP_TLS_V1_3);
   g_assert_cmpstr(s, ==, "TLSv1.0,TLSv1.3");
-  g_autofree char *e = tp_tls_version_to_string(0);
+  g_autofree char *e = tlsp_tls_version_to_string(0);
   g_assert_cmpstr(e, ==, "");
 }
 
@@ -1253,26 +1253,26 @@ static void test_error_names(void)
   GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
   for (int c = 0; c < TP_TLS_BUILD_ERROR__COUNT; c++)
   {
-    const char *name = tp_tls_build_error_name(c);
+    const char *name = tlsp_tls_build_error_name(c);
     g_assert_nonnull(name);
     g_assert_cmpstr(name, !=, "unknown");
     g_assert_false(g_hash_table_contains(seen, name));
     g_hash_table_add(seen, (gpointer) name);
   }
   g_hash_table_unref(seen);
-  g_assert_cmpstr(tp_tls_build_error_name(-1), ==, "unknown");
-  g_assert_cmpstr(tp_tls_build_error_name(TP_TLS_BUILD_ERROR__COUNT), ==,
+  g_assert_cmpstr(tlsp_tls_build_error_name(-1), ==, "unknown");
+  g_assert_cmpstr(tlsp_tls_build_error_name(TP_TLS_BUILD_ERROR__COUNT), ==,
                   "unknown");
-  g_assert_cmpstr(tp_tls_build_error_name(TP_TLS_BUILD_ERROR_KEY_MISMATCH), ==,
-                  "key_mismatch");
+  g_assert_cmpstr(tlsp_tls_build_error_name(TP_TLS_BUILD_ERROR_KEY_MISMATCH),
+                  ==, "key_mismatch");
 }
 
 static void test_info_no_cert(void)
 {
   g_autoptr(SSL_CTX) ctx = SSL_CTX_new(TLS_server_method());
-  tp_tls_context_info info;
+  tlsp_tls_context_info info;
   g_autoptr(GError) err = NULL;
-  g_assert_false(tp_tls_context_info_from_ctx(ctx, &info, &err));
+  g_assert_false(tlsp_tls_context_info_from_ctx(ctx, &info, &err));
   g_assert_error(err, TP_TLS_BUILD_ERROR, TP_TLS_BUILD_ERROR_NO_CERTIFICATE);
 }
 
@@ -1293,9 +1293,9 @@ static void test_subject_clean(void)
       (const unsigned char *) "Zo\xc3\xab\nline\x01two", -1, -1, 0));
   g_assert_true(X509_set_pubkey(x, key));
   g_assert_true(X509_sign(x, key, EVP_sha256()));
-  tp_tls_context_info info;
+  tlsp_tls_context_info info;
   memset(&info, 0, sizeof info);
-  tp_tls_cert_info_fill(x, &info);
+  tlsp_tls_cert_info_fill(x, &info);
   g_test_message("subject: %s", info.server_cert_subject);
   g_assert_true(g_str_has_prefix(info.server_cert_subject, "CN=Zo\xc3\xab"));
   g_assert_cmpuint(strlen(info.server_cert_subject), <,

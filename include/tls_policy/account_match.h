@@ -47,11 +47,11 @@
  * matching nothing.
  *
  * Fail-closed accounts: a (Host, User) that does not validate can still be
- * represented (tp_account_new_fail_closed()); it matches every host of its
+ * represented (tlsp_account_new_fail_closed()); it matches every host of its
  * user and sorts before every valid account, so that the row it came from
  * decides (denies) rather than vanishes.
  *
- * Thread safety: a tp_account is immutable after construction; any number
+ * Thread safety: a tlsp_account is immutable after construction; any number
  * of threads may match and compare it at once.  Nothing here reads global
  * state.
  */
@@ -68,8 +68,8 @@ G_BEGIN_DECLS
 /* USERNAME_CHAR_LENGTH, characters. */
 #define TP_ACCOUNT_USER_MAX_CHARS 128u
 
-#define TP_ACCOUNT_ERROR (tp_account_error_quark())
-GQuark tp_account_error_quark(void);
+#define TP_ACCOUNT_ERROR (tlsp_account_error_quark())
+GQuark tlsp_account_error_quark(void);
 
 typedef enum {
   TP_ACCOUNT_ERROR_HOST_TOO_LONG,  /* more than 255 bytes */
@@ -78,38 +78,39 @@ typedef enum {
   TP_ACCOUNT_ERROR_USER_TOO_LONG,  /* more than 128 characters */
   TP_ACCOUNT_ERROR_USER_CHARACTER, /* not UTF-8 */
   TP_ACCOUNT_ERROR_TRAILING_SPACE, /* User or Host ends in a space */
-} tp_account_error_code;
+} tlsp_account_error_code;
 
-typedef enum tp_host_kind {
+typedef enum tlsp_host_kind {
   TP_HOST_WILDCARD, /* name or address text, possibly with % _ \ */
   TP_HOST_NETMASK4, /* server form a.b.c.d/m.m.m.m */
   TP_HOST_CIDR4,    /* extension: a.b.c.d/n */
   TP_HOST_CIDR6,    /* extension: IPv6/n */
   TP_HOST_INVALID,  /* fail-closed account: matches every host */
-} tp_host_kind;
+} tlsp_host_kind;
 
-typedef struct tp_account tp_account;
+typedef struct tlsp_account tlsp_account;
 
 /*
  * Compile one (Host, User) pair.  host NULL or "" means '%'; user NULL
  * means ''.  Returns NULL and sets error when the pair is not valid.
  */
-tp_account *tp_account_new(const char *host, const char *user, GError **error);
-/* A fail-closed stand-in for a pair that tp_account_new() refused. */
-tp_account *tp_account_new_fail_closed(const char *host, const char *user);
-void tp_account_free(tp_account *a);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(tp_account, tp_account_free)
+tlsp_account *tlsp_account_new(const char *host, const char *user,
+                               GError **error);
+/* A fail-closed stand-in for a pair that tlsp_account_new() refused. */
+tlsp_account *tlsp_account_new_fail_closed(const char *host, const char *user);
+void tlsp_account_free(tlsp_account *a);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(tlsp_account, tlsp_account_free)
 
 /* Host as the server would store it: lower-cased, '' -> '%'. */
-const char *tp_account_host(const tp_account *a);
-const char *tp_account_user(const tp_account *a);
-tp_host_kind tp_account_host_kind(const tp_account *a);
+const char *tlsp_account_host(const tlsp_account *a);
+const char *tlsp_account_user(const tlsp_account *a);
+tlsp_host_kind tlsp_account_host_kind(const tlsp_account *a);
 /* The ACL_USER::sort value, get_magic_sort("hu", host, user) (larger sorts
  * first).  For CIDR hosts it is computed from the order text; for a
  * fail-closed account it is that of an exact host. */
-uint64_t tp_account_sort(const tp_account *a);
+uint64_t tlsp_account_sort(const tlsp_account *a);
 /* The text the descending-strcmp tie-break uses (see the header comment). */
-const char *tp_account_order_text(const tp_account *a);
+const char *tlsp_account_order_text(const tlsp_account *a);
 
 /*
  * compare_hostname(): does the Host pattern accept this login?  host: the
@@ -117,8 +118,8 @@ const char *tp_account_order_text(const tp_account *a);
  * host_or_ip); ip: the numeric address as the server prints it, or NULL
  * for a unix socket (then host is "localhost").  The user is not checked.
  */
-gboolean tp_account_matches_host(const tp_account *a, const char *host,
-                                 const char *ip);
+gboolean tlsp_account_matches_host(const tlsp_account *a, const char *host,
+                                   const char *ip);
 
 /*
  * Server order (acl_user_compare() without its leading user-name strcmp,
@@ -128,20 +129,20 @@ gboolean tp_account_matches_host(const tp_account *a, const char *host,
  * Returns 0 only for accounts the server could not tell apart; callers
  * break such ties themselves (the snapshot uses the smallest row Id).
  */
-int tp_account_compare(const tp_account *a, const tp_account *b);
+int tlsp_account_compare(const tlsp_account *a, const tlsp_account *b);
 
 /* --- building blocks, exposed for the unit tests ---------------------- */
 
 /* get_magic_sort()'s per-pattern magic number for one 'h' pattern (before
  * the final bit inversion): 0 for a pattern without wildcards, larger for
  * more generic patterns. */
-uint64_t tp_host_magic(const char *pattern);
+uint64_t tlsp_host_magic(const char *pattern);
 /* get_magic_sort("hu", host, user) exactly as the server computes it. */
-uint64_t tp_account_sort_value(const char *host, const char *user);
+uint64_t tlsp_account_sort_value(const char *host, const char *user);
 /* wild_case_compare(utf8mb3, str, wild) == 0 (ASCII case fold). */
-gboolean tp_wild_case_match(const char *str, const char *wild);
+gboolean tlsp_wild_case_match(const char *str, const char *wild);
 /* wild_compare(str, wild, 0) == 0 (case-sensitive). */
-gboolean tp_wild_match(const char *str, const char *wild);
+gboolean tlsp_wild_match(const char *str, const char *wild);
 
 G_END_DECLS
 

@@ -13,35 +13,35 @@
 #include "tls_policy/reasons.h"
 #include "tls_policy/policy_snapshot.h"
 
-typedef struct tp_decide_input {
-  const tp_login *login;
-  gboolean require_secure_transport; /* tls_policy_require_secure_transport */
-  gboolean report_mode;              /* tls_policy_mode = REPORT */
-  gboolean policy_loaded;            /* a snapshot has been loaded */
-  const tp_policy_snapshot *policy;  /* NULL: no rows */
-  gboolean break_glass_eligible;     /* unix socket + break-glass account */
+typedef struct tlsp_decide_input {
+  const tlsp_login *login;
+  gboolean require_secure_transport;  /* tls_policy_require_secure_transport */
+  gboolean report_mode;               /* tls_policy_mode = REPORT */
+  gboolean policy_loaded;             /* a snapshot has been loaded */
+  const tlsp_policy_snapshot *policy; /* NULL: no rows */
+  gboolean break_glass_eligible;      /* unix socket + break-glass account */
   gboolean
       identity_required; /* tls_cert login: a row must name the certificate */
-} tp_decide_input;
+} tlsp_decide_input;
 
-typedef struct tp_verdict {
-  tp_reason reason;     /* TP_REASON_OK, or why it is (would be) denied */
+typedef struct tlsp_verdict {
+  tlsp_reason reason;   /* TP_REASON_OK, or why it is (would be) denied */
   gboolean admit;       /* the login proceeds */
   gboolean report_only; /* denied by the rules, admitted by REPORT mode */
   gboolean
       break_glass; /* denied for plugin state, admitted for the administrator */
-  const tp_policy_row *row; /* row that admitted or failed, NULL if none */
-  char rule[48];            /* "global", "row 17", "none": for logs and views */
-  GString *detail;          /* what was seen; raw, clean before logging */
+  const tlsp_policy_row *row; /* row that admitted or failed, NULL if none */
+  char rule[48];   /* "global", "row 17", "none": for logs and views */
+  GString *detail; /* what was seen; raw, clean before logging */
   guint
       report_rows_failed; /* REPORT rows (of the login's REPORT pair) that failed */
-  tp_reason report_reason; /* first such failure */
+  tlsp_reason report_reason; /* first such failure */
   uint64_t report_row_id;
-} tp_verdict;
+} tlsp_verdict;
 
-void tp_verdict_init(tp_verdict *v);
-void tp_verdict_clear(tp_verdict *v);
+void tlsp_verdict_init(tlsp_verdict *v);
+void tlsp_verdict_clear(tlsp_verdict *v);
 
-void tp_decide(const tp_decide_input *in, tp_verdict *out);
+void tlsp_decide(const tlsp_decide_input *in, tlsp_verdict *out);
 
 #endif

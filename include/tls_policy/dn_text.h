@@ -34,6 +34,6 @@
  * a name without attributes.  NULL when `name` is NULL or OpenSSL cannot
  * print it (a value that does not convert to UTF-8).
  */
-char *tp_dn_text(const X509_NAME *name);
+char *tlsp_dn_text(const X509_NAME *name);
 
 #endif

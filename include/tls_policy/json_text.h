@@ -16,8 +16,8 @@
  * embedded NUL is written as \u0000.
  * A NULL `s` is written as null.
  */
-void tp_json_append_string(GString *out, const char *s, size_t len);
+void tlsp_json_append_string(GString *out, const char *s, size_t len);
 /* Same for a NUL-terminated string (NULL: null). */
-void tp_json_append_cstring(GString *out, const char *s);
+void tlsp_json_append_cstring(GString *out, const char *s);
 
 #endif

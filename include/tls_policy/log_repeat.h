@@ -30,7 +30,7 @@
 #define TP_REPEAT_USER_MAX 512
 #define TP_REPEAT_HOST_MAX 256
 
-typedef struct tp_repeat_slot {
+typedef struct tlsp_repeat_slot {
   gboolean used;
   guint32 hash;
   int reason;
@@ -38,28 +38,28 @@ typedef struct tp_repeat_slot {
   guint64 count;   /* refusals counted (not logged) since */
   char user[TP_REPEAT_USER_MAX + 1];
   char host[TP_REPEAT_HOST_MAX + 1];
-} tp_repeat_slot;
+} tlsp_repeat_slot;
 
-typedef struct tp_repeat_table {
-  tp_repeat_slot slot[TP_REPEAT_SLOTS];
-} tp_repeat_table;
+typedef struct tlsp_repeat_table {
+  tlsp_repeat_slot slot[TP_REPEAT_SLOTS];
+} tlsp_repeat_table;
 
 /* A closed window with counted refusals: what its summary line says. */
-typedef struct tp_repeat_summary {
+typedef struct tlsp_repeat_summary {
   int reason;
   guint64 count;  /* refusals after the logged one, not logged */
   gint64 span_us; /* window length: the interval, or less if closed early */
   char user[TP_REPEAT_USER_MAX + 1];
   char host[TP_REPEAT_HOST_MAX + 1];
-} tp_repeat_summary;
+} tlsp_repeat_summary;
 
-typedef enum tp_repeat_action {
+typedef enum tlsp_repeat_action {
   TP_REPEAT_LOG,         /* write the refusal's line (a window opened) */
   TP_REPEAT_COUNT_FIRST, /* counted; the window now has a summary due */
   TP_REPEAT_COUNT,       /* counted */
-} tp_repeat_action;
+} tlsp_repeat_action;
 
-void tp_repeat_reset(tp_repeat_table *t);
+void tlsp_repeat_reset(tlsp_repeat_table *t);
 
 /*
  * One refusal of (reason, user, host) at now_us.  interval_us <= 0: always
@@ -68,11 +68,11 @@ void tp_repeat_reset(tp_repeat_table *t);
  * refusals (the key's own ended window, or the slot taken for this key):
  * the caller writes that summary before the refusal's line.
  */
-tp_repeat_action tp_repeat_note(tp_repeat_table *t, int reason,
-                                const char *user, const char *host,
-                                gint64 now_us, gint64 interval_us,
-                                tp_repeat_summary *summary,
-                                gboolean *has_summary);
+tlsp_repeat_action tlsp_repeat_note(tlsp_repeat_table *t, int reason,
+                                    const char *user, const char *host,
+                                    gint64 now_us, gint64 interval_us,
+                                    tlsp_repeat_summary *summary,
+                                    gboolean *has_summary);
 
 /*
  * Closes one window that has ended by now_us (every window if all, or if
@@ -80,11 +80,11 @@ tp_repeat_action tp_repeat_note(tp_repeat_table *t, int reason,
  * when there is none left.  Ended windows without counted refusals are
  * freed on the way.
  */
-gboolean tp_repeat_take_due(tp_repeat_table *t, gint64 now_us,
-                            gint64 interval_us, gboolean all,
-                            tp_repeat_summary *out);
+gboolean tlsp_repeat_take_due(tlsp_repeat_table *t, gint64 now_us,
+                              gint64 interval_us, gboolean all,
+                              tlsp_repeat_summary *out);
 
 /* When the next window with counted refusals ends; G_MAXINT64 if none. */
-gint64 tp_repeat_next_due(const tp_repeat_table *t, gint64 interval_us);
+gint64 tlsp_repeat_next_due(const tlsp_repeat_table *t, gint64 interval_us);
 
 #endif

@@ -58,21 +58,21 @@ typedef STACK_OF(X509) TpX509Stack;
 typedef STACK_OF(X509_CRL) TpX509CrlStack;
 typedef STACK_OF(X509_INFO) TpX509InfoStack;
 
-static inline void tp_x509_stack_free(TpX509Stack *sk)
+static inline void tlsp_x509_stack_free(TpX509Stack *sk)
 {
   sk_X509_pop_free(sk, X509_free);
 }
-static inline void tp_x509_crl_stack_free(TpX509CrlStack *sk)
+static inline void tlsp_x509_crl_stack_free(TpX509CrlStack *sk)
 {
   sk_X509_CRL_pop_free(sk, X509_CRL_free);
 }
-static inline void tp_x509_info_stack_free(TpX509InfoStack *sk)
+static inline void tlsp_x509_info_stack_free(TpX509InfoStack *sk)
 {
   sk_X509_INFO_pop_free(sk, X509_INFO_free);
 }
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(TpX509Stack, tp_x509_stack_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(TpX509CrlStack, tp_x509_crl_stack_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(TpX509InfoStack, tp_x509_info_stack_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TpX509Stack, tlsp_x509_stack_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TpX509CrlStack, tlsp_x509_crl_stack_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TpX509InfoStack, tlsp_x509_info_stack_free)
 
 G_END_DECLS
 

@@ -7,7 +7,7 @@
  * minimum remaining certificate validity, EXEMPT).  docs/requirement-grammar.md
  * is the grammar.
  *
- * A parsed tp_requirement is immutable and may be read by any number of
+ * A parsed tlsp_requirement is immutable and may be read by any number of
  * threads at once.  Parsing never reads global state.
  */
 #ifndef TLS_POLICY_POLICY_H
@@ -20,17 +20,17 @@
 
 G_BEGIN_DECLS
 
-typedef struct tp_requirement tp_requirement;
+typedef struct tlsp_requirement tlsp_requirement;
 
-#define TP_POLICY_PARSE_ERROR (tp_policy_parse_error_quark())
-GQuark tp_policy_parse_error_quark(void);
+#define TP_POLICY_PARSE_ERROR (tlsp_policy_parse_error_quark())
+GQuark tlsp_policy_parse_error_quark(void);
 
 typedef enum {
   TP_POLICY_PARSE_ERROR_SYNTAX, /* unexpected token, unterminated string */
   TP_POLICY_PARSE_ERROR_DUPLICATE, /* a clause given twice where REQUIRE forbids it */
   TP_POLICY_PARSE_ERROR_VALUE,    /* a value that is not valid for its clause */
   TP_POLICY_PARSE_ERROR_TOO_LONG, /* input or value beyond the documented bounds */
-} tp_policy_parse_error_code;
+} tlsp_policy_parse_error_code;
 
 /*
  * Parse `len` bytes of `text` (not necessarily NUL-terminated; embedded NUL
@@ -38,21 +38,21 @@ typedef enum {
  * 0-based byte offset where parsing failed, if error_pos is non-NULL) when
  * the text is not a valid Requirement.
  */
-tp_requirement *tp_requirement_parse(const char *text, size_t len,
-                                     size_t *error_pos, GError **error);
-void tp_requirement_free(tp_requirement *req);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(tp_requirement, tp_requirement_free)
+tlsp_requirement *tlsp_requirement_parse(const char *text, size_t len,
+                                         size_t *error_pos, GError **error);
+void tlsp_requirement_free(tlsp_requirement *req);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(tlsp_requirement, tlsp_requirement_free)
 
 /* Canonical text of the rule (keywords upper case, values re-quoted). */
-char *tp_requirement_to_string(const tp_requirement *req);
+char *tlsp_requirement_to_string(const tlsp_requirement *req);
 
 /* EXEMPT: the account is exempt from the global secure-transport rule. */
-gboolean tp_requirement_is_exempt(const tp_requirement *req);
+gboolean tlsp_requirement_is_exempt(const tlsp_requirement *req);
 /* Names a certificate identity (SUBJECT, SUBJECT_DN, SAN, SPIFFE, FINGERPRINT
  * or PUBKEY): the precondition for a tls_cert password-less login. */
-gboolean tp_requirement_has_identity(const tp_requirement *req);
+gboolean tlsp_requirement_has_identity(const tlsp_requirement *req);
 /* Needs TLS facts to be decided (anything but NONE / EXEMPT). */
-gboolean tp_requirement_needs_tls(const tp_requirement *req);
+gboolean tlsp_requirement_needs_tls(const tlsp_requirement *req);
 
 /*
  * Decide one rule for one login.  Returns TP_REASON_OK when satisfied, else
@@ -63,8 +63,8 @@ gboolean tp_requirement_needs_tls(const tp_requirement *req);
  * tls_state TP_TLS_UNKNOWN yields TP_REASON_TLS_UNKNOWN for any rule that
  * needs TLS.
  */
-tp_reason tp_requirement_evaluate(const tp_requirement *req,
-                                  const tp_login *login, GString *detail);
+tlsp_reason tlsp_requirement_evaluate(const tlsp_requirement *req,
+                                      const tlsp_login *login, GString *detail);
 
 G_END_DECLS
 

@@ -41,16 +41,16 @@
   X(INTERNAL_ERROR,      "internal_error",      "internal error while deciding (fail closed)")
 /* clang-format on */
 
-typedef enum tp_reason {
+typedef enum tlsp_reason {
 #define TP_REASON_ENUM(sym, name, text) TP_REASON_##sym,
   TP_REASON_LIST(TP_REASON_ENUM)
 #undef TP_REASON_ENUM
       TP_REASON__COUNT
-} tp_reason;
+} tlsp_reason;
 
 /* Stable lower-case name ("no_client_cert"); never NULL. */
-const char *tp_reason_name(tp_reason reason);
+const char *tlsp_reason_name(tlsp_reason reason);
 /* One-line English description; never NULL. */
-const char *tp_reason_text(tp_reason reason);
+const char *tlsp_reason_text(tlsp_reason reason);
 
 #endif

@@ -17,13 +17,14 @@
 
 /* The next word of [*qp, end), newly allocated (g_free), or NULL at the end
  * of the text or at something that is not a word.  Advances *qp past it. */
-char *tp_stmt_next_word(const char **qp, const char *end);
+char *tlsp_stmt_next_word(const char **qp, const char *end);
 
 /* Is the next word `keyword` (case-insensitive, unquoted)?  Advances *qp
  * past it only if it is. */
-gboolean tp_stmt_next_is(const char **qp, const char *end, const char *keyword);
+gboolean tlsp_stmt_next_is(const char **qp, const char *end,
+                           const char *keyword);
 
-typedef enum tp_stmt_kind {
+typedef enum tlsp_stmt_kind {
   TP_STMT_OTHER = 0,
   TP_STMT_COMMIT,         /* COMMIT [WORK] ... */
   TP_STMT_ROLLBACK,       /* ROLLBACK, not ROLLBACK TO [SAVEPOINT] */
@@ -33,15 +34,15 @@ typedef enum tp_stmt_kind {
   TP_STMT_ACCOUNT_DDL,    /* can change an account's native REQUIRE:
                                   GRANT, CREATE [OR REPLACE] / ALTER / RENAME /
                                   DROP USER, FLUSH [LOCAL] PRIVILEGES */
-} tp_stmt_kind;
+} tlsp_stmt_kind;
 
 /* What kind of statement the text is (the first kind that applies; a FLUSH
  * PRIVILEGES is TP_STMT_ACCOUNT_DDL). */
-tp_stmt_kind tp_stmt_classify(const char *q, size_t len);
+tlsp_stmt_kind tlsp_stmt_classify(const char *q, size_t len);
 
 /* For CREATE [OR REPLACE] [ALGORITHM=...] [DEFINER=...] [SQL SECURITY ...]
  * VIEW [IF NOT EXISTS] [db.]name: the name, and the database (NULL when
  * not given) in *db; both newly allocated.  NULL for any other statement. */
-char *tp_stmt_created_view(const char *q, size_t len, char **db);
+char *tlsp_stmt_created_view(const char *q, size_t len, char **db);
 
 #endif

@@ -4,7 +4,7 @@
  * clients, rule texts, table rows, file paths).
  *
  * Every error-log line of the plugin passes through it: report.c's
- * tp_log_note/warning/error clean the whole formatted message
+ * tlsp_log_note/warning/error clean the whole formatted message
  * (TP_TEXT_LINE), so no caller can put a line break or a control character
  * into the log; values inside '...' in a line are cleaned one by one
  * (TP_TEXT_FIELD) so that they stay unambiguous.  JSON for the views is
@@ -22,14 +22,14 @@
  * at most 511 bytes of a message (ERRMSGSIZE), "tls_policy: " included. */
 #define TP_LOG_LINE_MAX 496
 
-typedef enum tp_text_mode {
+typedef enum tlsp_text_mode {
   /* A value shown between quotes: backslash and single quote are escaped
    * too, so the value and its end are unambiguous. */
   TP_TEXT_FIELD,
   /* A whole line: backslash and quote are kept, so text already cleaned
    * as fields passes unchanged. */
   TP_TEXT_LINE,
-} tp_text_mode;
+} tlsp_text_mode;
 
 /*
  * Appends `len` bytes of `in` to `out`, at most `max` bytes of input: ASCII
@@ -39,14 +39,15 @@ typedef enum tp_text_mode {
  * one line.  Other UTF-8 is kept.  A truncated value ends in "...".  `in`
  * may contain NUL bytes.  NULL `in` appends "(null)".
  */
-void tp_text_append_escaped(GString *out, const char *in, size_t len,
-                            size_t max, tp_text_mode mode);
+void tlsp_text_append_escaped(GString *out, const char *in, size_t len,
+                              size_t max, tlsp_text_mode mode);
 
-/* tp_text_append_escaped(..., TP_TEXT_FIELD). */
-void tp_text_append_clean(GString *out, const char *in, size_t len, size_t max);
+/* tlsp_text_append_escaped(..., TP_TEXT_FIELD). */
+void tlsp_text_append_clean(GString *out, const char *in, size_t len,
+                            size_t max);
 
 /* Convenience: a newly allocated TP_TEXT_FIELD-cleaned copy of a
  * NUL-terminated string. */
-char *tp_text_clean(const char *in, size_t max);
+char *tlsp_text_clean(const char *in, size_t max);
 
 #endif

@@ -72,8 +72,8 @@ G_BEGIN_DECLS
 /* ------------------------------------------------------------------ */
 /* Errors                                                              */
 
-#define TP_TLS_BUILD_ERROR (tp_tls_build_error_quark())
-GQuark tp_tls_build_error_quark(void);
+#define TP_TLS_BUILD_ERROR (tlsp_tls_build_error_quark())
+GQuark tlsp_tls_build_error_quark(void);
 
 /* X-macro: the enum and the name table cannot drift apart.  The names are
  * stable (they may appear in logs and status variables). */
@@ -108,16 +108,16 @@ GQuark tp_tls_build_error_quark(void);
   X(GENERATE,            "generate")            /* generating the self-signed certificate failed */
 /* clang-format on */
 
-typedef enum tp_tls_build_error_code {
+typedef enum tlsp_tls_build_error_code {
 #define TP_TLS_BUILD_ERROR_ENUM(sym, name) TP_TLS_BUILD_ERROR_##sym,
   TP_TLS_BUILD_ERROR_LIST(TP_TLS_BUILD_ERROR_ENUM)
 #undef TP_TLS_BUILD_ERROR_ENUM
       TP_TLS_BUILD_ERROR__COUNT
-} tp_tls_build_error_code;
+} tlsp_tls_build_error_code;
 
 /* Stable lower-case name of a code ("key_mismatch"); "unknown" if out of
  * range; never NULL. */
-const char *tp_tls_build_error_name(int code);
+const char *tlsp_tls_build_error_name(int code);
 
 /* Largest certificate/key/CA/CRL file accepted, in bytes. */
 #define TP_TLS_FILE_MAX (64u * 1024u * 1024u)
@@ -140,18 +140,19 @@ enum {
  * ignored, duplicates allowed.  NULL or "" gives mask 0 (unset).  Any other
  * element, including an empty one, is TP_TLS_BUILD_ERROR_TLS_VERSION.
  */
-gboolean tp_tls_version_parse(const char *text, unsigned *mask, GError **error);
+gboolean tlsp_tls_version_parse(const char *text, unsigned *mask,
+                                GError **error);
 
 /* "TLSv1.2,TLSv1.3"; "" for 0.  Free with g_free. */
-char *tp_tls_version_to_string(unsigned mask);
+char *tlsp_tls_version_to_string(unsigned mask);
 
 /* ------------------------------------------------------------------ */
 /* Building                                                            */
 
-/* Configuration of one context.  Borrowed by tp_tls_context_build for the
+/* Configuration of one context.  Borrowed by tlsp_tls_context_build for the
  * duration of the call only; nothing is kept.  Every string may be NULL or
  * "" (= unset). */
-typedef struct tp_tls_config {
+typedef struct tlsp_tls_config {
   const char *cert;   /* PEM: server certificate, then its chain (leaf first) */
   const char *key;    /* PEM private key; unset = the cert file (server rule) */
   const char *ca;     /* PEM CA bundle (trusted certificates, may hold CRLs) */
@@ -162,7 +163,7 @@ typedef struct tp_tls_config {
   const char *cipher;  /* TLS <= 1.2 cipher list (SSL_CTX_set_cipher_list) */
   const char
       *ciphersuites;       /* TLS 1.3 ciphersuites (SSL_CTX_set_ciphersuites) */
-  const char *tls_version; /* see tp_tls_version_parse */
+  const char *tls_version; /* see tlsp_tls_version_parse */
   const char *passphrase;  /* for an encrypted key; never prompted for */
   gboolean auto_generate;  /* no cert and no key: generate a self-signed one */
   /* No cert, no key and auto_generate off: this certificate and key, held
@@ -170,11 +171,11 @@ typedef struct tp_tls_config {
    * 11.4+ generates with no ssl_cert); borrowed, both or neither. */
   X509 *mem_cert;
   EVP_PKEY *mem_key;
-} tp_tls_config;
+} tlsp_tls_config;
 
 /* Facts about a built context, for status variables.  Plain data, no
  * pointers: copy it freely. */
-typedef struct tp_tls_context_info {
+typedef struct tlsp_tls_context_info {
   int64_t server_cert_not_before; /* Unix seconds */
   int64_t server_cert_not_after;  /* Unix seconds */
   int64_t ca_not_after;    /* earliest notAfter among CA file certs (0: none) */
@@ -188,9 +189,9 @@ typedef struct tp_tls_context_info {
                                       no CA was configured or the cert was generated
                                       or held in memory (mem_cert) */
   unsigned usable_tls_versions; /* TP_TLS_V* that completed the build-time
-                                      handshake (tp_tls_context_info_from_ctx:
+                                      handshake (tlsp_tls_context_info_from_ctx:
                                       versions enabled by the context options) */
-} tp_tls_context_info;
+} tlsp_tls_context_info;
 
 /*
  * Build a complete, validated server context from `cfg`.
@@ -201,8 +202,8 @@ typedef struct tp_tls_context_info {
  * *info is then zeroed.  Atomic in the sense that matters: it either returns
  * a context that passed every check or nothing; no global state changes.
  */
-SSL_CTX *tp_tls_context_build(const tp_tls_config *cfg,
-                              tp_tls_context_info *info, GError **error);
+SSL_CTX *tlsp_tls_context_build(const tlsp_tls_config *cfg,
+                                tlsp_tls_context_info *info, GError **error);
 
 /*
  * Generate a self-signed ECDSA P-256 certificate: CN "tls_policy
@@ -212,8 +213,8 @@ SSL_CTX *tp_tls_context_build(const tp_tls_config *cfg,
  * 127-bit serial, SHA-256 signature.  On success *key and *cert receive new
  * references owned by the caller; on failure they are left untouched.
  */
-gboolean tp_tls_generate_self_signed(EVP_PKEY **key, X509 **cert,
-                                     GError **error);
+gboolean tlsp_tls_generate_self_signed(EVP_PKEY **key, X509 **cert,
+                                       GError **error);
 
 /*
  * Fill `info` for a context this code did not necessarily build (e.g. the
@@ -229,12 +230,13 @@ gboolean tp_tls_generate_self_signed(EVP_PKEY **key, X509 **cert,
  * Returns FALSE (TP_TLS_BUILD_ERROR_NO_CERTIFICATE) if the context has no
  * certificate; `info` is then zeroed.
  */
-gboolean tp_tls_context_info_from_ctx(SSL_CTX *ctx, tp_tls_context_info *info,
-                                      GError **error);
+gboolean tlsp_tls_context_info_from_ctx(SSL_CTX *ctx,
+                                        tlsp_tls_context_info *info,
+                                        GError **error);
 
 /* The server-certificate part of the above, for one certificate:
  * not_before, not_after, sha256 and subject.  Other fields untouched. */
-void tp_tls_cert_info_fill(X509 *cert, tp_tls_context_info *info);
+void tlsp_tls_cert_info_fill(X509 *cert, tlsp_tls_context_info *info);
 
 G_END_DECLS
 

@@ -48,21 +48,21 @@ typedef int (*auth_fn)(MYSQL_PLUGIN_VIO *, MYSQL_SERVER_AUTH_INFO *);
 
 #define TP_AUTH_SLOTS 16
 
-typedef struct tp_auth_slot {
+typedef struct tlsp_auth_slot {
   struct st_mysql_auth *auth; /* handler struct we patched */
   auth_fn original;           /* never cleared once set (in-flight calls) */
   char name[64];              /* plugin name */
   char library[256];          /* shared object, "" for built-in */
   gboolean first_pass; /* a built-in that runs every login's first pass */
   gboolean wrapped;    /* our trampoline is in place now */
-} tp_auth_slot;
+} tlsp_auth_slot;
 
 /* Built-in handlers that mariadbd does not export, found by name in the
  * server's plugin registry. */
 static const char *const registry_builtins[] = {"unix_socket"};
 
 static GMutex hook_lock;
-static tp_auth_slot slots[TP_AUTH_SLOTS];
+static tlsp_auth_slot slots[TP_AUTH_SLOTS];
 static GPtrArray *uncovered; /* char*, protected by hook_lock */
 static unsigned long long seen_adds, seen_subs;
 static gint installed;
@@ -89,33 +89,33 @@ static const auth_fn trampolines[TP_AUTH_SLOTS] = {
 static int trampoline_call(int i, MYSQL_PLUGIN_VIO *vio,
                            MYSQL_SERVER_AUTH_INFO *info)
 {
-  tp_auth_slot *slot = &slots[i];
+  tlsp_auth_slot *slot = &slots[i];
   auth_fn original = __atomic_load_n(&slot->original, __ATOMIC_ACQUIRE);
   if (!g_atomic_int_get(&installed) || !info || !info->thd)
     return original(vio, info);
 
   /* Pick up handlers loaded since the last look (cheap when nothing
    * changed), before this login can switch to one of them. */
-  tp_auth_hook_refresh();
+  tlsp_auth_hook_refresh();
   if (slot->first_pass)
   {
     /* Before the greeting (and so before any TLS handshake) of a new
      * connection: register it so that its handshake, or the absence of
      * one, is observed (H3). */
-    tp_conn_begin(thd_get_thread_id(info->thd));
+    tlsp_conn_begin(thd_get_thread_id(info->thd));
   }
 
   int rc = original(vio, info);
   if (!g_atomic_int_get(&installed))
     return rc;
   if (rc == CR_OK || rc == CR_OK_HANDSHAKE_COMPLETE)
-    return tp_decide_login(vio, info, slot->name, FALSE) ? rc : CR_ERROR;
+    return tlsp_decide_login(vio, info, slot->name, FALSE) ? rc : CR_ERROR;
   /* Credentials refused.  The policy's counters move the same way as if
    * they had been accepted, so that they do not tell an observer whether a
    * password was right (docs/security-model.md).  A restart with the
    * account's own plugin (no user name yet) is not a refusal. */
   if ((rc == CR_ERROR || rc == CR_AUTH_USER_CREDENTIALS) && info->user_name)
-    tp_count_refused_login(vio, info);
+    tlsp_count_refused_login(vio, info);
   return rc;
 }
 
@@ -187,7 +187,7 @@ static void note_uncovered(const char *name, const char *why)
     if (strcmp(g_ptr_array_index(uncovered, k), name) == 0)
       return;
   g_ptr_array_add(uncovered, g_strdup(name));
-  tp_log_note("authentication plugin %s is not covered: %s", name, why);
+  tlsp_log_note("authentication plugin %s is not covered: %s", name, why);
 }
 
 static void uncovered_drop(const char *name)
@@ -244,7 +244,7 @@ static gboolean wrap_one(struct st_mysql_auth *auth, const char *name,
     note_uncovered(name, "no free trampoline slot");
     return FALSE;
   }
-  tp_auth_slot *s = &slots[free_slot];
+  tlsp_auth_slot *s = &slots[free_slot];
   s->auth = auth;
   __atomic_store_n(&s->original, current, __ATOMIC_RELEASE);
   g_strlcpy(s->name, name, sizeof s->name);
@@ -258,7 +258,7 @@ static gboolean wrap_one(struct st_mysql_auth *auth, const char *name,
 
 /* MySQL-style declarations (st_mysql_plugin) differ in layout after `flags`
  * only; type, info and name come first in both. */
-struct tp_mysql_plugin_head {
+struct tlsp_mysql_plugin_head {
   int type;
   void *info;
   const char *name;
@@ -280,12 +280,12 @@ static void scan_library(const char *path)
   void *mysql = dlsym(h, "_mysql_plugin_declarations_");
   int *sizeof_mysql = dlsym(h, "_mysql_sizeof_struct_st_plugin_");
   if (mysql && sizeof_mysql &&
-      *sizeof_mysql > (int) sizeof(struct tp_mysql_plugin_head))
+      *sizeof_mysql > (int) sizeof(struct tlsp_mysql_plugin_head))
   {
-    for (char *p = mysql; ((struct tp_mysql_plugin_head *) p)->type;
+    for (char *p = mysql; ((struct tlsp_mysql_plugin_head *) p)->type;
          p += *sizeof_mysql)
     {
-      struct tp_mysql_plugin_head *hd = (struct tp_mysql_plugin_head *) p;
+      struct tlsp_mysql_plugin_head *hd = (struct tlsp_mysql_plugin_head *) p;
       if (hd->type == MYSQL_AUTHENTICATION_PLUGIN && hd->name)
         wrap_one(hd->info, hd->name, path, FALSE);
     }
@@ -304,7 +304,7 @@ static void rescan_locked(void)
 
   for (int i = 0; i < TP_AUTH_SLOTS; i++)
   {
-    tp_auth_slot *s = &slots[i];
+    tlsp_auth_slot *s = &slots[i];
     if (!s->wrapped || !s->library[0])
       continue;
     /* Unloaded (its memory is not ours any more), or unloaded and loaded
@@ -315,7 +315,7 @@ static void rescan_locked(void)
       s->wrapped = FALSE;
   }
 
-  struct st_maria_plugin *builtin = tp_server_builtin_auth_declarations();
+  struct st_maria_plugin *builtin = tlsp_server_builtin_auth_declarations();
   for (struct st_maria_plugin *p = builtin; p->type; p++)
     if (p->type == MYSQL_AUTHENTICATION_PLUGIN)
       wrap_one(p->info, p->name, NULL, TRUE);
@@ -326,7 +326,7 @@ static void rescan_locked(void)
   for (guint k = 0; k < G_N_ELEMENTS(registry_builtins); k++)
   {
     const char *name = registry_builtins[k];
-    struct st_maria_plugin *decl = tp_server_builtin_auth_by_name(name);
+    struct st_maria_plugin *decl = tlsp_server_builtin_auth_by_name(name);
     if (decl && wrap_one(decl->info, name, NULL, FALSE))
       uncovered_drop(name);
     else
@@ -348,7 +348,7 @@ static void rescan_locked(void)
   }
 }
 
-gboolean tp_auth_hook_install(GError **error)
+gboolean tlsp_auth_hook_install(GError **error)
 {
   g_mutex_lock(&hook_lock);
   if (!uncovered)
@@ -363,20 +363,20 @@ gboolean tp_auth_hook_install(GError **error)
   g_mutex_unlock(&hook_lock);
   if (!ok)
   {
-    tp_auth_hook_remove();
+    tlsp_auth_hook_remove();
     g_set_error(error, g_quark_from_static_string("tp-auth-hook"), 1,
                 "could not wrap the built-in authentication handlers");
   }
   return ok;
 }
 
-void tp_auth_hook_remove(void)
+void tlsp_auth_hook_remove(void)
 {
   g_mutex_lock(&hook_lock);
   g_atomic_int_set(&installed, 0);
   for (int i = 0; i < TP_AUTH_SLOTS; i++)
   {
-    tp_auth_slot *s = &slots[i];
+    tlsp_auth_slot *s = &slots[i];
     if (!s->wrapped)
       continue;
     s->wrapped = FALSE;
@@ -393,7 +393,7 @@ void tp_auth_hook_remove(void)
   g_mutex_unlock(&hook_lock);
 }
 
-void tp_auth_hook_refresh(void)
+void tlsp_auth_hook_refresh(void)
 {
   unsigned long long c[2] = {0, 0};
   dl_iterate_phdr(counters_cb, c);
@@ -427,8 +427,11 @@ static void join_names(char *buf, size_t len, gboolean want_covered)
   g_string_free(s, TRUE);
 }
 
-void tp_auth_hook_covered(char *buf, size_t len) { join_names(buf, len, TRUE); }
-void tp_auth_hook_uncovered(char *buf, size_t len)
+void tlsp_auth_hook_covered(char *buf, size_t len)
+{
+  join_names(buf, len, TRUE);
+}
+void tlsp_auth_hook_uncovered(char *buf, size_t len)
 {
   join_names(buf, len, FALSE);
 }

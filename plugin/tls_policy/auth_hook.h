@@ -16,16 +16,16 @@
 /* Wraps the built-in and all currently loaded authentication handlers.
  * Returns FALSE (error set) if the built-in ones cannot be wrapped; then
  * nothing was changed. */
-gboolean tp_auth_hook_install(GError **error);
+gboolean tlsp_auth_hook_install(GError **error);
 /* Restores every handler it replaced that is still loaded.  Safe to call
  * while logins run: in-flight calls finish through the original handler. */
-void tp_auth_hook_remove(void);
+void tlsp_auth_hook_remove(void);
 /* Rescans loaded libraries if the set of loaded objects changed (cheap when
  * it did not).  Called on every first pass and after INSTALL statements. */
-void tp_auth_hook_refresh(void);
+void tlsp_auth_hook_refresh(void);
 
 /* Comma-separated names, for status variables.  Copies into buf. */
-void tp_auth_hook_covered(char *buf, size_t len);
-void tp_auth_hook_uncovered(char *buf, size_t len);
+void tlsp_auth_hook_covered(char *buf, size_t len);
+void tlsp_auth_hook_uncovered(char *buf, size_t len);
 
 #endif

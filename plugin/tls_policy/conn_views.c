@@ -8,8 +8,8 @@
  * serial, SANs, validity, SHA-256), the verification result and the rule of
  * mysql.tls_policy that admitted the login.
  *
- * Objects (created by tp_conn_views_install on the policy store's refresher
- * connection through tp_views_create(), which says what each one is;
+ * Objects (created by tlsp_conn_views_install on the policy store's refresher
+ * connection through tlsp_views_create(), which says what each one is;
  * dropped again after a successful UNINSTALL by recheck.c and views.c):
  *   - UDF tls_policy_connections(token) and view mysql.tls_policy_connections,
  *     which shows a reader without the PROCESS privilege only the
@@ -25,7 +25,7 @@
  * the latest certificate seen on a connection of that user since the plugin
  * was installed.  A renewed certificate (same subject and issuer, later
  * notAfter) replaces the old one, so a rotation does not leave a stale
- * warning behind.  Fed by tp_conn_views_sweep() once a second and before the
+ * warning behind.  Fed by tlsp_conn_views_sweep() once a second and before the
  * view is read; a connection shorter than a second can be missed.  Bounded
  * to TP_EXPIRY_MAX identities; the least recently seen is forgotten first.
  *
@@ -33,7 +33,7 @@
  * protects `mem`.  Order: sweep_lock -> registry shard lock (tls_facts.c),
  * sweep_lock -> mem_lock.  No lock of this file is held while another
  * file's function takes its own, except the shard lock inside
- * tp_conn_foreach, whose callbacks here take no lock.
+ * tlsp_conn_foreach, whose callbacks here take no lock.
  */
 #include <string.h>
 #include <time.h>
@@ -53,7 +53,7 @@
 
 /* ---- certificate text ------------------------------------------------------ */
 
-const char *tp_transport_text(tp_transport t)
+const char *tlsp_transport_text(tlsp_transport t)
 {
   switch (t)
   {
@@ -66,7 +66,7 @@ const char *tp_transport_text(tp_transport t)
   }
 }
 
-const char *tp_tls_state_text(tp_tls_state s)
+const char *tlsp_tls_state_text(tlsp_tls_state s)
 {
   switch (s)
   {
@@ -87,7 +87,7 @@ static char *name_oneline(const X509_NAME *name)
   return copy;
 }
 
-gint64 tp_asn1_time_unix(const ASN1_TIME *t)
+gint64 tlsp_asn1_time_unix(const ASN1_TIME *t)
 {
   struct tm tm;
   if (!t || !ASN1_TIME_to_tm(t, &tm))
@@ -98,7 +98,7 @@ gint64 tp_asn1_time_unix(const ASN1_TIME *t)
   return dt ? g_date_time_to_unix(dt) : G_MININT64;
 }
 
-char *tp_utc_datetime(gint64 t)
+char *tlsp_utc_datetime(gint64 t)
 {
   if (t == G_MININT64)
     return NULL;
@@ -142,7 +142,7 @@ static void append_general_name(GString *s, const GENERAL_NAME *gn)
   }
   case GEN_DIRNAME:
   {
-    g_autofree char *o = tp_dn_text(gn->d.directoryName);
+    g_autofree char *o = tlsp_dn_text(gn->d.directoryName);
     g_string_append_printf(s, "DirName:%s", o ? o : "");
     break;
   }
@@ -165,16 +165,16 @@ static void append_general_name(GString *s, const GENERAL_NAME *gn)
   }
 }
 
-void tp_cert_text_fill(X509 *cert, tp_cert_text *out)
+void tlsp_cert_text_fill(X509 *cert, tlsp_cert_text *out)
 {
   memset(out, 0, sizeof *out);
   out->not_before = out->not_after = G_MININT64;
   if (!cert)
     return;
   out->subject = name_oneline(X509_get_subject_name(cert));
-  out->subject_dn = tp_dn_text(X509_get_subject_name(cert));
+  out->subject_dn = tlsp_dn_text(X509_get_subject_name(cert));
   out->issuer = name_oneline(X509_get_issuer_name(cert));
-  out->issuer_dn = tp_dn_text(X509_get_issuer_name(cert));
+  out->issuer_dn = tlsp_dn_text(X509_get_issuer_name(cert));
 
   g_autoptr(BIGNUM) bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
   char *hex = bn ? BN_bn2hex(bn) : NULL;
@@ -206,11 +206,11 @@ void tp_cert_text_fill(X509 *cert, tp_cert_text *out)
       g_string_append_printf(h, "%02x", md[i]);
     out->sha256 = g_string_free(h, FALSE);
   }
-  out->not_before = tp_asn1_time_unix(X509_get0_notBefore(cert));
-  out->not_after = tp_asn1_time_unix(X509_get0_notAfter(cert));
+  out->not_before = tlsp_asn1_time_unix(X509_get0_notBefore(cert));
+  out->not_after = tlsp_asn1_time_unix(X509_get0_notAfter(cert));
 }
 
-void tp_cert_text_clear(tp_cert_text *t)
+void tlsp_cert_text_clear(tlsp_cert_text *t)
 {
   g_free(t->subject);
   g_free(t->subject_dn);
@@ -226,9 +226,9 @@ void tp_cert_text_clear(tp_cert_text *t)
 
 static void conn_copy_clear(gpointer p)
 {
-  tp_conn_copy *c = p;
+  tlsp_conn_copy *c = p;
   if (c->facts)
-    tp_tls_facts_unref(c->facts);
+    tlsp_tls_facts_unref(c->facts);
   g_free(c->user);
   g_free(c->host);
   g_free(c->rule);
@@ -236,15 +236,15 @@ static void conn_copy_clear(gpointer p)
 }
 
 /* Runs under a registry shard lock: copies only. */
-static void collect_cb(const tp_conn_view *v, void *data)
+static void collect_cb(const tlsp_conn_view *v, void *data)
 {
   if (!v->user)
     return; /* resolved but not (yet) admitted: not a live login */
-  tp_conn_copy c = {
+  tlsp_conn_copy c = {
       .conn_id = v->conn_id,
       .tls_state = v->tls_state,
       .facts = v->tls_state == TP_TLS_YES && v->facts
-                   ? tp_tls_facts_ref((tp_tls_facts *) v->facts)
+                   ? tlsp_tls_facts_ref((tlsp_tls_facts *) v->facts)
                    : NULL,
       .user = g_strdup(v->user),
       .host = g_strdup(v->host ? v->host : ""),
@@ -258,15 +258,15 @@ static void collect_cb(const tp_conn_view *v, void *data)
 
 static gint conn_copy_cmp(gconstpointer a, gconstpointer b)
 {
-  const tp_conn_copy *x = a, *y = b;
+  const tlsp_conn_copy *x = a, *y = b;
   return x->conn_id < y->conn_id ? -1 : x->conn_id > y->conn_id;
 }
 
-GArray *tp_conn_views_collect(void)
+GArray *tlsp_conn_views_collect(void)
 {
-  GArray *a = g_array_new(FALSE, TRUE, sizeof(tp_conn_copy));
+  GArray *a = g_array_new(FALSE, TRUE, sizeof(tlsp_conn_copy));
   g_array_set_clear_func(a, conn_copy_clear);
-  tp_conn_foreach(collect_cb, a);
+  tlsp_conn_foreach(collect_cb, a);
   g_array_sort(a, conn_copy_cmp);
   return a;
 }
@@ -294,8 +294,8 @@ static void expiry_cert_free(gpointer p)
 /* A connection whose certificate is already in the memory. */
 typedef struct seen_conn {
   char *user;
-  const tp_tls_facts *facts; /* identity only, never dereferenced */
-  char *mem_key;             /* its entry in `mem` */
+  const tlsp_tls_facts *facts; /* identity only, never dereferenced */
+  char *mem_key;               /* its entry in `mem` */
   guint64 sweep;
 } seen_conn;
 
@@ -368,8 +368,8 @@ static void mem_evict_oldest_locked(void)
  * its identity in `mem` (newly allocated). */
 static char *mem_note(const char *user, X509 *cert, gint64 now)
 {
-  tp_cert_text t;
-  tp_cert_text_fill(cert, &t);
+  tlsp_cert_text t;
+  tlsp_cert_text_fill(cert, &t);
   char *key =
       g_strdup_printf("%s\x1f%s\x1f%s", user, t.subject ? t.subject : "",
                       t.issuer ? t.issuer : "");
@@ -382,9 +382,10 @@ static char *mem_note(const char *user, X509 *cert, gint64 now)
       if (g_hash_table_size(mem) >= TP_EXPIRY_MAX)
       {
         if (!mem_full_logged)
-          tp_log_warning("account certificate memory is full (%d identities); "
-                         "the least recently seen are forgotten",
-                         TP_EXPIRY_MAX);
+          tlsp_log_warning(
+              "account certificate memory is full (%d identities); "
+              "the least recently seen are forgotten",
+              TP_EXPIRY_MAX);
         mem_full_logged = TRUE;
         mem_evict_oldest_locked();
       }
@@ -412,7 +413,7 @@ static char *mem_note(const char *user, X509 *cert, gint64 now)
     e->last_seen = now;
   }
   g_mutex_unlock(&mem_lock);
-  tp_cert_text_clear(&t);
+  tlsp_cert_text_clear(&t);
   return key;
 }
 
@@ -420,7 +421,7 @@ typedef struct sweep_todo {
   uint64_t conn_id;
   char *user;
   X509 *cert; /* own reference */
-  const tp_tls_facts *facts;
+  const tlsp_tls_facts *facts;
 } sweep_todo;
 
 typedef struct sweep_ctx {
@@ -428,8 +429,8 @@ typedef struct sweep_ctx {
   guint64 no;
 } sweep_ctx;
 
-/* Under a shard lock; the caller of tp_conn_foreach holds sweep_lock. */
-static void sweep_cb(const tp_conn_view *v, void *data)
+/* Under a shard lock; the caller of tlsp_conn_foreach holds sweep_lock. */
+static void sweep_cb(const tlsp_conn_view *v, void *data)
 {
   sweep_ctx *ctx = data;
   if (!v->user || v->tls_state != TP_TLS_YES || !v->facts ||
@@ -452,7 +453,7 @@ static gboolean seen_stale(gpointer key, gpointer value, gpointer data)
   return ((seen_conn *) value)->sweep != *(guint64 *) data;
 }
 
-void tp_conn_views_sweep(void)
+void tlsp_conn_views_sweep(void)
 {
   g_mutex_lock(&sweep_lock);
   if (!seen)
@@ -461,7 +462,7 @@ void tp_conn_views_sweep(void)
     return;
   }
   sweep_ctx ctx = {g_array_new(FALSE, FALSE, sizeof(sweep_todo)), ++sweep_no};
-  tp_conn_foreach(sweep_cb, &ctx);
+  tlsp_conn_foreach(sweep_cb, &ctx);
   gint64 now = g_get_real_time() / G_USEC_PER_SEC;
   for (guint i = 0; i < ctx.todo->len; i++)
   {
@@ -499,9 +500,9 @@ void tp_conn_views_sweep(void)
 
 static void append_time_field(GString *out, const char *name, gint64 t)
 {
-  g_autofree char *s = tp_utc_datetime(t);
+  g_autofree char *s = tlsp_utc_datetime(t);
   g_string_append_printf(out, ",\"%s\":", name);
-  tp_json_append_cstring(out, s);
+  tlsp_json_append_cstring(out, s);
 }
 
 /* ,"days_left":N.N — with a '.' whatever the process locale. */
@@ -517,57 +518,57 @@ static void append_days_left(GString *out, gint64 not_after, gint64 now)
 
 static void connections_json(GString *out)
 {
-  g_autoptr(GArray) conns = tp_conn_views_collect();
+  g_autoptr(GArray) conns = tlsp_conn_views_collect();
   gint64 now = g_get_real_time() / G_USEC_PER_SEC;
   g_string_append_c(out, '[');
   for (guint i = 0; i < conns->len; i++)
   {
-    const tp_conn_copy *c = &g_array_index(conns, tp_conn_copy, i);
+    const tlsp_conn_copy *c = &g_array_index(conns, tlsp_conn_copy, i);
     if (i)
       g_string_append_c(out, ',');
     g_string_append_printf(
         out, "{\"id\":%" G_GUINT64_FORMAT ",\"user\":", (guint64) c->conn_id);
-    tp_json_append_cstring(out, c->user);
+    tlsp_json_append_cstring(out, c->user);
     g_string_append(out, ",\"host\":");
-    tp_json_append_cstring(out, c->host);
+    tlsp_json_append_cstring(out, c->host);
     g_string_append_printf(out, ",\"transport\":\"%s\",\"tls\":\"%s\"",
-                           tp_transport_text(c->transport),
-                           tp_tls_state_text(c->tls_state));
-    const tp_tls_facts *f = c->facts;
+                           tlsp_transport_text(c->transport),
+                           tlsp_tls_state_text(c->tls_state));
+    const tlsp_tls_facts *f = c->facts;
     g_string_append(out, ",\"version\":");
-    tp_json_append_cstring(out, f ? f->protocol : NULL);
+    tlsp_json_append_cstring(out, f ? f->protocol : NULL);
     g_string_append(out, ",\"cipher\":");
-    tp_json_append_cstring(out, f ? f->cipher : NULL);
+    tlsp_json_append_cstring(out, f ? f->cipher : NULL);
     if (f && f->peer_cert)
     {
-      tp_cert_text t;
-      tp_cert_text_fill(f->peer_cert, &t);
+      tlsp_cert_text t;
+      tlsp_cert_text_fill(f->peer_cert, &t);
       g_string_append(out, ",\"subject\":");
-      tp_json_append_cstring(out, t.subject);
+      tlsp_json_append_cstring(out, t.subject);
       g_string_append(out, ",\"subject_dn\":");
-      tp_json_append_cstring(out, t.subject_dn);
+      tlsp_json_append_cstring(out, t.subject_dn);
       g_string_append(out, ",\"issuer\":");
-      tp_json_append_cstring(out, t.issuer);
+      tlsp_json_append_cstring(out, t.issuer);
       g_string_append(out, ",\"serial\":");
-      tp_json_append_cstring(out, t.serial);
+      tlsp_json_append_cstring(out, t.serial);
       g_string_append(out, ",\"sans\":");
-      tp_json_append_string(out, t.sans, t.sans_len);
+      tlsp_json_append_string(out, t.sans, t.sans_len);
       append_time_field(out, "not_before", t.not_before);
       append_time_field(out, "not_after", t.not_after);
       append_days_left(out, t.not_after, now);
       g_string_append(out, ",\"sha256\":");
-      tp_json_append_cstring(out, t.sha256);
-      tp_cert_text_clear(&t);
+      tlsp_json_append_cstring(out, t.sha256);
+      tlsp_cert_text_clear(&t);
     }
     if (f)
     {
       const char *vt = X509_verify_cert_error_string(f->verify_result);
       g_string_append_printf(
           out, ",\"verify_result\":%ld,\"verify_text\":", f->verify_result);
-      tp_json_append_cstring(out, vt);
+      tlsp_json_append_cstring(out, vt);
     }
     g_string_append(out, ",\"admitted_by\":");
-    tp_json_append_cstring(out, c->rule);
+    tlsp_json_append_cstring(out, c->rule);
     guint64 rule_id = 0;
     if (g_str_has_prefix(c->rule, "row ") &&
         g_ascii_string_to_unsigned(c->rule + 4, 10, 0, G_MAXUINT64, &rule_id,
@@ -612,19 +613,19 @@ static gint expiry_row_cmp(gconstpointer a, gconstpointer b)
 
 static void account_expiry_json(GString *out)
 {
-  tp_conn_views_sweep();
+  tlsp_conn_views_sweep();
   gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-  g_autoptr(GArray) conns = tp_conn_views_collect();
+  g_autoptr(GArray) conns = tlsp_conn_views_collect();
   /* Live certificates, described once each. */
-  tp_cert_text *live = g_new0(tp_cert_text, conns->len ? conns->len : 1);
+  tlsp_cert_text *live = g_new0(tlsp_cert_text, conns->len ? conns->len : 1);
   g_autoptr(GHashTable) rows =
       g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
   for (guint i = 0; i < conns->len; i++)
   {
-    const tp_conn_copy *c = &g_array_index(conns, tp_conn_copy, i);
+    const tlsp_conn_copy *c = &g_array_index(conns, tlsp_conn_copy, i);
     if (!c->facts || !c->facts->peer_cert)
       continue;
-    tp_cert_text_fill(c->facts->peer_cert, &live[i]);
+    tlsp_cert_text_fill(c->facts->peer_cert, &live[i]);
     expiry_row *r = g_hash_table_lookup(rows, c->user);
     if (!r)
     {
@@ -672,17 +673,17 @@ static void account_expiry_json(GString *out)
     if (i)
       g_string_append_c(out, ',');
     g_string_append(out, "{\"user\":");
-    tp_json_append_cstring(out, r->user);
+    tlsp_json_append_cstring(out, r->user);
     append_time_field(out, "not_after", r->not_after);
     append_days_left(out, r->not_after, now);
     g_string_append(out, ",\"subject\":");
-    tp_json_append_cstring(out, r->subject);
+    tlsp_json_append_cstring(out, r->subject);
     g_string_append(out, ",\"issuer\":");
-    tp_json_append_cstring(out, r->issuer);
+    tlsp_json_append_cstring(out, r->issuer);
     g_string_append(out, ",\"serial\":");
-    tp_json_append_cstring(out, r->serial);
+    tlsp_json_append_cstring(out, r->serial);
     g_string_append(out, ",\"sha256\":");
-    tp_json_append_cstring(out, r->sha256);
+    tlsp_json_append_cstring(out, r->sha256);
     g_string_append_printf(out, ",\"live_connections\":%u,\"identities\":%u",
                            r->live, r->identities);
     append_time_field(out, "last_seen", r->last_seen);
@@ -691,7 +692,7 @@ static void account_expiry_json(GString *out)
   g_string_append_c(out, ']');
   g_mutex_unlock(&mem_lock);
   for (guint i = 0; i < conns->len; i++)
-    tp_cert_text_clear(&live[i]);
+    tlsp_cert_text_clear(&live[i]);
   g_free(live);
 }
 
@@ -710,60 +711,60 @@ void tls_policy_account_cert_expiry_deinit(UDF_INIT *initid);
 my_bool tls_policy_connections_init(UDF_INIT *initid, UDF_ARGS *args,
                                     char *message)
 {
-  return tp_views_udf_init(initid, args, message,
-                           "mysql.tls_policy_connections");
+  return tlsp_views_udf_init(initid, args, message,
+                             "mysql.tls_policy_connections");
 }
 
 char *tls_policy_connections(UDF_INIT *initid, UDF_ARGS *args, char *result,
                              unsigned long *length, char *is_null, char *error)
 {
-  return tp_views_udf_run(initid, args, length, is_null, connections_json);
+  return tlsp_views_udf_run(initid, args, length, is_null, connections_json);
 }
 
 void tls_policy_connections_deinit(UDF_INIT *initid)
 {
-  tp_views_udf_deinit(initid);
+  tlsp_views_udf_deinit(initid);
 }
 
 my_bool tls_policy_account_cert_expiry_init(UDF_INIT *initid, UDF_ARGS *args,
                                             char *message)
 {
-  return tp_views_udf_init(initid, args, message,
-                           "mysql.tls_policy_account_cert_expiry");
+  return tlsp_views_udf_init(initid, args, message,
+                             "mysql.tls_policy_account_cert_expiry");
 }
 
 char *tls_policy_account_cert_expiry(UDF_INIT *initid, UDF_ARGS *args,
                                      char *result, unsigned long *length,
                                      char *is_null, char *error)
 {
-  return tp_views_udf_run(initid, args, length, is_null, account_expiry_json);
+  return tlsp_views_udf_run(initid, args, length, is_null, account_expiry_json);
 }
 
 void tls_policy_account_cert_expiry_deinit(UDF_INIT *initid)
 {
-  tp_views_udf_deinit(initid);
+  tlsp_views_udf_deinit(initid);
 }
 
 /* ---- installing ---------------------------------------------------------------- */
 
-void tp_conn_views_install_view(struct st_mysql *m, const char *view,
-                                const char *function, const char *select,
-                                const char *columns)
+void tlsp_conn_views_install_view(struct st_mysql *m, const char *view,
+                                  const char *function, const char *select,
+                                  const char *columns)
 {
-  tp_view_def def = {
+  tlsp_view_def def = {
       .view = view,
       .function = function,
       .select = select,
       .columns = columns,
   };
-  tp_views_create(m, &def);
+  tlsp_views_create(m, &def);
 }
 
 /* Without the PROCESS privilege, a session sees only the connections that
  * SHOW PROCESSLIST shows it (those of its own user): the view is SQL
  * SECURITY INVOKER, so information_schema.PROCESSLIST answers for the
  * reader. */
-static const tp_view_def connections_view = {
+static const tlsp_view_def connections_view = {
     .view = "mysql.tls_policy_connections",
     .function = "tls_policy_connections",
     .select =
@@ -801,7 +802,7 @@ static const tp_view_def connections_view = {
     .where = "j.Id IN (SELECT p.ID FROM information_schema.PROCESSLIST p)",
 };
 
-static const tp_view_def expiry_view = {
+static const tlsp_view_def expiry_view = {
     .view = "mysql.tls_policy_account_cert_expiry",
     .function = "tls_policy_account_cert_expiry",
     .select =
@@ -822,16 +823,16 @@ static const tp_view_def expiry_view = {
                " Last_seen_utc DATETIME PATH '$.last_seen'",
 };
 
-void tp_conn_views_install(struct st_mysql *m)
+void tlsp_conn_views_install(struct st_mysql *m)
 {
-  tp_views_create(m, &connections_view);
-  tp_views_create(m, &expiry_view);
+  tlsp_views_create(m, &connections_view);
+  tlsp_views_create(m, &expiry_view);
 }
 
 /* ---- the sweeper ------------------------------------------------------------- */
 
 /* Once a second the certificates of the live connections go into the
- * expiry memory (tp_conn_views_sweep).  The thread runs no SQL and holds no
+ * expiry memory (tlsp_conn_views_sweep).  The thread runs no SQL and holds no
  * THD.  sweeper.lock protects `sweeper`. */
 static struct {
   GMutex lock;
@@ -852,7 +853,7 @@ static gpointer sweeper_main(gpointer unused)
     if (sweeper.stop)
       break;
     g_mutex_unlock(&sweeper.lock);
-    tp_conn_views_sweep();
+    tlsp_conn_views_sweep();
     g_mutex_lock(&sweeper.lock);
   }
   g_mutex_unlock(&sweeper.lock);
@@ -888,7 +889,7 @@ static void conn_views_stop(void)
   memory_stop();
 }
 
-const tp_module tp_module_conn_views = {
+const tlsp_module tlsp_module_conn_views = {
     .name = "conn_views",
     .start = conn_views_start,
     .stop = conn_views_stop,

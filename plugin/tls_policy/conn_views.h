@@ -7,14 +7,14 @@
  * helpers recheck.c shares: copying the connection registry out of its
  * locks, describing a client certificate, and JSON string escaping.
  *
- * Everything is computed from the registry of tls_facts.c (tp_conn_foreach):
+ * Everything is computed from the registry of tls_facts.c (tlsp_conn_foreach):
  * the connection id, the admitted user, the client host, the transport, the
  * rule that admitted the login and the TLS facts with the peer certificate.
  * Connections the plugin did not see log in (older than INSTALL, or
  * authenticated by an uncovered plugin such as unix_socket) are not listed.
  *
  * Threads: every function is thread safe.  None runs SQL except
- * tp_conn_views_install(), which runs on the connection it is given.
+ * tlsp_conn_views_install(), which runs on the connection it is given.
  */
 #ifndef TLS_POLICY_CONN_VIEWS_H
 #define TLS_POLICY_CONN_VIEWS_H
@@ -30,42 +30,42 @@ struct st_mysql;
 
 /*
  * Creates the objects of mysql.tls_policy_connections and
- * mysql.tls_policy_account_cert_expiry (tp_views_create()) on `m`, a local
+ * mysql.tls_policy_account_cert_expiry (tlsp_views_create()) on `m`, a local
  * connection with all privileges and sql_log_bin=0 (the policy store's
  * refresher).  Each object is tried on its own; failures are logged.  Also
  * creates those of recheck.c's view.
  */
-void tp_conn_views_install(struct st_mysql *m);
+void tlsp_conn_views_install(struct st_mysql *m);
 
 /* The module (module.h): the remembered certificate expiries and the
  * thread that feeds them once a second. */
-extern const tp_module tp_module_conn_views;
+extern const tlsp_module tlsp_module_conn_views;
 
 /*
  * Merges the certificates of the live connections into the per-account
  * expiry memory.  Cheap for connections already seen.  Called once a second
  * by the module's sweeper thread and before the expiry view is read.
  */
-void tp_conn_views_sweep(void);
+void tlsp_conn_views_sweep(void);
 
 /* One admitted connection, copied out of the registry. */
-typedef struct tp_conn_copy {
+typedef struct tlsp_conn_copy {
   uint64_t conn_id;
-  tp_tls_state tls_state;
-  tp_tls_facts *facts;      /* own reference, NULL unless TLS */
+  tlsp_tls_state tls_state;
+  tlsp_tls_facts *facts;    /* own reference, NULL unless TLS */
   char *user, *host, *rule; /* never NULL */
   char *ip;                 /* client address, NULL for the socket */
-  tp_transport transport;
+  tlsp_transport transport;
   gboolean identity_required; /* a tls_cert session */
-} tp_conn_copy;
+} tlsp_conn_copy;
 
 /* The admitted connections (those with a recorded admission), ordered by
- * connection id.  Array of tp_conn_copy with a clear function: free with
+ * connection id.  Array of tlsp_conn_copy with a clear function: free with
  * g_array_unref(). */
-GArray *tp_conn_views_collect(void);
+GArray *tlsp_conn_views_collect(void);
 
 /* Text forms of a certificate, all newly allocated UTF-8 (g_free). */
-typedef struct tp_cert_text {
+typedef struct tlsp_cert_text {
   char *subject;    /* X509_NAME_oneline(), what REQUIRE SUBJECT compares */
   char *subject_dn; /* RFC 4514, what SUBJECT_DN compares */
   char *issuer;     /* one-line */
@@ -76,24 +76,24 @@ typedef struct tp_cert_text {
   size_t sans_len;
   char *sha256;                 /* lower-case hex of the DER certificate */
   gint64 not_before, not_after; /* Unix seconds; G_MININT64 if unreadable */
-} tp_cert_text;
-void tp_cert_text_fill(X509 *cert, tp_cert_text *out);
-void tp_cert_text_clear(tp_cert_text *t);
+} tlsp_cert_text;
+void tlsp_cert_text_fill(X509 *cert, tlsp_cert_text *out);
+void tlsp_cert_text_clear(tlsp_cert_text *t);
 
 /* Unix seconds of an ASN.1 time, G_MININT64 if it cannot be read. */
-gint64 tp_asn1_time_unix(const ASN1_TIME *t);
+gint64 tlsp_asn1_time_unix(const ASN1_TIME *t);
 /* "2031-05-06 07:08:09" in UTC, or NULL for G_MININT64. */
-char *tp_utc_datetime(gint64 t);
+char *tlsp_utc_datetime(gint64 t);
 
-const char *tp_transport_text(tp_transport t);
-const char *tp_tls_state_text(tp_tls_state s);
+const char *tlsp_transport_text(tlsp_transport t);
+const char *tlsp_tls_state_text(tlsp_tls_state s);
 
-/* The objects of one view over a UDF, made by tp_views_create() (views.h):
+/* The objects of one view over a UDF, made by tlsp_views_create() (views.h):
  * the UDF `function`, the stored function mysql.<function>_json() and the
  * view `view` AS SELECT `select` FROM JSON_TABLE(...) COLUMNS (`columns`).
  * Every string must be static. */
-void tp_conn_views_install_view(struct st_mysql *m, const char *view,
-                                const char *function, const char *select,
-                                const char *columns);
+void tlsp_conn_views_install_view(struct st_mysql *m, const char *view,
+                                  const char *function, const char *select,
+                                  const char *columns);
 
 #endif

@@ -12,7 +12,7 @@
  * module's locks (tls_context.h); the watcher holds none of its own while
  * calling them.
  *
- * Each start creates a new `tp_watcher` that its thread owns: its main
+ * Each start creates a new `tlsp_watcher` that its thread owns: its main
  * context, monitors and timers are reachable only from that thread (the
  * callbacks get the instance as user data), never from statics.  stop()
  * waits a bounded time for the thread to finish; a thread stuck inside
@@ -28,16 +28,16 @@
 #include "report.h"
 #include "server_abi.h"
 
-/* Set by tp_file_watch_start() before the thread starts; read by the
+/* Set by tlsp_file_watch_start() before the thread starts; read by the
  * watcher thread only. */
-static const tp_file_watch_hooks *hooks;
+static const tlsp_file_watch_hooks *hooks;
 
 #define TP_TICK_BEFORE_START_MS 50
 #define TP_TICK_MS 1000
 #define TP_EXPIRY_PERIOD_S (24 * 60 * 60)
 #define TP_STOP_WAIT_USEC (10 * G_USEC_PER_SEC)
 
-typedef struct tp_watcher {
+typedef struct tlsp_watcher {
   gint refs;         /* the thread's and the starter's */
   gint stop;         /* atomic */
   GMainContext *ctx; /* immutable */
@@ -45,27 +45,27 @@ typedef struct tp_watcher {
   GCond cond;
   gboolean exited;
   /* Watcher thread only: */
-  GPtrArray *targets;  /* tp_watch_target*, user data of monitors */
+  GPtrArray *targets;  /* tlsp_watch_target*, user data of monitors */
   GPtrArray *monitors; /* GFileMonitor* */
   GSource *settle_source;
   GSource *tick_source;
   GSource *expiry_source;
   gboolean server_started_seen;
   char *watch_description; /* last logged watch set */
-} tp_watcher;
+} tlsp_watcher;
 
 /* The running instance: `current_lock` protects `current` and `thread`. */
 static GMutex current_lock;
-static tp_watcher *current;
+static tlsp_watcher *current;
 static GThread *current_thread;
 
-static tp_watcher *watcher_ref(tp_watcher *w)
+static tlsp_watcher *watcher_ref(tlsp_watcher *w)
 {
   g_atomic_int_inc(&w->refs);
   return w;
 }
 
-static void watcher_unref(tp_watcher *w)
+static void watcher_unref(tlsp_watcher *w)
 {
   if (!g_atomic_int_dec_and_test(&w->refs))
     return;
@@ -79,7 +79,7 @@ static void watcher_unref(tp_watcher *w)
 
 static gboolean settle_fire(gpointer data)
 {
-  tp_watcher *w = data;
+  tlsp_watcher *w = data;
   g_source_unref(w->settle_source);
   w->settle_source = NULL;
   if (!g_atomic_int_get(&w->stop))
@@ -99,7 +99,7 @@ static void source_drop(GSource **s)
 
 /* (Re)starts the quiet period: the reload runs settle_ms after the last
  * relevant event. */
-static void settle_arm(tp_watcher *w)
+static void settle_arm(tlsp_watcher *w)
 {
   source_drop(&w->settle_source);
   w->settle_source = g_timeout_source_new(hooks->settle_ms());
@@ -107,7 +107,7 @@ static void settle_arm(tp_watcher *w)
   g_source_attach(w->settle_source, w->ctx);
 }
 
-static gboolean relevant(const tp_watch_target *t, GFile *f)
+static gboolean relevant(const tlsp_watch_target *t, GFile *f)
 {
   if (!f)
     return FALSE;
@@ -127,8 +127,8 @@ static gboolean relevant(const tp_watch_target *t, GFile *f)
 }
 
 typedef struct monitor_data {
-  tp_watcher *w;
-  const tp_watch_target *t; /* owned by w->targets */
+  tlsp_watcher *w;
+  const tlsp_watch_target *t; /* owned by w->targets */
 } monitor_data;
 
 static void on_changed(GFileMonitor *m, GFile *file, GFile *other,
@@ -164,7 +164,7 @@ static char *describe(GPtrArray *ts)
   GString *s = g_string_new(NULL);
   for (guint i = 0; i < ts->len; i++)
   {
-    const tp_watch_target *t = ts->pdata[i];
+    const tlsp_watch_target *t = ts->pdata[i];
     g_string_append_printf(s, "%s'%s' (", i ? ", " : "", t->dir);
     if (!t->names)
       g_string_append(s, "any file");
@@ -182,14 +182,14 @@ static char *describe(GPtrArray *ts)
  * lost when the set did not change. */
 static gboolean apply_targets(gpointer data)
 {
-  tp_watcher *w = data;
+  tlsp_watcher *w = data;
   if (g_atomic_int_get(&w->stop))
     return G_SOURCE_REMOVE;
   GPtrArray *new_targets = hooks->targets();
   GPtrArray *new_monitors = g_ptr_array_new();
   for (guint i = 0; i < new_targets->len; i++)
   {
-    tp_watch_target *t = new_targets->pdata[i];
+    tlsp_watch_target *t = new_targets->pdata[i];
     /* The local VFS directly: g_vfs_get_default() could load GVfs modules
      * that talk to a session bus, which a server has no business with. */
     g_autoptr(GFile) dir = g_vfs_get_file_for_path(g_vfs_get_local(), t->dir);
@@ -198,8 +198,8 @@ static gboolean apply_targets(gpointer data)
         g_file_monitor_directory(dir, G_FILE_MONITOR_WATCH_MOVES, NULL, &error);
     if (!m)
     {
-      tp_log_warning("cannot watch '%s' for TLS file changes: %s", t->dir,
-                     error->message);
+      tlsp_log_warning("cannot watch '%s' for TLS file changes: %s", t->dir,
+                       error->message);
       continue;
     }
     g_file_monitor_set_rate_limit(m, MAX(hooks->settle_ms(), 100));
@@ -222,9 +222,9 @@ static gboolean apply_targets(gpointer data)
   if (g_strcmp0(d, w->watch_description ? w->watch_description : "") != 0)
   {
     if (*d)
-      tp_log_note("watching for TLS file changes: %s", d);
+      tlsp_log_note("watching for TLS file changes: %s", d);
     else if (w->watch_description && *w->watch_description)
-      tp_log_note("no longer watching TLS files");
+      tlsp_log_note("no longer watching TLS files");
     g_free(w->watch_description);
     w->watch_description = g_steal_pointer(&d);
   }
@@ -235,7 +235,7 @@ static gboolean apply_targets(gpointer data)
 
 static gboolean tick(gpointer data);
 
-static void tick_schedule(tp_watcher *w, guint ms)
+static void tick_schedule(tlsp_watcher *w, guint ms)
 {
   source_drop(&w->tick_source);
   w->tick_source = g_timeout_source_new(ms);
@@ -245,12 +245,12 @@ static void tick_schedule(tp_watcher *w, guint ms)
 
 static gboolean tick(gpointer data)
 {
-  tp_watcher *w = data;
+  tlsp_watcher *w = data;
   if (g_atomic_int_get(&w->stop))
     return G_SOURCE_CONTINUE;
   if (!w->server_started_seen)
   {
-    if (!tp_server_started())
+    if (!tlsp_server_started())
       return G_SOURCE_CONTINUE;
     w->server_started_seen = TRUE;
     hooks->server_started();
@@ -264,7 +264,7 @@ static gboolean tick(gpointer data)
 
 static gboolean expiry_fire(gpointer data)
 {
-  tp_watcher *w = data;
+  tlsp_watcher *w = data;
   if (!g_atomic_int_get(&w->stop))
     hooks->expiry_check();
   return G_SOURCE_CONTINUE;
@@ -272,7 +272,7 @@ static gboolean expiry_fire(gpointer data)
 
 static gboolean expiry_once(gpointer data)
 {
-  tp_watcher *w = data;
+  tlsp_watcher *w = data;
   if (!g_atomic_int_get(&w->stop))
     hooks->expiry_check();
   return G_SOURCE_REMOVE;
@@ -282,11 +282,11 @@ static gboolean expiry_once(gpointer data)
 
 static gpointer watch_main(gpointer data)
 {
-  tp_watcher *w = data;
-  gboolean mysys = tp_server_thread_init();
+  tlsp_watcher *w = data;
+  gboolean mysys = tlsp_server_thread_init();
   g_main_context_push_thread_default(w->ctx);
 
-  tick_schedule(w, tp_server_started() ? 0 : TP_TICK_BEFORE_START_MS);
+  tick_schedule(w, tlsp_server_started() ? 0 : TP_TICK_BEFORE_START_MS);
   w->expiry_source = g_timeout_source_new_seconds(TP_EXPIRY_PERIOD_S);
   g_source_set_callback(w->expiry_source, expiry_fire, w, NULL);
   g_source_attach(w->expiry_source, w->ctx);
@@ -309,7 +309,7 @@ static gpointer watch_main(gpointer data)
     ;
   g_main_context_pop_thread_default(w->ctx);
   if (mysys)
-    tp_server_thread_end();
+    tlsp_server_thread_end();
 
   g_mutex_lock(&w->lock);
   w->exited = TRUE;
@@ -319,10 +319,10 @@ static gpointer watch_main(gpointer data)
   return NULL;
 }
 
-gboolean tp_file_watch_start(const tp_file_watch_hooks *h, GError **error)
+gboolean tlsp_file_watch_start(const tlsp_file_watch_hooks *h, GError **error)
 {
   hooks = h;
-  tp_watcher *w = g_new0(tp_watcher, 1);
+  tlsp_watcher *w = g_new0(tlsp_watcher, 1);
   w->refs = 1;
   w->ctx = g_main_context_new();
   g_mutex_init(&w->lock);
@@ -342,10 +342,10 @@ gboolean tp_file_watch_start(const tp_file_watch_hooks *h, GError **error)
   return TRUE;
 }
 
-void tp_file_watch_stop(void)
+void tlsp_file_watch_stop(void)
 {
   g_mutex_lock(&current_lock);
-  tp_watcher *w = current;
+  tlsp_watcher *w = current;
   GThread *thread = current_thread;
   current = NULL;
   current_thread = NULL;
@@ -366,9 +366,9 @@ void tp_file_watch_stop(void)
     g_thread_join(thread);
   else
   {
-    tp_log_warning("the TLS file watcher thread did not stop within %d s; "
-                   "it is left to finish on its own",
-                   (int) (TP_STOP_WAIT_USEC / G_USEC_PER_SEC));
+    tlsp_log_warning("the TLS file watcher thread did not stop within %d s; "
+                     "it is left to finish on its own",
+                     (int) (TP_STOP_WAIT_USEC / G_USEC_PER_SEC));
     g_thread_unref(thread);
   }
   watcher_unref(w);
@@ -388,6 +388,6 @@ static void request(GSourceFunc fn)
   g_mutex_unlock(&current_lock);
 }
 
-void tp_file_watch_reconfigure(void) { request(apply_targets); }
+void tlsp_file_watch_reconfigure(void) { request(apply_targets); }
 
-void tp_file_watch_expiry_check_soon(void) { request(expiry_once); }
+void tlsp_file_watch_expiry_check_soon(void) { request(expiry_once); }

@@ -26,34 +26,35 @@ G_BEGIN_DECLS
 /* What to watch: one entry per directory; `names` holds the basenames of
  * the configured files in it, or is NULL when any entry of the directory
  * matters (capath, crlpath). */
-typedef struct tp_watch_target {
+typedef struct tlsp_watch_target {
   char *dir;
   GPtrArray *names; /* of char*, or NULL */
-} tp_watch_target;
+} tlsp_watch_target;
 
-typedef struct tp_file_watch_hooks {
+typedef struct tlsp_file_watch_hooks {
   void (*files_changed)(void);
   guint (*settle_ms)(void);
-  /* What to watch: a new array of tp_watch_target* with its free function
+  /* What to watch: a new array of tlsp_watch_target* with its free function
    * set (the watcher unrefs it); empty: nothing. */
   GPtrArray *(*targets)(void);
   void (*server_started)(void);
   void (*tick)(void);
   void (*expiry_check)(void);
-} tp_file_watch_hooks;
+} tlsp_file_watch_hooks;
 
-/* hooks must stay valid until tp_file_watch_stop() returned (a static). */
-gboolean tp_file_watch_start(const tp_file_watch_hooks *hooks, GError **error);
+/* hooks must stay valid until tlsp_file_watch_stop() returned (a static). */
+gboolean tlsp_file_watch_start(const tlsp_file_watch_hooks *hooks,
+                               GError **error);
 /* Stops the thread and joins it; every monitor and timer is gone
  * afterwards.  A thread that does not finish within 10 s (stuck inside
  * GLib) is logged and left to finish on its own with its own state. */
-void tp_file_watch_stop(void);
+void tlsp_file_watch_stop(void);
 /* The configured paths or tls_policy_watch_files changed: re-read the
  * watch targets.  Safe under LOCK_global_system_variables (never waits). */
-void tp_file_watch_reconfigure(void);
+void tlsp_file_watch_reconfigure(void);
 /* Run the expiry check soon on the watcher thread (expiry_warning_days
  * changed).  Never waits. */
-void tp_file_watch_expiry_check_soon(void);
+void tlsp_file_watch_expiry_check_soon(void);
 
 G_END_DECLS
 

@@ -2,8 +2,8 @@
  * module.h — how a concern plugs into the plugin (plugin.c).
  *
  * Each concern that has system variables, status variables, a start/stop
- * step or wants to see finished statements defines one `const tp_module
- * tp_module_<name>`.  plugin.c lists the modules (a missing one fails the
+ * step or wants to see finished statements defines one `const tlsp_module
+ * tlsp_module_<name>`.  plugin.c lists the modules (a missing one fails the
  * link), collects their variables into the plugin declaration when the
  * library is loaded (before the server reads them), starts them in list
  * order and stops them in reverse.  So a concern's variables live in its
@@ -16,7 +16,7 @@
 #include <mysql/plugin.h>
 #include <mysql/plugin_audit.h>
 
-typedef struct tp_module {
+typedef struct tlsp_module {
   const char *name;
   /* Called at plugin init, after the server ABI check; FALSE (error set)
    * refuses the plugin, and modules started before are stopped. */
@@ -30,11 +30,11 @@ typedef struct tp_module {
    * thread.  No locks of ours are held; may run SQL only via its own
    * threads. */
   void (*on_statement)(MYSQL_THD thd, const struct mysql_event_general *ev);
-} tp_module;
+} tlsp_module;
 
 /* The value of a boolean "do it now" variable in a check callback: ON,
  * TRUE, YES, 1 / OFF, FALSE, NO, 0 (any case) or the integers 1 / 0.
  * FALSE for anything else (the caller reports the error).  settings.c. */
-gboolean tp_sysvar_value_to_bool(struct st_mysql_value *value, gboolean *out);
+gboolean tlsp_sysvar_value_to_bool(struct st_mysql_value *value, gboolean *out);
 
 #endif

@@ -54,25 +54,25 @@ static void mirror_on_statement(MYSQL_THD thd,
   if (!opt_mirror_native_require || ev->general_error_code ||
       !ev->general_query)
     return;
-  if (tp_stmt_classify(ev->general_query, ev->general_query_length) !=
+  if (tlsp_stmt_classify(ev->general_query, ev->general_query_length) !=
       TP_STMT_ACCOUNT_DDL)
     return;
   static const char *const import[] = {"CALL mysql.tls_policy_import_native()",
                                        NULL};
   g_autoptr(GError) error = NULL;
-  tp_count(&mirror_runs);
-  if (!tp_sql_job_run(import, TP_SQL_JOB_BINLOG | TP_SQL_JOB_REFRESH_POLICY,
-                      5 * G_USEC_PER_SEC, &error))
+  tlsp_count(&mirror_runs);
+  if (!tlsp_sql_job_run(import, TP_SQL_JOB_BINLOG | TP_SQL_JOB_REFRESH_POLICY,
+                        5 * G_USEC_PER_SEC, &error))
   {
-    tp_count(&mirror_failures);
-    tp_log_error("mirror_native_require: mysql.tls_policy was not updated "
-                 "after an account statement: %s; run CALL "
-                 "mysql.tls_policy_import_native()",
-                 error->message);
+    tlsp_count(&mirror_failures);
+    tlsp_log_error("mirror_native_require: mysql.tls_policy was not updated "
+                   "after an account statement: %s; run CALL "
+                   "mysql.tls_policy_import_native()",
+                   error->message);
   }
 }
 
-const tp_module tp_module_native_mirror = {
+const tlsp_module tlsp_module_native_mirror = {
     .name = "native_mirror",
     .sysvars = mirror_sysvars,
     .status = mirror_status,

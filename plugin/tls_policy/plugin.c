@@ -39,7 +39,7 @@ static int show_covered(MYSQL_THD thd, struct st_mysql_show_var *var,
 {
   var->type = SHOW_CHAR;
   var->value = buff;
-  tp_auth_hook_covered(buff, SHOW_VAR_FUNC_BUFF_SIZE);
+  tlsp_auth_hook_covered(buff, SHOW_VAR_FUNC_BUFF_SIZE);
   return 0;
 }
 
@@ -49,7 +49,7 @@ static int show_uncovered(MYSQL_THD thd, struct st_mysql_show_var *var,
 {
   var->type = SHOW_CHAR;
   var->value = buff;
-  tp_auth_hook_uncovered(buff, SHOW_VAR_FUNC_BUFF_SIZE);
+  tlsp_auth_hook_uncovered(buff, SHOW_VAR_FUNC_BUFF_SIZE);
   return 0;
 }
 
@@ -71,24 +71,26 @@ static int show_tracked(MYSQL_THD thd, struct st_mysql_show_var *var,
 {
   var->type = SHOW_ULONGLONG;
   var->value = buff;
-  *(unsigned long long *) buff = tp_conn_tracked();
+  *(unsigned long long *) buff = tlsp_conn_tracked();
   return 0;
 }
 
-#define TP_SHOW_DENIED(sym, name, text) \
-  {"denied_" name, (char *) &tp_stats.denied[TP_REASON_##sym], SHOW_ULONGLONG},
-#define TP_SHOW_WOULD(sym, name, text)                                 \
-  {"would_deny_" name, (char *) &tp_stats.would_deny[TP_REASON_##sym], \
+#define TP_SHOW_DENIED(sym, name, text)                          \
+  {"denied_" name, (char *) &tlsp_stats.denied[TP_REASON_##sym], \
+   SHOW_ULONGLONG},
+#define TP_SHOW_WOULD(sym, name, text)                                   \
+  {"would_deny_" name, (char *) &tlsp_stats.would_deny[TP_REASON_##sym], \
    SHOW_ULONGLONG},
 
-static struct st_mysql_show_var tp_core_status[] = {
-    {"logins_checked", (char *) &tp_stats.logins_checked, SHOW_ULONGLONG},
-    {"logins_admitted", (char *) &tp_stats.logins_admitted, SHOW_ULONGLONG},
-    {"logins_denied", (char *) &tp_stats.logins_denied, SHOW_ULONGLONG},
-    {"logins_would_deny", (char *) &tp_stats.logins_would_deny, SHOW_ULONGLONG},
-    {"break_glass_logins", (char *) &tp_stats.break_glass_logins,
+static struct st_mysql_show_var tlsp_core_status[] = {
+    {"logins_checked", (char *) &tlsp_stats.logins_checked, SHOW_ULONGLONG},
+    {"logins_admitted", (char *) &tlsp_stats.logins_admitted, SHOW_ULONGLONG},
+    {"logins_denied", (char *) &tlsp_stats.logins_denied, SHOW_ULONGLONG},
+    {"logins_would_deny", (char *) &tlsp_stats.logins_would_deny,
      SHOW_ULONGLONG},
-    {"report_rows_failed", (char *) &tp_stats.report_rows_failed,
+    {"break_glass_logins", (char *) &tlsp_stats.break_glass_logins,
+     SHOW_ULONGLONG},
+    {"report_rows_failed", (char *) &tlsp_stats.report_rows_failed,
      SHOW_ULONGLONG},
     {"instance_state", (char *) &show_instance_state, SHOW_FUNC},
     {"tracked_connections", (char *) &show_tracked, SHOW_FUNC},
@@ -101,54 +103,56 @@ static struct st_mysql_show_var tp_core_status[] = {
 
 /* Concerns in their own files (module.h), in start order.  A module that
  * is missing fails the link, never a silently smaller plugin. */
-extern const tp_module tp_module_report;
-extern const tp_module tp_module_sql_worker;
-extern const tp_module tp_module_tls_context;
-extern const tp_module tp_module_native_mirror;
-extern const tp_module tp_module_views;
-extern const tp_module tp_module_tls_cert;
-extern const tp_module tp_module_recheck;
+extern const tlsp_module tlsp_module_report;
+extern const tlsp_module tlsp_module_sql_worker;
+extern const tlsp_module tlsp_module_tls_context;
+extern const tlsp_module tlsp_module_native_mirror;
+extern const tlsp_module tlsp_module_views;
+extern const tlsp_module tlsp_module_tls_cert;
+extern const tlsp_module tlsp_module_recheck;
 
-static const tp_module tp_module_core = {
+static const tlsp_module tlsp_module_core = {
     .name = "core",
-    .status = tp_core_status,
+    .status = tlsp_core_status,
 };
 
 #define TP_MAX_MODULES 16
 #define TP_MAX_SYSVARS 64
 #define TP_MAX_STATUS 160
-static const tp_module *modules[TP_MAX_MODULES];
+static const tlsp_module *modules[TP_MAX_MODULES];
 static guint n_modules;
-static struct st_mysql_sys_var *tp_system_variables[TP_MAX_SYSVARS];
-static struct st_mysql_show_var tp_status_inner[TP_MAX_STATUS];
-static struct st_mysql_show_var tp_status_variables[] = {
-    {"Tls_policy", (char *) tp_status_inner, SHOW_ARRAY}, {0, 0, 0}};
+static struct st_mysql_sys_var *tlsp_system_variables[TP_MAX_SYSVARS];
+static struct st_mysql_show_var tlsp_status_inner[TP_MAX_STATUS];
+static struct st_mysql_show_var tlsp_status_variables[] = {
+    {"Tls_policy", (char *) tlsp_status_inner, SHOW_ARRAY}, {0, 0, 0}};
 
 /* Runs when the library is loaded, before the server reads the plugin
  * declaration: gathers every module's variables. */
-__attribute__((constructor)) static void tp_collect_modules(void)
+__attribute__((constructor)) static void tlsp_collect_modules(void)
 {
-  const tp_module *all[] = {
-      &tp_module_core,          &tp_module_settings,   &tp_module_policy_store,
-      &tp_module_report,        &tp_module_sql_worker, &tp_module_tls_context,
-      &tp_module_native_mirror, &tp_module_views,      &tp_module_conn_views,
-      &tp_module_tls_cert,      &tp_module_recheck};
+  const tlsp_module *all[] = {
+      &tlsp_module_core,          &tlsp_module_settings,
+      &tlsp_module_policy_store,  &tlsp_module_report,
+      &tlsp_module_sql_worker,    &tlsp_module_tls_context,
+      &tlsp_module_native_mirror, &tlsp_module_views,
+      &tlsp_module_conn_views,    &tlsp_module_tls_cert,
+      &tlsp_module_recheck};
   guint nv = 0, ns = 0;
   n_modules = 0;
   for (guint i = 0; i < G_N_ELEMENTS(all); i++)
   {
-    const tp_module *m = all[i];
+    const tlsp_module *m = all[i];
     g_assert(n_modules < TP_MAX_MODULES);
     modules[n_modules++] = m;
     for (guint k = 0; m->sysvars && m->sysvars[k]; k++)
       if (nv < TP_MAX_SYSVARS - 1)
-        tp_system_variables[nv++] = m->sysvars[k];
+        tlsp_system_variables[nv++] = m->sysvars[k];
     for (guint k = 0; m->status && m->status[k].name; k++)
       if (ns < TP_MAX_STATUS - 1)
-        tp_status_inner[ns++] = m->status[k];
+        tlsp_status_inner[ns++] = m->status[k];
   }
-  tp_system_variables[nv] = NULL;
-  memset(&tp_status_inner[ns], 0, sizeof tp_status_inner[ns]);
+  tlsp_system_variables[nv] = NULL;
+  memset(&tlsp_status_inner[ns], 0, sizeof tlsp_status_inner[ns]);
 }
 
 /* ---- audit events ------------------------------------------------------- */
@@ -175,7 +179,7 @@ static gboolean is_table(const struct mysql_event_table *t, const char *name)
           lex_eq(t->new_table.str, t->new_table.length, name));
 }
 
-static void tp_notify(MYSQL_THD thd, unsigned int event_class, const void *ev)
+static void tlsp_notify(MYSQL_THD thd, unsigned int event_class, const void *ev)
 {
   if (!g_atomic_int_get(&plugin_running))
     return;
@@ -185,12 +189,12 @@ static void tp_notify(MYSQL_THD thd, unsigned int event_class, const void *ev)
     if (c->event_subclass == MYSQL_AUDIT_CONNECTION_DISCONNECT ||
         (c->event_subclass == MYSQL_AUDIT_CONNECTION_CONNECT && c->status != 0))
     {
-      tp_conn_forget(c->thread_id);
-      tp_policy_store_session_ended(c->thread_id);
+      tlsp_conn_forget(c->thread_id);
+      tlsp_policy_store_session_ended(c->thread_id);
     }
     else if (c->event_subclass == MYSQL_AUDIT_CONNECTION_CONNECT ||
              c->event_subclass == MYSQL_AUDIT_CONNECTION_CHANGE_USER)
-      tp_conn_admission_settle(c->thread_id, c->status == 0);
+      tlsp_conn_admission_settle(c->thread_id, c->status == 0);
   }
   else if (event_class == MYSQL_AUDIT_TABLE_CLASS)
   {
@@ -206,17 +210,17 @@ static void tp_notify(MYSQL_THD thd, unsigned int event_class, const void *ev)
       return;
     }
     if (is_table(t, "tls_policy"))
-      tp_policy_store_table_written(thd != NULL, t->thread_id);
+      tlsp_policy_store_table_written(thd != NULL, t->thread_id);
   }
   else if (event_class == MYSQL_AUDIT_GENERAL_CLASS)
   {
     const struct mysql_event_general *g = ev;
     if (g->event_subclass != MYSQL_AUDIT_GENERAL_STATUS || !g->general_query)
       return;
-    tp_policy_store_statement_ended(g->general_thread_id, g->general_query,
-                                    g->general_query_length);
+    tlsp_policy_store_statement_ended(g->general_thread_id, g->general_query,
+                                      g->general_query_length);
     if (g_atomic_int_compare_and_exchange(&plugin_table_written, 1, 0))
-      tp_auth_hook_refresh(); /* a library may have been loaded */
+      tlsp_auth_hook_refresh(); /* a library may have been loaded */
     for (guint i = 0; i < n_modules; i++)
       if (modules[i]->on_statement)
         modules[i]->on_statement(thd, g);
@@ -235,14 +239,14 @@ static void pin_library(void)
   {
     void *h = dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
     if (!h)
-      tp_log_warning("could not pin %s in memory: %s", self.dli_fname,
-                     dlerror());
+      tlsp_log_warning("could not pin %s in memory: %s", self.dli_fname,
+                       dlerror());
   }
 }
 
 /* The audit plugin's name: the server's record of the plugin points at this
- * very string (tp_server_plugin_entry). */
-static const char tp_policy_plugin_name[] = "TLS_POLICY";
+ * very string (tlsp_server_plugin_entry). */
+static const char tlsp_policy_plugin_name[] = "TLS_POLICY";
 
 /*
  * UNINSTALL and INSTALL in the window of a deferred uninstall (measured on
@@ -284,22 +288,22 @@ static gint live_instances;
 static gint failed_inits_pending;
 static gint instance_running;
 
-static int tp_plugin_init_checked(void);
+static int tlsp_plugin_init_checked(void);
 
 /* Every SQL object beside mysql.tls_policy, created by the policy store's
  * refresher once the table exists.  Composed here, at the top, so that the
  * store knows no view and each view file only the layers below it. */
 static void create_sql_objects(struct st_mysql *m)
 {
-  tp_views_install_rules(m);
-  tp_conn_views_install(m);
-  tp_recheck_install(m);
+  tlsp_views_install_rules(m);
+  tlsp_conn_views_install(m);
+  tlsp_recheck_install(m);
 }
 
-static int tp_plugin_init(void *p)
+static int tlsp_plugin_init(void *p)
 {
-  tp_services_pin(); /* before any service call (services.c) */
-  int rc = tp_plugin_init_checked();
+  tlsp_services_pin(); /* before any service call (services.c) */
+  int rc = tlsp_plugin_init_checked();
   if (rc)
     g_atomic_int_inc(&failed_inits_pending);
   else
@@ -307,71 +311,72 @@ static int tp_plugin_init(void *p)
     g_mutex_lock(&lifecycle_lock);
     /* The server passes no record to an audit plugin's init (p is NULL). */
     policy_entry =
-        tp_server_plugin_entry(tp_policy_plugin_name, MYSQL_AUDIT_PLUGIN);
+        tlsp_server_plugin_entry(tlsp_policy_plugin_name, MYSQL_AUDIT_PLUGIN);
     if (!policy_entry)
-      tp_log_warning("cannot follow the server's record of TLS_POLICY: "
-                     "Tls_policy_instance_state reads ACTIVE even while an "
-                     "UNINSTALL is deferred");
+      tlsp_log_warning("cannot follow the server's record of TLS_POLICY: "
+                       "Tls_policy_instance_state reads ACTIVE even while an "
+                       "UNINSTALL is deferred");
     g_mutex_unlock(&lifecycle_lock);
   }
   return rc;
 }
 
-static int tp_plugin_init_checked(void)
+static int tlsp_plugin_init_checked(void)
 {
   g_autoptr(GError) error = NULL;
   if (g_atomic_int_get(&live_instances) > 0)
   {
-    tp_log_error("refusing to load: the previous tls_policy instance is still "
-                 "being uninstalled (sessions still hold it); retry INSTALL "
-                 "when they have finished their current statement");
+    tlsp_log_error(
+        "refusing to load: the previous tls_policy instance is still "
+        "being uninstalled (sessions still hold it); retry INSTALL "
+        "when they have finished their current statement");
     return 1;
   }
-  if (!tp_server_abi_load(&error))
+  if (!tlsp_server_abi_load(&error))
   {
-    tp_log_error("refusing to load: %s", error->message);
+    tlsp_log_error("refusing to load: %s", error->message);
     return 1;
   }
   pin_library();
-  memset(&tp_stats, 0, sizeof tp_stats);
-  if (!tp_tls_facts_start(&error))
+  memset(&tlsp_stats, 0, sizeof tlsp_stats);
+  if (!tlsp_tls_facts_start(&error))
   {
-    tp_log_error("refusing to load: %s", error->message);
+    tlsp_log_error("refusing to load: %s", error->message);
     return 1;
   }
-  if (!tp_policy_store_start(create_sql_objects, &error))
+  if (!tlsp_policy_store_start(create_sql_objects, &error))
   {
-    tp_log_error("refusing to load: %s", error->message);
-    tp_tls_facts_stop();
+    tlsp_log_error("refusing to load: %s", error->message);
+    tlsp_tls_facts_stop();
     return 1;
   }
   guint started = 0;
   for (; started < n_modules; started++)
     if (modules[started]->start && !modules[started]->start(&error))
       break;
-  if (started < n_modules || !tp_auth_hook_install(&error))
+  if (started < n_modules || !tlsp_auth_hook_install(&error))
   {
-    tp_log_error("refusing to load: %s", error ? error->message : "?");
+    tlsp_log_error("refusing to load: %s", error ? error->message : "?");
     while (started-- > 0)
       if (modules[started]->stop)
         modules[started]->stop();
-    tp_policy_store_stop();
-    tp_tls_facts_stop();
+    tlsp_policy_store_stop();
+    tlsp_tls_facts_stop();
     return 1;
   }
   g_atomic_int_set(&plugin_running, 1);
   g_atomic_int_inc(&live_instances);
   g_atomic_int_set(&instance_running, 1);
   char covered[512], uncovered[512];
-  tp_auth_hook_covered(covered, sizeof covered);
-  tp_auth_hook_uncovered(uncovered, sizeof uncovered);
-  tp_log_note(
+  tlsp_auth_hook_covered(covered, sizeof covered);
+  tlsp_auth_hook_uncovered(uncovered, sizeof uncovered);
+  tlsp_log_note(
       "version %s active on %s; checking logins of: %s; not covered: %s",
-      TP_PLUGIN_VERSION, tp_server_version(), covered, uncovered);
+      TP_PLUGIN_VERSION, tlsp_server_version(), covered, uncovered);
   return 0;
 }
 
-static int tp_plugin_deinit(void *p)
+static int tlsp_plugin_deinit(void *p)
 {
   if (g_atomic_int_get(&failed_inits_pending) > 0)
   {
@@ -384,14 +389,14 @@ static int tp_plugin_deinit(void *p)
   deinit_running = TRUE;
   g_mutex_unlock(&lifecycle_lock);
   g_atomic_int_set(&plugin_running, 0);
-  tp_auth_hook_remove();
+  tlsp_auth_hook_remove();
   for (guint i = n_modules; i-- > 0;)
     if (modules[i]->stop)
       modules[i]->stop();
-  tp_policy_store_stop();
-  tp_tls_facts_stop();
-  tp_log_note("stopped; authentication handlers restored; no login policy "
-              "is in force until the next INSTALL SONAME 'tls_policy'");
+  tlsp_policy_store_stop();
+  tlsp_tls_facts_stop();
+  tlsp_log_note("stopped; authentication handlers restored; no login policy "
+                "is in force until the next INSTALL SONAME 'tls_policy'");
   g_atomic_int_add(&live_instances, -1);
   g_mutex_lock(&lifecycle_lock);
   deinit_running = FALSE;
@@ -408,8 +413,8 @@ static const char *instance_state(void)
   g_mutex_lock(&lifecycle_lock);
   if (deinit_running)
     state = "STOPPING";
-  else if (policy_entry &&
-           tp_server_plugin_entry_state(policy_entry) != TP_SERVER_PLUGIN_READY)
+  else if (policy_entry && tlsp_server_plugin_entry_state(policy_entry) !=
+                               TP_SERVER_PLUGIN_READY)
     state = "UNINSTALLING";
   g_mutex_unlock(&lifecycle_lock);
   return state;
@@ -423,17 +428,17 @@ static const char *instance_state(void)
  * lifecycle_lock above).  At server start and for any other INSTALL it
  * accepts.
  */
-static int tp_tls_cert_plugin_init(void *p)
+static int tlsp_tls_cert_plugin_init(void *p)
 {
-  tp_services_pin(); /* it may log before TLS_POLICY's init ever ran */
-  MYSQL_THD thd = tp_server_current_thd(); /* NULL before the ABI is loaded */
-  guint64 started = tp_server_statement_start_us(thd);
+  tlsp_services_pin(); /* it may log before TLS_POLICY's init ever ran */
+  MYSQL_THD thd = tlsp_server_current_thd(); /* NULL before the ABI is loaded */
+  guint64 started = tlsp_server_statement_start_us(thd);
   gboolean pending = FALSE;
   g_mutex_lock(&lifecycle_lock);
   if (deinit_running)
     pending = TRUE;
   else if (g_atomic_int_get(&instance_running))
-    pending = policy_entry && tp_server_plugin_entry_state(policy_entry) !=
+    pending = policy_entry && tlsp_server_plugin_entry_state(policy_entry) !=
                                   TP_SERVER_PLUGIN_READY;
   else
     pending = started && last_reap_us && (gint64) started <= last_reap_us;
@@ -446,43 +451,43 @@ static int tp_tls_cert_plugin_init(void *p)
       "connection of the thread pool) and keeps enforcing until they release "
       "it; the server would not install a new one now. Retry once "
       "information_schema.PLUGINS no longer lists TLS_POLICY as DELETED";
-  tp_log_error("%s", msg + strlen("tls_policy: "));
+  tlsp_log_error("%s", msg + strlen("tls_policy: "));
   if (thd)
     my_printf_error(ER_UNKNOWN_ERROR, "%s", 0, msg);
   return 1;
 }
 
-static struct st_mysql_audit tp_audit_descriptor = {
+static struct st_mysql_audit tlsp_audit_descriptor = {
     MYSQL_AUDIT_INTERFACE_VERSION,
     NULL,
-    tp_notify,
+    tlsp_notify,
     {MYSQL_AUDIT_GENERAL_CLASSMASK | MYSQL_AUDIT_CONNECTION_CLASSMASK |
      MYSQL_AUDIT_TABLE_CLASSMASK}};
 
 maria_declare_plugin(tls_policy){
     MYSQL_AUDIT_PLUGIN,
-    &tp_audit_descriptor,
-    tp_policy_plugin_name,
+    &tlsp_audit_descriptor,
+    tlsp_policy_plugin_name,
     "tls_policy developers",
     "Per-account TLS requirements and TLS context management, enforced inside "
     "the handshake",
     PLUGIN_LICENSE_GPL,
-    tp_plugin_init,
-    tp_plugin_deinit,
+    tlsp_plugin_init,
+    tlsp_plugin_deinit,
     0x0001,
-    tp_status_variables,
-    tp_system_variables,
+    tlsp_status_variables,
+    tlsp_system_variables,
     TP_PLUGIN_VERSION,
     MariaDB_PLUGIN_MATURITY_GAMMA /* loadable with the default --plugin-maturity */
 },
     {MYSQL_AUTHENTICATION_PLUGIN,
-     &tp_tls_cert_auth_descriptor, /* tls_cert_auth.c */
+     &tlsp_tls_cert_auth_descriptor, /* tls_cert_auth.c */
      "tls_cert",
      "tls_policy developers",
      "Password-less login with the client's TLS certificate, admitted by a "
      "mysql.tls_policy row that names the certificate",
      PLUGIN_LICENSE_GPL,
-     tp_tls_cert_plugin_init,
+     tlsp_tls_cert_plugin_init,
      NULL,
      0x0001,
      NULL,

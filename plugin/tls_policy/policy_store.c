@@ -2,14 +2,14 @@
  * policy_store.c — mysql.tls_policy → immutable snapshots.
  *
  * One refresher thread (with its own THD through the SQL service) creates
- * the table when it is missing, reads it into a tp_policy_snapshot and
+ * the table when it is missing, reads it into a tlsp_policy_snapshot and
  * publishes it with a pointer swap.  Logins only take a reference on the
- * current snapshot (tp_policy_store_acquire): they never run SQL and never
+ * current snapshot (tlsp_policy_store_acquire): they never run SQL and never
  * wait for a refresh.
  *
  * When a refresh happens:
  *  - on request, synchronously for the session that changed the table
- *    (plugin.c calls tp_policy_store_refresh_wait() after each statement of
+ *    (plugin.c calls tlsp_policy_store_refresh_wait() after each statement of
  *    a session that wrote mysql.tls_policy): the next login sees the change;
  *  - after a TABLE event from any thread (e.g. a replica's applier, which
  *    produces no statement events): for a settle period, because the event
@@ -35,7 +35,7 @@
  *
  * Startup: until the first load ends (published, or failed for a reason
  * that is not transient), a login that finds no snapshot waits for it, at
- * most tls_policy_startup_wait seconds (tp_policy_store_acquire), and is
+ * most tls_policy_startup_wait seconds (tlsp_policy_store_acquire), and is
  * then decided by it.  The refresher creates the table and the SQL objects
  * before that first read, so the first login decided also finds them.
  *
@@ -56,7 +56,7 @@
 #include "report.h"
 #include "server_abi.h"
 #include "sql_session.h"
-#include "tp_sql.h"
+#include "tlsp_sql.h"
 
 #define TP_SETTLE_USEC (3 * G_USEC_PER_SEC)
 #define TP_SETTLE_STEP_USEC (50 * 1000) /* at least; see settle_step() */
@@ -64,8 +64,8 @@
 #define TP_STORE_LOCK_WAIT 2 /* seconds, the refresher's session */
 #define TP_STALE_RETRY_USEC (1 * G_USEC_PER_SEC)
 
-unsigned int tp_opt_refresh_interval = 10; /* seconds; plugin.c variable */
-unsigned int tp_opt_startup_wait = 5;      /* seconds; plugin.c variable */
+unsigned int tlsp_opt_refresh_interval = 10; /* seconds; plugin.c variable */
+unsigned int tlsp_opt_startup_wait = 5;      /* seconds; plugin.c variable */
 
 static struct {
   GMutex lock;
@@ -73,9 +73,9 @@ static struct {
   GThread *thread;
   GThread *deferred; /* stopped on itself: joined at next start */
   gboolean stop;
-  gboolean first_load_pending;   /* logins wait (tp_policy_store_acquire) */
+  gboolean first_load_pending;   /* logins wait (tlsp_policy_store_acquire) */
   char engine[32];               /* of mysql.tls_policy, "" if unknown */
-  tp_policy_snapshot *current;   /* NULL: not loaded / unreadable */
+  tlsp_policy_snapshot *current; /* NULL: not loaded / unreadable */
   uint64_t requested, completed; /* synchronous refresh requests */
   gint64 settle_until;           /* monotonic; re-read until then */
   uint64_t generation;
@@ -93,12 +93,12 @@ static struct {
  * does not depend on it; the refcount does. */
 #define TP_RETIRE_USEC (2 * G_USEC_PER_SEC)
 typedef struct retired_snapshot {
-  tp_policy_snapshot *snap;
+  tlsp_policy_snapshot *snap;
   gint64 since; /* monotonic */
 } retired_snapshot;
 
 /* Takes over the caller's reference.  Refresher thread or stop only. */
-static void retire(tp_policy_snapshot *snap)
+static void retire(tlsp_policy_snapshot *snap)
 {
   if (!snap)
     return;
@@ -126,18 +126,18 @@ static void release_retired(gboolean all)
     g_mutex_unlock(&store.lock);
     if (!r)
       return;
-    tp_policy_snapshot_unref(r->snap);
+    tlsp_policy_snapshot_unref(r->snap);
     g_free(r);
   }
 }
 
-tp_store_stats tp_store_status;
+tlsp_store_stats tlsp_store_status;
 
 static void touched_clear_all(void); /* write visibility, below */
 
-/* Set by tp_policy_store_start() before the refresher starts, read only by
+/* Set by tlsp_policy_store_start() before the refresher starts, read only by
  * the refresher. */
-static tp_store_objects_fn store_create_objects;
+static tlsp_store_objects_fn store_create_objects;
 
 static void set_error_locked(const char *msg)
 {
@@ -147,7 +147,8 @@ static void set_error_locked(const char *msg)
 static MYSQL *connect_local(void)
 {
   g_autoptr(GError) error = NULL;
-  MYSQL *m = tp_sql_session_open("policy store", 0, TP_STORE_LOCK_WAIT, &error);
+  MYSQL *m =
+      tlsp_sql_session_open("policy store", 0, TP_STORE_LOCK_WAIT, &error);
   if (!m)
   {
     /* Retried every 200 ms: logged when the error changes. */
@@ -156,7 +157,7 @@ static MYSQL *connect_local(void)
     set_error_locked(error->message);
     g_mutex_unlock(&store.lock);
     if (!same)
-      tp_log_error("%s", error->message);
+      tlsp_log_error("%s", error->message);
   }
   return m;
 }
@@ -189,7 +190,7 @@ static gboolean transient_errno(unsigned e)
   }
 }
 
-static tp_row_mode parse_mode(const char *s)
+static tlsp_row_mode parse_mode(const char *s)
 {
   return s && g_ascii_strcasecmp(s, "REPORT") == 0 ? TP_ROW_REPORT
                                                    : TP_ROW_ENFORCE;
@@ -197,8 +198,8 @@ static tp_row_mode parse_mode(const char *s)
 
 /* Reads the whole table into a new snapshot; NULL with error on failure.
  * *checksum receives the content checksum. */
-static tp_policy_snapshot *read_table(MYSQL *m, char checksum[65],
-                                      GError **error)
+static tlsp_policy_snapshot *read_table(MYSQL *m, char checksum[65],
+                                        GError **error)
 {
   static const char q[] = "SELECT Id, Host, User, Requirement, Mode, Comment "
                           "FROM mysql.tls_policy ORDER BY Id";
@@ -219,7 +220,7 @@ static tp_policy_snapshot *read_table(MYSQL *m, char checksum[65],
     return NULL;
   }
   GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
-  tp_policy_snapshot_builder *b = tp_policy_snapshot_builder_new();
+  tlsp_policy_snapshot_builder *b = tlsp_policy_snapshot_builder_new();
   MYSQL_ROW row;
   while ((row = mysql_fetch_row(res)))
   {
@@ -232,17 +233,17 @@ static tp_policy_snapshot *read_table(MYSQL *m, char checksum[65],
     }
     uint64_t id = g_ascii_strtoull(row[0] ? row[0] : "0", NULL, 10);
     g_autoptr(GError) row_error = NULL;
-    if (!tp_policy_snapshot_builder_add(
+    if (!tlsp_policy_snapshot_builder_add(
             b, id, row[1] ? row[1] : "", row[2] ? row[2] : "",
             row[3] ? row[3] : "", row[3] ? len[3] : 0, parse_mode(row[4]),
             row[5] ? row[5] : "", &row_error))
     {
       /* The builder's message names the row ("row N: ..."). */
       if (row_error)
-        tp_log_warning("policy %s", row_error->message);
+        tlsp_log_warning("policy %s", row_error->message);
       else
-        tp_log_warning("policy row %" G_GUINT64_FORMAT ": invalid",
-                       (guint64) id);
+        tlsp_log_warning("policy row %" G_GUINT64_FORMAT ": invalid",
+                         (guint64) id);
     }
   }
   mysql_free_result(res);
@@ -251,7 +252,7 @@ static tp_policy_snapshot *read_table(MYSQL *m, char checksum[65],
   g_mutex_lock(&store.lock);
   uint64_t next_generation = store.generation + 1;
   g_mutex_unlock(&store.lock);
-  return tp_policy_snapshot_builder_finish(b, next_generation);
+  return tlsp_policy_snapshot_builder_finish(b, next_generation);
 }
 
 static gint64 last_checksum_usec; /* refresher thread only */
@@ -294,7 +295,7 @@ static gboolean table_unchanged(MYSQL *m)
   gboolean same = store.current && store.table_checksum[0] &&
                   strcmp(tsum, store.table_checksum) == 0;
   if (same)
-    tp_store_status.unchanged_checks++;
+    tlsp_store_status.unchanged_checks++;
   g_mutex_unlock(&store.lock);
   return same;
 }
@@ -304,37 +305,37 @@ static gboolean table_unchanged(MYSQL *m)
  * Returns FALSE. */
 static gboolean refresh_failed(GError *error)
 {
-  tp_policy_snapshot *old = NULL;
+  tlsp_policy_snapshot *old = NULL;
   gboolean transient = transient_errno((unsigned) error->code);
   g_mutex_lock(&store.lock);
-  tp_store_status.refresh_failures++;
+  tlsp_store_status.refresh_failures++;
   set_error_locked(error->message);
   gboolean was_loaded = store.current != NULL;
-  gboolean was_stale = tp_store_status.stale != 0;
+  gboolean was_stale = tlsp_store_status.stale != 0;
   if (transient)
   {
-    tp_store_status.transient_failures++;
-    tp_store_status.stale = was_loaded;
+    tlsp_store_status.transient_failures++;
+    tlsp_store_status.stale = was_loaded;
   }
   else
   {
     old = store.current;
     store.current = NULL;
     store.checksum[0] = 0;
-    tp_store_status.loaded = 0;
-    tp_store_status.stale = 0;
+    tlsp_store_status.loaded = 0;
+    tlsp_store_status.stale = 0;
     store.first_load_pending = FALSE; /* waiting logins: denied now */
   }
   g_cond_broadcast(&store.cond);
   g_mutex_unlock(&store.lock);
   if (transient && was_loaded && !was_stale)
-    tp_log_warning("policy store: %s; the policy read last stays in force "
-                   "until the table can be read again",
-                   error->message);
+    tlsp_log_warning("policy store: %s; the policy read last stays in force "
+                     "until the table can be read again",
+                     error->message);
   else if (!transient && was_loaded)
-    tp_log_error("policy store: %s; logins that need the policy are denied "
-                 "(policy_not_loaded) until the table can be read",
-                 error->message);
+    tlsp_log_error("policy store: %s; logins that need the policy are denied "
+                   "(policy_not_loaded) until the table can be read",
+                   error->message);
   retire(old);
   return FALSE;
 }
@@ -371,8 +372,8 @@ static gboolean refresh(MYSQL *m)
   g_autoptr(GError) error = NULL;
   char tsum[64] = "";
   g_mutex_lock(&store.lock);
-  tp_store_status.refreshes++;
-  tp_store_status.last_refresh = g_get_real_time() / G_USEC_PER_SEC;
+  tlsp_store_status.refreshes++;
+  tlsp_store_status.last_refresh = g_get_real_time() / G_USEC_PER_SEC;
   g_mutex_unlock(&store.lock);
   if (!table_checksum(m, tsum, sizeof tsum) && transient_errno(mysql_errno(m)))
   {
@@ -382,55 +383,56 @@ static gboolean refresh(MYSQL *m)
                 mysql_errno(m));
     return refresh_failed(error);
   }
-  tp_policy_snapshot *snap = read_table(m, sum, &error);
+  tlsp_policy_snapshot *snap = read_table(m, sum, &error);
   if (!snap)
     return refresh_failed(error);
-  tp_policy_snapshot *old = NULL;
+  tlsp_policy_snapshot *old = NULL;
   g_mutex_lock(&store.lock);
   if (store.stop)
   {
     /* The plugin stopped while this read ran (its deinit may have run on
      * this thread, inside the read): publish nothing. */
     g_mutex_unlock(&store.lock);
-    tp_policy_snapshot_unref(snap);
+    tlsp_policy_snapshot_unref(snap);
     return TRUE;
   }
-  gboolean was_stale = tp_store_status.stale != 0;
+  gboolean was_stale = tlsp_store_status.stale != 0;
   g_strlcpy(store.table_checksum, tsum, sizeof store.table_checksum);
   store.last_error[0] = 0;
-  tp_store_status.stale = 0;
+  tlsp_store_status.stale = 0;
   store.first_load_pending = FALSE;
   if (store.current && strcmp(store.checksum, sum) == 0)
   {
     g_cond_broadcast(&store.cond);
     g_mutex_unlock(&store.lock);
-    tp_policy_snapshot_unref(snap); /* unchanged */
+    tlsp_policy_snapshot_unref(snap); /* unchanged */
     if (was_stale)
-      tp_log_note("policy store: mysql.tls_policy can be read again");
+      tlsp_log_note("policy store: mysql.tls_policy can be read again");
     return TRUE;
   }
   old = store.current;
   store.current = snap;
   store.generation++;
   g_strlcpy(store.checksum, sum, sizeof store.checksum);
-  tp_store_status.generation = store.generation;
-  tp_store_status.loaded = 1;
-  tp_store_status.rules_loaded = tp_policy_snapshot_rows_loaded(snap);
-  tp_store_status.rules_invalid = tp_policy_snapshot_rows_invalid(snap);
+  tlsp_store_status.generation = store.generation;
+  tlsp_store_status.loaded = 1;
+  tlsp_store_status.rules_loaded = tlsp_policy_snapshot_rows_loaded(snap);
+  tlsp_store_status.rules_invalid = tlsp_policy_snapshot_rows_invalid(snap);
   g_cond_broadcast(&store.cond);
   g_mutex_unlock(&store.lock);
   retire(old);
   if (was_stale)
-    tp_log_note("policy store: mysql.tls_policy can be read again");
+    tlsp_log_note("policy store: mysql.tls_policy can be read again");
   read_engine(m);
-  if (tp_policy_snapshot_rows_invalid(snap))
-    tp_log_warning("policy generation %" G_GUINT64_FORMAT ": %u of %u rows do "
-                   "not parse; the accounts of such ENFORCE rows are denied "
-                   "(policy_invalid), such REPORT rows deny nobody; see "
-                   "mysql.tls_policy_rules",
-                   (guint64) tp_policy_snapshot_generation(snap),
-                   tp_policy_snapshot_rows_invalid(snap),
-                   tp_policy_snapshot_rows_loaded(snap));
+  if (tlsp_policy_snapshot_rows_invalid(snap))
+    tlsp_log_warning("policy generation %" G_GUINT64_FORMAT
+                     ": %u of %u rows do "
+                     "not parse; the accounts of such ENFORCE rows are denied "
+                     "(policy_invalid), such REPORT rows deny nobody; see "
+                     "mysql.tls_policy_rules",
+                     (guint64) tlsp_policy_snapshot_generation(snap),
+                     tlsp_policy_snapshot_rows_invalid(snap),
+                     tlsp_policy_snapshot_rows_loaded(snap));
   return TRUE;
 }
 
@@ -457,13 +459,13 @@ static gboolean have_innodb(MYSQL *m)
 static void ensure_schema(MYSQL *m)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GString) ddl = g_string_new(tp_sql_tls_policy_table);
+  g_autoptr(GString) ddl = g_string_new(tlsp_sql_tls_policy_table);
   if (!have_innodb(m))
     g_string_replace(ddl, ") ENGINE=InnoDB ", ") ENGINE=Aria TRANSACTIONAL=1 ",
                      1);
-  if (!tp_sql_session_run(m, ddl->str, &error))
-    tp_log_error("policy store: cannot create mysql.tls_policy: %s",
-                 error->message);
+  if (!tlsp_sql_session_run(m, ddl->str, &error))
+    tlsp_log_error("policy store: cannot create mysql.tls_policy: %s",
+                   error->message);
   read_engine(m);
   if (store_create_objects)
     store_create_objects(m);
@@ -471,15 +473,15 @@ static void ensure_schema(MYSQL *m)
 
 static gpointer refresher_main(gpointer unused)
 {
-  if (!tp_server_thread_init())
+  if (!tlsp_server_thread_init())
   {
-    tp_log_error("policy store: thread initialisation failed");
+    tlsp_log_error("policy store: thread initialisation failed");
     return NULL;
   }
   /* Plugins are initialised before the storage engines and ACL at server
    * start: wait until the server accepts connections. */
   g_mutex_lock(&store.lock);
-  while (!store.stop && !tp_server_started())
+  while (!store.stop && !tlsp_server_started())
     g_cond_wait_until(&store.cond, &store.lock,
                       g_get_monotonic_time() + 50 * 1000);
   gboolean stop = store.stop;
@@ -491,7 +493,7 @@ static gpointer refresher_main(gpointer unused)
   unsigned periods = 0;
   while (!stop)
   {
-    if (tp_sql_session_release_at_shutdown(&m))
+    if (tlsp_sql_session_release_at_shutdown(&m))
       ; /* no SQL once the server shuts down (sql_session.h) */
     else if (!m && (m = connect_local()) && !schema_done)
     {
@@ -506,7 +508,7 @@ static gpointer refresher_main(gpointer unused)
     gboolean never_loaded = store.current == NULL;
     g_mutex_unlock(&store.lock);
 
-    if (m && !tp_sql_session_release_at_shutdown(&m))
+    if (m && !tlsp_sql_session_release_at_shutdown(&m))
     {
       /* A session that wrote the table waits for this: always read. */
       gboolean full = serving != store.completed || never_loaded ||
@@ -515,15 +517,16 @@ static gpointer refresher_main(gpointer unused)
         full = !table_unchanged(m);
       if (full && !refresh(m) && mysql_errno(m) >= 2000)
       {
-        tp_sql_session_close(m); /* client-side error: reconnect next round */
+        tlsp_sql_session_close(m); /* client-side error: reconnect next round */
         m = NULL;
       }
     }
     if (periodic_due)
     {
       periods++;
-      next_periodic = g_get_monotonic_time() +
-                      (gint64) MAX(tp_opt_refresh_interval, 1) * G_USEC_PER_SEC;
+      next_periodic =
+          g_get_monotonic_time() +
+          (gint64) MAX(tlsp_opt_refresh_interval, 1) * G_USEC_PER_SEC;
     }
 
     release_retired(FALSE);
@@ -537,7 +540,7 @@ static gpointer refresher_main(gpointer unused)
       wake = MIN(wake, g_get_monotonic_time() + settle_step());
     if (!m || store.current == NULL)
       wake = MIN(wake, g_get_monotonic_time() + 200 * 1000);
-    if (tp_store_status.stale)
+    if (tlsp_store_status.stale)
       wake = MIN(wake, g_get_monotonic_time() + TP_STALE_RETRY_USEC);
     if (m) /* notice a shutdown while idle */
       wake = MIN(wake, g_get_monotonic_time() + TP_SQL_SHUTDOWN_POLL_USEC);
@@ -550,18 +553,18 @@ static gpointer refresher_main(gpointer unused)
     stop = store.stop;
     g_mutex_unlock(&store.lock);
   }
-  tp_sql_session_close(m);
-  tp_server_thread_end();
+  tlsp_sql_session_close(m);
+  tlsp_server_thread_end();
   return NULL;
 }
 
-gboolean tp_policy_store_start(tp_store_objects_fn create_objects,
-                               GError **error)
+gboolean tlsp_policy_store_start(tlsp_store_objects_fn create_objects,
+                                 GError **error)
 {
   store_create_objects = create_objects;
   /* A refresher that ran the previous deinit itself has ended, or ends
    * within its current statement. */
-  tp_thread_join_deferred(&store.deferred);
+  tlsp_thread_join_deferred(&store.deferred);
   g_mutex_lock(&store.lock);
   store.stop = FALSE;
   store.first_load_pending = TRUE;
@@ -569,8 +572,8 @@ gboolean tp_policy_store_start(tp_store_objects_fn create_objects,
   store.requested = store.completed = 0;
   store.settle_until = 0;
   store.checksum[0] = store.table_checksum[0] = store.last_error[0] = 0;
-  memset(&tp_store_status, 0, sizeof tp_store_status);
-  tp_store_status.generation = store.generation;
+  memset(&tlsp_store_status, 0, sizeof tlsp_store_status);
+  tlsp_store_status.generation = store.generation;
   /* Created under the lock: the thread's first look at `store` comes after
    * store.thread is set. */
   store.thread =
@@ -581,15 +584,15 @@ gboolean tp_policy_store_start(tp_store_objects_fn create_objects,
     return FALSE;
   /* INSTALL SONAME on a running server: load before returning, so the very
    * next login is decided by the table (bounded wait). */
-  if (tp_server_started())
-    tp_policy_store_refresh_wait(10 * G_USEC_PER_SEC);
+  if (tlsp_server_started())
+    tlsp_policy_store_refresh_wait(10 * G_USEC_PER_SEC);
   return TRUE;
 }
 
 /* May run on the refresher itself (the server ran deinit there, inside one
  * of its statements): then the thread is not joined but deferred, and ends
  * once its statement returns (refresh() publishes nothing after stop). */
-void tp_policy_store_stop(void)
+void tlsp_policy_store_stop(void)
 {
   g_mutex_lock(&store.lock);
   store.stop = TRUE;
@@ -597,43 +600,43 @@ void tp_policy_store_stop(void)
   g_cond_broadcast(&store.cond);
   GThread *t = store.thread;
   g_mutex_unlock(&store.lock);
-  tp_thread_stop_join(t, &store.deferred);
+  tlsp_thread_stop_join(t, &store.deferred);
   g_mutex_lock(&store.lock);
   store.thread = NULL;
-  tp_policy_snapshot *old = store.current;
+  tlsp_policy_snapshot *old = store.current;
   store.current = NULL;
-  tp_store_status.loaded = 0;
+  tlsp_store_status.loaded = 0;
   g_mutex_unlock(&store.lock);
   if (old)
-    tp_policy_snapshot_unref(old);
+    tlsp_policy_snapshot_unref(old);
   release_retired(TRUE);
   touched_clear_all();
 }
 
-tp_policy_snapshot *tp_policy_store_acquire(void)
+tlsp_policy_snapshot *tlsp_policy_store_acquire(void)
 {
   g_mutex_lock(&store.lock);
-  if (!store.current && store.first_load_pending && tp_opt_startup_wait > 0 &&
+  if (!store.current && store.first_load_pending && tlsp_opt_startup_wait > 0 &&
       store.thread && store.thread != g_thread_self())
   {
     /* Before the first load: wait for it (bounded), woken by every
      * publication or failure. */
-    tp_store_status.startup_waits++;
-    gint64 deadline =
-        g_get_monotonic_time() + (gint64) tp_opt_startup_wait * G_USEC_PER_SEC;
+    tlsp_store_status.startup_waits++;
+    gint64 deadline = g_get_monotonic_time() +
+                      (gint64) tlsp_opt_startup_wait * G_USEC_PER_SEC;
     while (!store.current && store.first_load_pending && !store.stop)
       if (!g_cond_wait_until(&store.cond, &store.lock, deadline))
         break;
     if (!store.current && store.first_load_pending)
-      tp_store_status.startup_wait_timeouts++;
+      tlsp_store_status.startup_wait_timeouts++;
   }
-  tp_policy_snapshot *s =
-      store.current ? tp_policy_snapshot_ref(store.current) : NULL;
+  tlsp_policy_snapshot *s =
+      store.current ? tlsp_policy_snapshot_ref(store.current) : NULL;
   g_mutex_unlock(&store.lock);
   return s;
 }
 
-void tp_policy_store_poke(void)
+void tlsp_policy_store_poke(void)
 {
   g_mutex_lock(&store.lock);
   store.settle_until = g_get_monotonic_time() + TP_SETTLE_USEC;
@@ -641,7 +644,7 @@ void tp_policy_store_poke(void)
   g_mutex_unlock(&store.lock);
 }
 
-gboolean tp_policy_store_refresh_wait(gint64 timeout_usec)
+gboolean tlsp_policy_store_refresh_wait(gint64 timeout_usec)
 {
   g_mutex_lock(&store.lock);
   if (!store.thread || store.stop)
@@ -660,14 +663,14 @@ gboolean tp_policy_store_refresh_wait(gint64 timeout_usec)
   return done;
 }
 
-void tp_policy_store_last_error(char *buf, size_t len)
+void tlsp_policy_store_last_error(char *buf, size_t len)
 {
   g_mutex_lock(&store.lock);
   g_strlcpy(buf, store.last_error, len);
   g_mutex_unlock(&store.lock);
 }
 
-void tp_policy_store_engine(char *buf, size_t len)
+void tlsp_policy_store_engine(char *buf, size_t len)
 {
   g_mutex_lock(&store.lock);
   g_strlcpy(buf, store.engine, len);
@@ -727,15 +730,15 @@ static void touched_clear_all(void)
   g_mutex_unlock(&touched_lock);
 }
 
-void tp_policy_store_table_written(gboolean by_session, guint64 conn_id)
+void tlsp_policy_store_table_written(gboolean by_session, guint64 conn_id)
 {
   if (by_session)
-    touched_mark(conn_id, tp_store_status.generation);
-  tp_policy_store_poke();
+    touched_mark(conn_id, tlsp_store_status.generation);
+  tlsp_policy_store_poke();
 }
 
-void tp_policy_store_statement_ended(guint64 conn_id, const char *query,
-                                     size_t query_length)
+void tlsp_policy_store_statement_ended(guint64 conn_id, const char *query,
+                                       size_t query_length)
 {
   guint64 marked_at;
   if (!touched_get(conn_id, &marked_at))
@@ -746,26 +749,29 @@ void tp_policy_store_statement_ended(guint64 conn_id, const char *query,
    * (A transaction whose table another session changes meanwhile loses its
    * mark early; its COMMIT is then seen by the settle loop or the periodic
    * check, not synchronously.) */
-  tp_policy_store_refresh_wait(5 * G_USEC_PER_SEC);
-  tp_stmt_kind kind = tp_stmt_classify(query, query_length);
-  if (tp_store_status.generation > marked_at || kind == TP_STMT_COMMIT ||
+  tlsp_policy_store_refresh_wait(5 * G_USEC_PER_SEC);
+  tlsp_stmt_kind kind = tlsp_stmt_classify(query, query_length);
+  if (tlsp_store_status.generation > marked_at || kind == TP_STMT_COMMIT ||
       kind == TP_STMT_ROLLBACK)
     touched_unmark(conn_id);
 }
 
-void tp_policy_store_session_ended(guint64 conn_id) { touched_unmark(conn_id); }
+void tlsp_policy_store_session_ended(guint64 conn_id)
+{
+  touched_unmark(conn_id);
+}
 
 /* ---- variables --------------------------------------------------------------- */
 
 static MYSQL_SYSVAR_UINT(
-    refresh_interval, tp_opt_refresh_interval, PLUGIN_VAR_RQCMDARG,
+    refresh_interval, tlsp_opt_refresh_interval, PLUGIN_VAR_RQCMDARG,
     "Seconds between the periodic checks of mysql.tls_policy for changes "
     "that no event announced (a safety net; changes are normally seen at "
     "once).",
     NULL, NULL, 10, 1, 3600, 0);
 
 static MYSQL_SYSVAR_UINT(
-    startup_wait, tp_opt_startup_wait, PLUGIN_VAR_RQCMDARG,
+    startup_wait, tlsp_opt_startup_wait, PLUGIN_VAR_RQCMDARG,
     "Seconds a login that arrives before the first policy load (server start, "
     "INSTALL) waits for it; 0 denies such logins at once (policy_not_loaded).",
     NULL, NULL, 5, 0, 300, 0);
@@ -776,7 +782,7 @@ static int show_policy_error(MYSQL_THD thd, struct st_mysql_show_var *var,
 {
   var->type = SHOW_CHAR;
   var->value = buff;
-  tp_policy_store_last_error(buff, SHOW_VAR_FUNC_BUFF_SIZE);
+  tlsp_policy_store_last_error(buff, SHOW_VAR_FUNC_BUFF_SIZE);
   return 0;
 }
 
@@ -785,7 +791,7 @@ static int show_engine(MYSQL_THD thd, struct st_mysql_show_var *var, void *buff,
 {
   var->type = SHOW_CHAR;
   var->value = buff;
-  tp_policy_store_engine(buff, SHOW_VAR_FUNC_BUFF_SIZE);
+  tlsp_policy_store_engine(buff, SHOW_VAR_FUNC_BUFF_SIZE);
   return 0;
 }
 
@@ -793,31 +799,33 @@ static struct st_mysql_sys_var *store_sysvars[] = {
     MYSQL_SYSVAR(refresh_interval), MYSQL_SYSVAR(startup_wait), NULL};
 
 static struct st_mysql_show_var store_status[] = {
-    {"policy_loaded", (char *) &tp_store_status.loaded, SHOW_ULONGLONG},
-    {"policy_generation", (char *) &tp_store_status.generation, SHOW_ULONGLONG},
-    {"rules_loaded", (char *) &tp_store_status.rules_loaded, SHOW_ULONGLONG},
-    {"rules_invalid", (char *) &tp_store_status.rules_invalid, SHOW_ULONGLONG},
-    {"policy_refreshes", (char *) &tp_store_status.refreshes, SHOW_ULONGLONG},
-    {"policy_refresh_failures", (char *) &tp_store_status.refresh_failures,
+    {"policy_loaded", (char *) &tlsp_store_status.loaded, SHOW_ULONGLONG},
+    {"policy_generation", (char *) &tlsp_store_status.generation,
      SHOW_ULONGLONG},
-    {"policy_last_refresh", (char *) &tp_store_status.last_refresh,
+    {"rules_loaded", (char *) &tlsp_store_status.rules_loaded, SHOW_ULONGLONG},
+    {"rules_invalid", (char *) &tlsp_store_status.rules_invalid,
      SHOW_ULONGLONG},
-    {"policy_unchanged_checks", (char *) &tp_store_status.unchanged_checks,
+    {"policy_refreshes", (char *) &tlsp_store_status.refreshes, SHOW_ULONGLONG},
+    {"policy_refresh_failures", (char *) &tlsp_store_status.refresh_failures,
+     SHOW_ULONGLONG},
+    {"policy_last_refresh", (char *) &tlsp_store_status.last_refresh,
+     SHOW_ULONGLONG},
+    {"policy_unchanged_checks", (char *) &tlsp_store_status.unchanged_checks,
      SHOW_ULONGLONG},
     {"policy_last_error", (char *) &show_policy_error, SHOW_FUNC},
     {"policy_refresh_transient_failures",
-     (char *) &tp_store_status.transient_failures, SHOW_ULONGLONG},
-    {"policy_stale", (char *) &tp_store_status.stale, SHOW_ULONGLONG},
-    {"policy_startup_waits", (char *) &tp_store_status.startup_waits,
+     (char *) &tlsp_store_status.transient_failures, SHOW_ULONGLONG},
+    {"policy_stale", (char *) &tlsp_store_status.stale, SHOW_ULONGLONG},
+    {"policy_startup_waits", (char *) &tlsp_store_status.startup_waits,
      SHOW_ULONGLONG},
     {"policy_startup_wait_timeouts",
-     (char *) &tp_store_status.startup_wait_timeouts, SHOW_ULONGLONG},
+     (char *) &tlsp_store_status.startup_wait_timeouts, SHOW_ULONGLONG},
     {"policy_table_engine", (char *) &show_engine, SHOW_FUNC},
     {0, 0, 0}};
 
 /* Variables and status only: plugin.c starts and stops the store itself,
  * before and after every module. */
-const tp_module tp_module_policy_store = {
+const tlsp_module tlsp_module_policy_store = {
     .name = "policy_store",
     .sysvars = store_sysvars,
     .status = store_status,

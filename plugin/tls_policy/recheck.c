@@ -66,9 +66,9 @@ static struct {
 typedef struct recheck_row {
   uint64_t conn_id;
   char *user, *host, *admitted_by;
-  tp_transport transport;
-  tp_tls_state tls_state;
-  tp_reason reason;
+  tlsp_transport transport;
+  tlsp_tls_state tls_state;
+  tlsp_reason reason;
   char rule[48];
   char *detail; /* what was seen, raw (certificate text), bounded */
   char *action;
@@ -93,7 +93,7 @@ static struct {
   guint64 generation;
 } results;
 
-static gboolean state_failure(tp_reason r)
+static gboolean state_failure(tlsp_reason r)
 {
   return r == TP_REASON_POLICY_NOT_LOADED || r == TP_REASON_TLS_UNKNOWN ||
          r == TP_REASON_POLICY_INVALID || r == TP_REASON_INTERNAL_ERROR;
@@ -103,11 +103,11 @@ static gboolean state_failure(tp_reason r)
  * checks client certificates against CRLs; else NULL. */
 static SSL_CTX *crl_context(void)
 {
-  tp_server_ssl_rdlock();
-  SSL_CTX *ctx = tp_server_acceptor_ctx_locked();
+  tlsp_server_ssl_rdlock();
+  SSL_CTX *ctx = tlsp_server_acceptor_ctx_locked();
   if (ctx)
     SSL_CTX_up_ref(ctx);
-  tp_server_ssl_unlock();
+  tlsp_server_ssl_unlock();
   if (!ctx)
     return NULL;
   X509_STORE *store = SSL_CTX_get_cert_store(ctx);
@@ -141,11 +141,11 @@ static gboolean cert_revoked(SSL_CTX *ctx, X509 *cert)
 
 /* Decides one session now.  Returns TP_REASON_OK if it would still be
  * admitted; else the reason, with rule and detail filled in. */
-static tp_reason evaluate(const tp_conn_copy *c, const tp_policy_snapshot *snap,
-                          SSL_CTX *crl_ctx, time_t now, char rule[48],
-                          GString *detail)
+static tlsp_reason evaluate(const tlsp_conn_copy *c,
+                            const tlsp_policy_snapshot *snap, SSL_CTX *crl_ctx,
+                            time_t now, char rule[48], GString *detail)
 {
-  tp_login login = {
+  tlsp_login login = {
       .user = c->user,
       .host = c->host,
       .ip = c->ip,
@@ -156,16 +156,16 @@ static tp_reason evaluate(const tp_conn_copy *c, const tp_policy_snapshot *snap,
   };
   if (login.tls_state == TP_TLS_YES && !login.tls)
     login.tls_state = TP_TLS_UNKNOWN;
-  tp_verdict v;
-  tp_login_decide(&login, snap, c->identity_required, FALSE, &v);
-  tp_reason reason = v.admit ? TP_REASON_OK : v.reason;
+  tlsp_verdict v;
+  tlsp_login_decide(&login, snap, c->identity_required, FALSE, &v);
+  tlsp_reason reason = v.admit ? TP_REASON_OK : v.reason;
   if (!v.admit)
   {
     g_strlcpy(rule, v.rule, 48);
     g_string_append_len(detail, v.detail->str,
                         MIN(v.detail->len, TP_LOG_FIELD_MAX));
   }
-  tp_verdict_clear(&v);
+  tlsp_verdict_clear(&v);
   if (reason != TP_REASON_OK || !c->facts || !c->facts->peer_cert)
     return reason;
 
@@ -173,7 +173,7 @@ static tp_reason evaluate(const tp_conn_copy *c, const tp_policy_snapshot *snap,
   if (X509_cmp_time(X509_get0_notAfter(cert), &now) < 0)
   {
     g_autofree char *na =
-        tp_utc_datetime(tp_asn1_time_unix(X509_get0_notAfter(cert)));
+        tlsp_utc_datetime(tlsp_asn1_time_unix(X509_get0_notAfter(cert)));
     g_strlcpy(rule, "certificate", 48);
     g_string_append_printf(detail, "client certificate expired at %s UTC",
                            na ? na : "?");
@@ -204,7 +204,7 @@ static gboolean recheck_run(MYSQL_THD thd)
 
 static gboolean recheck_run_locked(MYSQL_THD thd)
 {
-  g_autoptr(tp_policy_snapshot) snap = tp_policy_store_acquire();
+  g_autoptr(tlsp_policy_snapshot) snap = tlsp_policy_store_acquire();
   if (!snap)
   {
     my_printf_error(ER_UNKNOWN_ERROR,
@@ -214,18 +214,18 @@ static gboolean recheck_run_locked(MYSQL_THD thd)
     return FALSE;
   }
   gboolean kill = opt_recheck_action == RECHECK_KILL;
-  gboolean report_mode = tp_opt_mode == TP_MODE_REPORT;
+  gboolean report_mode = tlsp_opt_mode == TP_MODE_REPORT;
   uint64_t self = thd ? thd_get_thread_id(thd) : 0;
   time_t now = time(NULL);
   SSL_CTX *crl_ctx = crl_context();
-  g_autoptr(GArray) conns = tp_conn_views_collect();
+  g_autoptr(GArray) conns = tlsp_conn_views_collect();
   GPtrArray *rows = g_ptr_array_new_with_free_func(recheck_row_free);
   for (guint i = 0; i < conns->len; i++)
   {
-    const tp_conn_copy *c = &g_array_index(conns, tp_conn_copy, i);
+    const tlsp_conn_copy *c = &g_array_index(conns, tlsp_conn_copy, i);
     char rule[48] = "none";
     g_autoptr(GString) detail = g_string_new(NULL);
-    tp_reason reason = evaluate(c, snap, crl_ctx, now, rule, detail);
+    tlsp_reason reason = evaluate(c, snap, crl_ctx, now, rule, detail);
     if (reason == TP_REASON_OK)
       continue;
     recheck_row *r = g_new0(recheck_row, 1);
@@ -271,8 +271,8 @@ static gboolean recheck_run_locked(MYSQL_THD thd)
     g_autofree char **errors = g_new0(char *, n);
     g_autoptr(GError) error = NULL;
     gboolean ran =
-        tp_sql_job_run_each((const char *const *) stmts->pdata,
-                            TP_RECHECK_KILL_WAIT, errnos, errors, &error);
+        tlsp_sql_job_run_each((const char *const *) stmts->pdata,
+                              TP_RECHECK_KILL_WAIT, errnos, errors, &error);
     guint k = 0;
     for (guint i = 0; i < rows->len; i++)
     {
@@ -284,7 +284,7 @@ static gboolean recheck_run_locked(MYSQL_THD thd)
       else if (!errnos[k])
       {
         r->action = g_strdup("killed");
-        tp_count(&rc_stats.killed);
+        tlsp_count(&rc_stats.killed);
       }
       else if (errnos[k] == ER_NO_SUCH_THREAD)
         r->action = g_strdup("gone before the kill");
@@ -299,19 +299,20 @@ static gboolean recheck_run_locked(MYSQL_THD thd)
   for (guint i = 0; i < rows->len; i++)
   {
     recheck_row *r = g_ptr_array_index(rows, i);
-    g_autofree char *user = tp_text_clean(r->user, 64);
-    g_autofree char *host = tp_text_clean(r->host, 128);
-    g_autofree char *seen_text = tp_text_clean(r->detail, TP_LOG_FIELD_MAX);
-    tp_log_warning("re-check: '%s'@'%s' (connection %" G_GUINT64_FORMAT ") "
-                   "would no longer be admitted: reason=%s rule=%s seen='%s' "
-                   "action=%s",
-                   user, host, (guint64) r->conn_id, tp_reason_name(r->reason),
-                   r->rule, seen_text, r->action);
+    g_autofree char *user = tlsp_text_clean(r->user, 64);
+    g_autofree char *host = tlsp_text_clean(r->host, 128);
+    g_autofree char *seen_text = tlsp_text_clean(r->detail, TP_LOG_FIELD_MAX);
+    tlsp_log_warning("re-check: '%s'@'%s' (connection %" G_GUINT64_FORMAT ") "
+                     "would no longer be admitted: reason=%s rule=%s seen='%s' "
+                     "action=%s",
+                     user, host, (guint64) r->conn_id,
+                     tlsp_reason_name(r->reason), r->rule, seen_text,
+                     r->action);
   }
-  tp_log_note(
+  tlsp_log_note(
       "re-check of %u sessions against policy generation %" G_GUINT64_FORMAT
       ": %u would no longer be admitted (action %s)",
-      conns->len, (guint64) tp_policy_snapshot_generation(snap), rows->len,
+      conns->len, (guint64) tlsp_policy_snapshot_generation(snap), rows->len,
       kill ? "KILL" : "REPORT");
 
   g_mutex_lock(&results_lock);
@@ -319,7 +320,7 @@ static gboolean recheck_run_locked(MYSQL_THD thd)
     g_ptr_array_unref(results.rows);
   results.rows = rows;
   results.checked_at = (gint64) now;
-  results.generation = tp_policy_snapshot_generation(snap);
+  results.generation = tlsp_policy_snapshot_generation(snap);
   g_mutex_unlock(&results_lock);
   rc_stats.runs++;
   rc_stats.last_run = (unsigned long long) now;
@@ -334,7 +335,7 @@ static void recheck_json(GString *out)
 {
   g_autofree char *at = NULL;
   g_mutex_lock(&results_lock);
-  at = results.rows ? tp_utc_datetime(results.checked_at) : NULL;
+  at = results.rows ? tlsp_utc_datetime(results.checked_at) : NULL;
   g_string_append_c(out, '[');
   for (guint i = 0; results.rows && i < results.rows->len; i++)
   {
@@ -343,24 +344,24 @@ static void recheck_json(GString *out)
       g_string_append_c(out, ',');
     g_string_append_printf(
         out, "{\"id\":%" G_GUINT64_FORMAT ",\"user\":", (guint64) r->conn_id);
-    tp_json_append_cstring(out, r->user);
+    tlsp_json_append_cstring(out, r->user);
     g_string_append(out, ",\"host\":");
-    tp_json_append_cstring(out, r->host);
+    tlsp_json_append_cstring(out, r->host);
     g_string_append_printf(out,
                            ",\"transport\":\"%s\",\"tls\":\"%s\","
                            "\"reason\":\"%s\",\"rule\":",
-                           tp_transport_text(r->transport),
-                           tp_tls_state_text(r->tls_state),
-                           tp_reason_name(r->reason));
-    tp_json_append_cstring(out, r->rule);
+                           tlsp_transport_text(r->transport),
+                           tlsp_tls_state_text(r->tls_state),
+                           tlsp_reason_name(r->reason));
+    tlsp_json_append_cstring(out, r->rule);
     g_string_append(out, ",\"detail\":");
-    tp_json_append_cstring(out, r->detail);
+    tlsp_json_append_cstring(out, r->detail);
     g_string_append(out, ",\"action\":");
-    tp_json_append_cstring(out, r->action);
+    tlsp_json_append_cstring(out, r->action);
     g_string_append(out, ",\"admitted_by\":");
-    tp_json_append_cstring(out, r->admitted_by);
+    tlsp_json_append_cstring(out, r->admitted_by);
     g_string_append(out, ",\"checked_at\":");
-    tp_json_append_cstring(out, at);
+    tlsp_json_append_cstring(out, at);
     g_string_append_printf(out, ",\"generation\":%" G_GUINT64_FORMAT "}",
                            results.generation);
   }
@@ -376,23 +377,23 @@ void tls_policy_recheck_deinit(UDF_INIT *initid);
 
 my_bool tls_policy_recheck_init(UDF_INIT *initid, UDF_ARGS *args, char *message)
 {
-  return tp_views_udf_init(initid, args, message, "mysql.tls_policy_recheck");
+  return tlsp_views_udf_init(initid, args, message, "mysql.tls_policy_recheck");
 }
 
 char *tls_policy_recheck(UDF_INIT *initid, UDF_ARGS *args, char *result,
                          unsigned long *length, char *is_null, char *error)
 {
-  return tp_views_udf_run(initid, args, length, is_null, recheck_json);
+  return tlsp_views_udf_run(initid, args, length, is_null, recheck_json);
 }
 
 void tls_policy_recheck_deinit(UDF_INIT *initid)
 {
-  tp_views_udf_deinit(initid);
+  tlsp_views_udf_deinit(initid);
 }
 
-void tp_recheck_install(struct st_mysql *m)
+void tlsp_recheck_install(struct st_mysql *m)
 {
-  tp_conn_views_install_view(
+  tlsp_conn_views_install_view(
       m, "mysql.tls_policy_recheck", "tls_policy_recheck",
       "j.Id, j.User, j.Host, j.Transport, j.Tls, j.Reason, j.Rule, j.Detail, "
       "j.Action, j.Admitted_by, j.Checked_at_utc, j.Policy_generation",
@@ -426,25 +427,25 @@ static void recheck_on_statement(MYSQL_THD thd,
 {
   if (ev->general_error_code || !ev->general_query)
     return;
-  if (tp_stmt_classify(ev->general_query, ev->general_query_length) !=
+  if (tlsp_stmt_classify(ev->general_query, ev->general_query_length) !=
       TP_STMT_UNINSTALL_SELF)
     return;
   guint n = g_strv_length((char **) drop_statements);
   g_autofree unsigned *errnos = g_new0(unsigned, n);
   g_autofree char **errors = g_new0(char *, n);
   g_autoptr(GError) error = NULL;
-  if (!tp_sql_job_run_each(drop_statements, 10 * G_USEC_PER_SEC, errnos, errors,
-                           &error))
+  if (!tlsp_sql_job_run_each(drop_statements, 10 * G_USEC_PER_SEC, errnos,
+                             errors, &error))
   {
-    tp_log_error("UNINSTALL: the session views and functions were not "
-                 "dropped: %s",
-                 error->message);
+    tlsp_log_error("UNINSTALL: the session views and functions were not "
+                   "dropped: %s",
+                   error->message);
     return;
   }
   for (guint i = 0; i < n; i++)
   {
     if (errors[i])
-      tp_log_error("UNINSTALL: %s: %s", drop_statements[i], errors[i]);
+      tlsp_log_error("UNINSTALL: %s: %s", drop_statements[i], errors[i]);
     g_free(errors[i]);
   }
 }
@@ -456,7 +457,7 @@ static int check_recheck_now(MYSQL_THD thd, struct st_mysql_sys_var *var,
                              void *save, struct st_mysql_value *value)
 {
   gboolean on = FALSE;
-  if (!tp_sysvar_value_to_bool(value, &on))
+  if (!tlsp_sysvar_value_to_bool(value, &on))
     return 1;         /* ER_WRONG_VALUE_FOR_VAR */
   *(char *) save = 0; /* always reads OFF */
   if (!on)
@@ -520,7 +521,7 @@ static gboolean recheck_start(GError **error)
 
 static void recheck_stop(void) { results_clear(); }
 
-const tp_module tp_module_recheck = {
+const tlsp_module tlsp_module_recheck = {
     .name = "recheck",
     .start = recheck_start,
     .stop = recheck_stop,

@@ -3,7 +3,7 @@
  * clock (SET GLOBAL tls_policy_recheck_sessions_now = ON), the view
  * mysql.tls_policy_recheck of the last run, and optionally killing the
  * sessions that would no longer be admitted (tls_policy_recheck_action =
- * KILL).  Module tp_module_recheck; see docs/identity-and-sessions.md.
+ * KILL).  Module tlsp_module_recheck; see docs/identity-and-sessions.md.
  *
  * The module also owns the sessions' background thread: once a second it
  * merges live client certificates into the expiry memory of conn_views.c,
@@ -18,7 +18,7 @@
 struct st_mysql;
 
 /* Creates the UDF tls_policy_recheck() and the view mysql.tls_policy_recheck
- * on `m` (called by tp_conn_views_install). */
-void tp_recheck_install(struct st_mysql *m);
+ * on `m` (called by tlsp_conn_views_install). */
+void tlsp_recheck_install(struct st_mysql *m);
 
 #endif

@@ -7,7 +7,7 @@
  * passes — row fields, parser messages quoting input, certificate fields,
  * client-sent names, paths from variables — cannot break the line or put
  * control characters into the log.  Values shown between quotes are
- * cleaned as fields by their caller as well (tp_report_decision below).
+ * cleaned as fields by their caller as well (tlsp_report_decision below).
  *
  * Repeated denials are aggregated (tls_policy_log_repeat_interval): the
  * first denial of a (reason, user, host) key in an interval is logged in
@@ -33,19 +33,20 @@
 #define TP_ME_NOTE 1024
 #define TP_ME_WARNING 2048
 
-tp_counters tp_stats;
+tlsp_counters tlsp_stats;
 
 G_GNUC_PRINTF(2, 0)
 static void vlog(unsigned long flags, const char *fmt, va_list ap)
 {
   g_autofree char *msg = g_strdup_vprintf(fmt, ap);
   g_autoptr(GString) line = g_string_sized_new(strlen(msg) + 16);
-  tp_text_append_escaped(line, msg, strlen(msg), TP_LOG_LINE_MAX, TP_TEXT_LINE);
+  tlsp_text_append_escaped(line, msg, strlen(msg), TP_LOG_LINE_MAX,
+                           TP_TEXT_LINE);
   my_printf_error(ER_UNKNOWN_ERROR, "tls_policy: %s",
                   TP_ME_ERROR_LOG_ONLY | flags, line->str);
 }
 
-void tp_log_note(const char *fmt, ...)
+void tlsp_log_note(const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
@@ -53,7 +54,7 @@ void tp_log_note(const char *fmt, ...)
   va_end(ap);
 }
 
-void tp_log_warning(const char *fmt, ...)
+void tlsp_log_warning(const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
@@ -61,7 +62,7 @@ void tp_log_warning(const char *fmt, ...)
   va_end(ap);
 }
 
-void tp_log_error(const char *fmt, ...)
+void tlsp_log_error(const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
@@ -69,7 +70,7 @@ void tp_log_error(const char *fmt, ...)
   va_end(ap);
 }
 
-static const char *transport_name(tp_transport t)
+static const char *transport_name(tlsp_transport t)
 {
   switch (t)
   {
@@ -82,7 +83,7 @@ static const char *transport_name(tp_transport t)
   }
 }
 
-static const char *tls_name(tp_tls_state s)
+static const char *tls_name(tlsp_tls_state s)
 {
   switch (s)
   {
@@ -100,31 +101,31 @@ static const char *tls_name(tp_tls_state s)
  * side (admitted, break-glass) does not move; everything else moves as for
  * accepted credentials (security-model.md, "What an unprivileged account
  * can learn"). */
-static void count_verdict(const tp_verdict *v, gboolean credentials_accepted)
+static void count_verdict(const tlsp_verdict *v, gboolean credentials_accepted)
 {
-  tp_count(&tp_stats.logins_checked);
+  tlsp_count(&tlsp_stats.logins_checked);
   if (v->report_rows_failed)
-    __atomic_add_fetch(&tp_stats.report_rows_failed, v->report_rows_failed,
+    __atomic_add_fetch(&tlsp_stats.report_rows_failed, v->report_rows_failed,
                        __ATOMIC_RELAXED);
   if (v->reason == TP_REASON_OK)
   {
     if (credentials_accepted)
-      tp_count(&tp_stats.logins_admitted);
+      tlsp_count(&tlsp_stats.logins_admitted);
   }
   else if (v->report_only)
   {
-    tp_count(&tp_stats.logins_would_deny);
-    tp_count(&tp_stats.would_deny[v->reason]);
+    tlsp_count(&tlsp_stats.logins_would_deny);
+    tlsp_count(&tlsp_stats.would_deny[v->reason]);
   }
   else if (v->break_glass)
   {
     if (credentials_accepted)
-      tp_count(&tp_stats.break_glass_logins);
+      tlsp_count(&tlsp_stats.break_glass_logins);
   }
   else
   {
-    tp_count(&tp_stats.logins_denied);
-    tp_count(&tp_stats.denied[v->reason]);
+    tlsp_count(&tlsp_stats.logins_denied);
+    tlsp_count(&tlsp_stats.denied[v->reason]);
   }
 }
 
@@ -138,7 +139,7 @@ static void count_verdict(const tp_verdict *v, gboolean credentials_accepted)
  * the interval changes, and to stop it. */
 static GMutex repeat_lock;
 static GCond repeat_cond;
-static tp_repeat_table repeat_table;
+static tlsp_repeat_table repeat_table;
 static gboolean repeat_active; /* FALSE: every denial is logged */
 static gboolean repeat_quit;
 static GThread *repeat_thread; /* owned by start/stop (server's plugin
@@ -151,38 +152,38 @@ static gint64 repeat_interval_us(void)
   return (gint64) opt_log_repeat_interval * G_USEC_PER_SEC;
 }
 
-static void log_summary(const tp_repeat_summary *s)
+static void log_summary(const tlsp_repeat_summary *s)
 {
   g_autoptr(GString) line = g_string_new("denied '");
-  tp_text_append_clean(line, s->user, strlen(s->user), 64);
+  tlsp_text_append_clean(line, s->user, strlen(s->user), 64);
   g_string_append(line, "'@'");
-  tp_text_append_clean(line, s->host, strlen(s->host), 128);
+  tlsp_text_append_clean(line, s->host, strlen(s->host), 128);
   gint64 secs = (s->span_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
   g_string_append_printf(line,
                          "' reason=%s repeated %" G_GUINT64_FORMAT
                          " more time%s in the last %" G_GINT64_FORMAT " s",
-                         tp_reason_name((tp_reason) s->reason), s->count,
+                         tlsp_reason_name((tlsp_reason) s->reason), s->count,
                          s->count == 1 ? "" : "s", secs > 0 ? secs : 1);
-  tp_log_warning("%s", line->str);
+  tlsp_log_warning("%s", line->str);
 }
 
 /* TRUE if the denial's line is to be written; FALSE if it was counted into
  * its key's open window.  Writes the summary of a window this closes. */
-static gboolean denial_line_due(const tp_login *login, tp_reason reason)
+static gboolean denial_line_due(const tlsp_login *login, tlsp_reason reason)
 {
-  tp_repeat_summary summary; /* on the stack: nothing allocated here */
+  tlsp_repeat_summary summary; /* on the stack: nothing allocated here */
   gboolean has_summary = FALSE;
-  tp_repeat_action act = TP_REPEAT_LOG;
+  tlsp_repeat_action act = TP_REPEAT_LOG;
   g_mutex_lock(&repeat_lock);
   if (repeat_active)
-    act = tp_repeat_note(&repeat_table, reason, login->user, login->host,
-                         g_get_monotonic_time(), repeat_interval_us(), &summary,
-                         &has_summary);
+    act = tlsp_repeat_note(&repeat_table, reason, login->user, login->host,
+                           g_get_monotonic_time(), repeat_interval_us(),
+                           &summary, &has_summary);
   if (act == TP_REPEAT_COUNT_FIRST)
     g_cond_signal(&repeat_cond); /* a summary is due at this window's end */
   g_mutex_unlock(&repeat_lock);
   if (act != TP_REPEAT_LOG)
-    tp_count(&lines_suppressed);
+    tlsp_count(&lines_suppressed);
   if (has_summary)
     log_summary(&summary);
   return act == TP_REPEAT_LOG;
@@ -191,21 +192,21 @@ static gboolean denial_line_due(const tp_login *login, tp_reason reason)
 /* Writes the summaries of ended windows; sleeps until the next one ends. */
 static gpointer flusher_main(gpointer data)
 {
-  gboolean mysys = tp_server_thread_init();
-  tp_repeat_summary summary;
+  gboolean mysys = tlsp_server_thread_init();
+  tlsp_repeat_summary summary;
   g_mutex_lock(&repeat_lock);
   while (!repeat_quit)
   {
     gint64 interval = repeat_interval_us();
-    if (tp_repeat_take_due(&repeat_table, g_get_monotonic_time(), interval,
-                           FALSE, &summary))
+    if (tlsp_repeat_take_due(&repeat_table, g_get_monotonic_time(), interval,
+                             FALSE, &summary))
     {
       g_mutex_unlock(&repeat_lock);
       log_summary(&summary);
       g_mutex_lock(&repeat_lock);
       continue;
     }
-    gint64 due = tp_repeat_next_due(&repeat_table, interval);
+    gint64 due = tlsp_repeat_next_due(&repeat_table, interval);
     if (due == G_MAXINT64)
       g_cond_wait(&repeat_cond, &repeat_lock);
     else
@@ -213,7 +214,7 @@ static gpointer flusher_main(gpointer data)
   }
   g_mutex_unlock(&repeat_lock);
   if (mysys)
-    tp_server_thread_end();
+    tlsp_server_thread_end();
   return NULL;
 }
 
@@ -221,7 +222,7 @@ static gboolean report_start(GError **error)
 {
   __atomic_store_n(&lines_suppressed, 0, __ATOMIC_RELAXED);
   g_mutex_lock(&repeat_lock);
-  tp_repeat_reset(&repeat_table);
+  tlsp_repeat_reset(&repeat_table);
   repeat_quit = FALSE;
   repeat_active = FALSE;
   g_mutex_unlock(&repeat_lock);
@@ -231,9 +232,9 @@ static gboolean report_start(GError **error)
   if (!repeat_thread)
   {
     /* Not a reason to refuse the plugin: every denial is logged. */
-    tp_log_warning("every denial is logged, repeated ones are not "
-                   "aggregated: cannot start the log thread: %s",
-                   thread_error->message);
+    tlsp_log_warning("every denial is logged, repeated ones are not "
+                     "aggregated: cannot start the log thread: %s",
+                     thread_error->message);
     return TRUE;
   }
   g_mutex_lock(&repeat_lock);
@@ -256,12 +257,12 @@ static void report_stop(void)
   if (repeat_thread)
     g_thread_join(repeat_thread);
   repeat_thread = NULL;
-  tp_repeat_summary summary;
+  tlsp_repeat_summary summary;
   for (;;)
   {
     g_mutex_lock(&repeat_lock);
-    gboolean more = tp_repeat_take_due(&repeat_table, g_get_monotonic_time(),
-                                       repeat_interval_us(), TRUE, &summary);
+    gboolean more = tlsp_repeat_take_due(&repeat_table, g_get_monotonic_time(),
+                                         repeat_interval_us(), TRUE, &summary);
     g_mutex_unlock(&repeat_lock);
     if (!more)
       break;
@@ -296,7 +297,7 @@ static struct st_mysql_show_var report_status[] = {
     {"denial_lines_suppressed", (char *) &lines_suppressed, SHOW_ULONGLONG},
     {0, 0, 0}};
 
-const tp_module tp_module_report = {
+const tlsp_module tlsp_module_report = {
     .name = "report",
     .start = report_start,
     .stop = report_stop,
@@ -306,8 +307,8 @@ const tp_module tp_module_report = {
 
 /* ---- decisions ------------------------------------------------------------ */
 
-void tp_report_decision(const tp_login *login, const char *auth_plugin,
-                        const tp_verdict *v)
+void tlsp_report_decision(const tlsp_login *login, const char *auth_plugin,
+                          const tlsp_verdict *v)
 {
   count_verdict(v, TRUE);
   const char *what;
@@ -330,12 +331,13 @@ void tp_report_decision(const tp_login *login, const char *auth_plugin,
 
   g_autoptr(GString) line = g_string_new(NULL);
   g_string_append_printf(line, "%s '", what);
-  tp_text_append_clean(line, login->user, strlen(login->user), 64);
+  tlsp_text_append_clean(line, login->user, strlen(login->user), 64);
   g_string_append(line, "'@'");
-  tp_text_append_clean(line, login->host, strlen(login->host), 128);
+  tlsp_text_append_clean(line, login->host, strlen(login->host), 128);
   g_string_append_printf(
       line, "' reason=%s rule=%s auth=%s transport=%s tls=%s",
-      tp_reason_name(v->reason == TP_REASON_OK ? v->report_reason : v->reason),
+      tlsp_reason_name(v->reason == TP_REASON_OK ? v->report_reason
+                                                 : v->reason),
       v->reason == TP_REASON_OK ? "report-row" : v->rule, auth_plugin,
       transport_name(login->transport), tls_name(login->tls_state));
   if (v->reason == TP_REASON_OK)
@@ -344,28 +346,28 @@ void tp_report_decision(const tp_login *login, const char *auth_plugin,
   if (login->tls)
   {
     g_string_append_printf(line, " protocol=%s cipher=", login->tls->protocol);
-    tp_text_append_clean(line, login->tls->cipher, strlen(login->tls->cipher),
-                         64);
+    tlsp_text_append_clean(line, login->tls->cipher, strlen(login->tls->cipher),
+                           64);
   }
   if (v->detail && v->detail->len)
   {
     g_string_append(line, " seen='");
-    tp_text_append_clean(line, v->detail->str, v->detail->len,
-                         TP_LOG_FIELD_MAX);
+    tlsp_text_append_clean(line, v->detail->str, v->detail->len,
+                           TP_LOG_FIELD_MAX);
     g_string_append_c(line, '\'');
   }
   /* A denied (or would-deny) login names its failing REPORT row too. */
   if (v->reason != TP_REASON_OK && v->report_rows_failed)
     g_string_append_printf(
         line, " report_row=%" G_GUINT64_FORMAT " report_reason=%s",
-        (guint64) v->report_row_id, tp_reason_name(v->report_reason));
+        (guint64) v->report_row_id, tlsp_reason_name(v->report_reason));
   if (v->reason == TP_REASON_OK || v->report_only || v->break_glass)
-    tp_log_note("%s", line->str);
+    tlsp_log_note("%s", line->str);
   else
-    tp_log_warning("%s", line->str);
+    tlsp_log_warning("%s", line->str);
 }
 
-void tp_report_refused_credentials(const tp_verdict *v)
+void tlsp_report_refused_credentials(const tlsp_verdict *v)
 {
   count_verdict(v, FALSE);
 }

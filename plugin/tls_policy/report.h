@@ -13,7 +13,7 @@
 #include "tls_policy/reasons.h"
 #include "tls_policy/decision.h"
 
-typedef struct tp_counters {
+typedef struct tlsp_counters {
   unsigned long long logins_checked;
   unsigned long long logins_admitted;
   unsigned long long logins_denied;
@@ -22,18 +22,18 @@ typedef struct tp_counters {
   unsigned long long report_rows_failed; /* per-row REPORT failures */
   unsigned long long denied[TP_REASON__COUNT];
   unsigned long long would_deny[TP_REASON__COUNT];
-} tp_counters;
+} tlsp_counters;
 
-extern tp_counters tp_stats;
+extern tlsp_counters tlsp_stats;
 
-static inline void tp_count(unsigned long long *c)
+static inline void tlsp_count(unsigned long long *c)
 {
   __atomic_add_fetch(c, 1, __ATOMIC_RELAXED);
 }
 
-void tp_log_note(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-void tp_log_warning(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-void tp_log_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+void tlsp_log_note(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+void tlsp_log_warning(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+void tlsp_log_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
 /* Counts a finished decision and writes its log line (denials, would-deny
  * and break-glass admissions, and admissions with a failing REPORT row;
@@ -42,14 +42,14 @@ void tp_log_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
  * at the end of the others.  Denial lines are aggregated per (reason,
  * user, host) over tls_policy_log_repeat_interval (report.c); the counters
  * move for every call. */
-void tp_report_decision(const tp_login *login, const char *auth_plugin,
-                        const tp_verdict *v);
+void tlsp_report_decision(const tlsp_login *login, const char *auth_plugin,
+                          const tlsp_verdict *v);
 
 /* Counts the verdict for a login whose credentials the authentication
- * handler refused, exactly as tp_report_decision() would count the same
+ * handler refused, exactly as tlsp_report_decision() would count the same
  * verdict for accepted credentials on the refusal side (checked, denied,
  * would-deny, REPORT rows), so that no status variable moves differently
  * for a right and a wrong password.  Writes no log line. */
-void tp_report_refused_credentials(const tp_verdict *v);
+void tlsp_report_refused_credentials(const tlsp_verdict *v);
 
 #endif

@@ -57,7 +57,7 @@ struct st_plugin_int_layout {
   unsigned int state;
 };
 
-struct tp_server_acceptor {
+struct tlsp_server_acceptor {
   struct st_VioSSLFd_layout *fd;
 };
 
@@ -138,8 +138,8 @@ static struct {
 typedef struct {
   const unsigned char *str;
   size_t length;
-} tp_fp_span;
-typedef tp_fp_span (*fingerprint_fn)(void);
+} tlsp_fp_span;
+typedef tlsp_fp_span (*fingerprint_fn)(void);
 
 static void fingerprint_load(void)
 {
@@ -151,7 +151,7 @@ static void fingerprint_load(void)
     fp.problem = "the server has no ssl_acceptor_fingerprint()";
     return;
   }
-  tp_fp_span span = get();
+  tlsp_fp_span span = get();
   /* The buffer must be the server's own static storage of 32 bytes. */
   Dl_info in_server, in_buf;
   if (span.length != TP_FP_LEN || !span.str ||
@@ -207,9 +207,9 @@ static void fingerprint_publish_locked(SSL_CTX *old, SSL_CTX *ctx)
 }
 #endif
 
-#define TP_ABI_ERROR (tp_abi_error_quark())
+#define TP_ABI_ERROR (tlsp_abi_error_quark())
 /* clang-format off */
-static G_DEFINE_QUARK(tp-abi-error-quark, tp_abi_error)
+static G_DEFINE_QUARK(tp-abi-error-quark, tlsp_abi_error)
     /* clang-format on */
 
     static gboolean resolve(void **out, const char *name, GError **error)
@@ -262,7 +262,7 @@ static gboolean check_builtin_auth(struct st_maria_plugin *decl, GError **error)
 
 static gboolean login_context_load(GError **error);
 
-gboolean tp_server_abi_load(GError **error)
+gboolean tlsp_server_abi_load(GError **error)
 {
   void *p;
 #define RESOLVE(field, name)       \
@@ -364,29 +364,29 @@ gboolean tp_server_abi_load(GError **error)
   return TRUE;
 }
 
-const char *tp_server_version(void) { return abi.server_version; }
-gboolean tp_server_started(void)
+const char *tlsp_server_version(void) { return abi.server_version; }
+gboolean tlsp_server_started(void)
 {
   return abi.server_started && g_atomic_int_get(abi.server_started) != 0;
 }
-gboolean tp_server_shutting_down(void)
+gboolean tlsp_server_shutting_down(void)
 {
   return abi.abort_loop &&
          __atomic_load_n(abi.abort_loop, __ATOMIC_RELAXED) != 0;
 }
-gboolean tp_server_bootstrap(void)
+gboolean tlsp_server_bootstrap(void)
 {
   return abi.opt_bootstrap && *abi.opt_bootstrap;
 }
-gboolean tp_server_require_secure_transport(void)
+gboolean tlsp_server_require_secure_transport(void)
 {
   return abi.opt_require_secure_transport && *abi.opt_require_secure_transport;
 }
-gboolean tp_server_thread_init(void) { return abi.my_thread_init() == 0; }
+gboolean tlsp_server_thread_init(void) { return abi.my_thread_init() == 0; }
 
-void tp_server_thread_end(void) { abi.my_thread_end(); }
+void tlsp_server_thread_end(void) { abi.my_thread_end(); }
 
-MYSQL_THD tp_server_current_thd(void)
+MYSQL_THD tlsp_server_current_thd(void)
 {
   return abi.current_thd ? abi.current_thd() : NULL;
 }
@@ -398,7 +398,7 @@ typedef void *(*plugin_lock_by_name_fn)(MYSQL_THD,
                                         const MYSQL_CONST_LEX_STRING *, int);
 typedef void (*plugin_unlock_fn)(MYSQL_THD, void *);
 
-const void *tp_server_plugin_entry(const char *name, int type)
+const void *tlsp_server_plugin_entry(const char *name, int type)
 {
   plugin_lock_by_name_fn lock = (plugin_lock_by_name_fn) dlsym(
       RTLD_DEFAULT,
@@ -420,13 +420,13 @@ const void *tp_server_plugin_entry(const char *name, int type)
   return ok ? pi : NULL;
 }
 
-unsigned int tp_server_plugin_entry_state(const void *entry)
+unsigned int tlsp_server_plugin_entry_state(const void *entry)
 {
   const struct st_plugin_int_layout *pi = entry;
   return __atomic_load_n(&pi->state, __ATOMIC_RELAXED);
 }
 
-guint64 tp_server_statement_start_us(MYSQL_THD thd)
+guint64 tlsp_server_statement_start_us(MYSQL_THD thd)
 {
   /* sql_class.cc: thd->start_time in microseconds, the wall clock at which
    * the current statement started.  Optional: 0 when absent. */
@@ -440,22 +440,31 @@ guint64 tp_server_statement_start_us(MYSQL_THD thd)
   }
   return thd && start_utime ? start_utime(thd) : 0;
 }
-struct st_maria_plugin *tp_server_builtin_auth_declarations(void)
+struct st_maria_plugin *tlsp_server_builtin_auth_declarations(void)
 {
   return abi.builtin_password;
 }
 
-void tp_server_ssl_rdlock(void) { pthread_rwlock_rdlock(abi.lock_ssl_refresh); }
-void tp_server_ssl_wrlock(void) { pthread_rwlock_wrlock(abi.lock_ssl_refresh); }
-void tp_server_ssl_unlock(void) { pthread_rwlock_unlock(abi.lock_ssl_refresh); }
+void tlsp_server_ssl_rdlock(void)
+{
+  pthread_rwlock_rdlock(abi.lock_ssl_refresh);
+}
+void tlsp_server_ssl_wrlock(void)
+{
+  pthread_rwlock_wrlock(abi.lock_ssl_refresh);
+}
+void tlsp_server_ssl_unlock(void)
+{
+  pthread_rwlock_unlock(abi.lock_ssl_refresh);
+}
 
-SSL_CTX *tp_server_acceptor_ctx_locked(void)
+SSL_CTX *tlsp_server_acceptor_ctx_locked(void)
 {
   struct st_VioSSLFd_layout *fd = *abi.ssl_acceptor_fd;
   return fd ? fd->ssl_context : NULL;
 }
 
-tp_server_acceptor *tp_server_acceptor_alloc(GError **error)
+tlsp_server_acceptor *tlsp_server_acceptor_alloc(GError **error)
 {
   /* The holder is allocated exactly as new_VioSSLFd() (vio/viosslfactories.c)
    * allocates it, my_malloc(key_memory_vio_ssl_fd, sizeof(struct
@@ -475,12 +484,12 @@ tp_server_acceptor *tp_server_acceptor_alloc(GError **error)
     return NULL;
   }
   fd->ssl_context = NULL;
-  tp_server_acceptor *h = g_new0(tp_server_acceptor, 1);
+  tlsp_server_acceptor *h = g_new0(tlsp_server_acceptor, 1);
   h->fd = fd;
   return h;
 }
 
-void tp_server_acceptor_discard(tp_server_acceptor *holder)
+void tlsp_server_acceptor_discard(tlsp_server_acceptor *holder)
 {
   if (!holder)
     return;
@@ -488,7 +497,8 @@ void tp_server_acceptor_discard(tp_server_acceptor *holder)
   g_free(holder);
 }
 
-void tp_server_acceptor_publish_locked(tp_server_acceptor *holder, SSL_CTX *ctx)
+void tlsp_server_acceptor_publish_locked(tlsp_server_acceptor *holder,
+                                         SSL_CTX *ctx)
 {
   SSL_CTX_free(holder->fd->ssl_context);
   holder->fd->ssl_context = ctx;
@@ -505,7 +515,7 @@ void tp_server_acceptor_publish_locked(tp_server_acceptor *holder, SSL_CTX *ctx)
     abi.free_acceptor(old);
 }
 
-const char *tp_server_fingerprint_problem_once(void)
+const char *tlsp_server_fingerprint_problem_once(void)
 {
   if (!TP_SERVER_HAS_CERT_FINGERPRINT || fp.reported || !fp.problem)
     return NULL;
@@ -513,7 +523,7 @@ const char *tp_server_fingerprint_problem_once(void)
   return fp.problem;
 }
 
-void tp_server_ssl_options_get(tp_server_ssl_options *out)
+void tlsp_server_ssl_options_get(tlsp_server_ssl_options *out)
 {
   out->cert = *abi.opt_ssl_cert;
   out->key = *abi.opt_ssl_key;
@@ -579,17 +589,17 @@ static gboolean login_context_load(GError **error)
   return TRUE;
 }
 
-const char *tp_server_client_ip(MYSQL_THD thd)
+const char *tlsp_server_client_ip(MYSQL_THD thd)
 {
   return thd && login_abi.client_ip ? login_abi.client_ip(thd) : NULL;
 }
 
-const char *tp_server_client_host(MYSQL_THD thd)
+const char *tlsp_server_client_host(MYSQL_THD thd)
 {
   return thd && login_abi.client_host ? login_abi.client_host(thd) : NULL;
 }
 
-struct st_maria_plugin *tp_server_builtin_auth_by_name(const char *name)
+struct st_maria_plugin *tlsp_server_builtin_auth_by_name(const char *name)
 {
   if (!login_abi.lock_by_name || !login_abi.unlock)
     return NULL;

@@ -22,26 +22,26 @@
  * server uses, the lock.  Touches nothing.  On failure returns FALSE with an
  * error message fit for the error log.
  */
-gboolean tp_server_abi_load(GError **error);
+gboolean tlsp_server_abi_load(GError **error);
 
 /* The running server's version string ("10.11.19-MariaDB-0+deb12u1"). */
-const char *tp_server_version(void);
+const char *tlsp_server_version(void);
 /* Non-zero once the server accepts connections (mysqld_server_started). */
-gboolean tp_server_started(void);
+gboolean tlsp_server_started(void);
 /* TRUE while mariadb-install-db runs the server (--bootstrap). */
-gboolean tp_server_bootstrap(void);
+gboolean tlsp_server_bootstrap(void);
 /* TRUE once the server began to shut down (abort_loop). */
-gboolean tp_server_shutting_down(void);
+gboolean tlsp_server_shutting_down(void);
 /* The server's own require_secure_transport. */
-gboolean tp_server_require_secure_transport(void);
+gboolean tlsp_server_require_secure_transport(void);
 
 /* mysys per-thread setup for a thread the plugin creates, before it uses
  * the SQL service (which builds a THD); and its teardown. */
-gboolean tp_server_thread_init(void);
-void tp_server_thread_end(void);
+gboolean tlsp_server_thread_init(void);
+void tlsp_server_thread_end(void);
 
 /* THD of the calling thread, or NULL. */
-MYSQL_THD tp_server_current_thd(void);
+MYSQL_THD tlsp_server_current_thd(void);
 
 /*
  * The server's record of a plugin (struct st_plugin_int).  _entry: the
@@ -52,78 +52,78 @@ MYSQL_THD tp_server_current_thd(void);
  * UNINSTALL while sessions still hold it, 16 DYING while it is reaped).
  * The record is valid until the plugin's deinit has returned.
  */
-const void *tp_server_plugin_entry(const char *name, int type);
-unsigned int tp_server_plugin_entry_state(const void *entry);
+const void *tlsp_server_plugin_entry(const char *name, int type);
+unsigned int tlsp_server_plugin_entry_state(const void *entry);
 #define TP_SERVER_PLUGIN_READY 8U
 
 /* Wall-clock start of the session's current statement in microseconds
  * (g_get_real_time() scale), 0 if unknown. */
-guint64 tp_server_statement_start_us(MYSQL_THD thd);
+guint64 tlsp_server_statement_start_us(MYSQL_THD thd);
 
 /* The built-in authentication plugin declarations (mysql_native_password,
  * mysql_old_password): a NULL-terminated array of struct st_maria_plugin. */
-struct st_maria_plugin *tp_server_builtin_auth_declarations(void);
+struct st_maria_plugin *tlsp_server_builtin_auth_declarations(void);
 
 /*
  * LOCK_ssl_refresh.  The server holds it for reading around every TLS
  * handshake and for writing while it swaps its acceptor context.
  */
-void tp_server_ssl_rdlock(void);
-void tp_server_ssl_wrlock(void);
-void tp_server_ssl_unlock(void);
+void tlsp_server_ssl_rdlock(void);
+void tlsp_server_ssl_wrlock(void);
+void tlsp_server_ssl_unlock(void);
 
 /* The acceptor SSL_CTX or NULL.  Caller holds LOCK_ssl_refresh (either mode);
  * the pointer is valid only while it does. */
-SSL_CTX *tp_server_acceptor_ctx_locked(void);
+SSL_CTX *tlsp_server_acceptor_ctx_locked(void);
 
 /*
  * Replaces the server's acceptor context with `ctx` (the reference passes to
  * the server, which frees it with its own allocator when it is replaced).
  * Caller holds LOCK_ssl_refresh for writing; must not fail after the
- * allocation, which is done beforehand by tp_server_acceptor_alloc().
+ * allocation, which is done beforehand by tlsp_server_acceptor_alloc().
  */
-typedef struct tp_server_acceptor tp_server_acceptor;
+typedef struct tlsp_server_acceptor tlsp_server_acceptor;
 /* Allocates a server-owned acceptor holder (server allocator); NULL on
  * failure with error set.  Does not take the lock. */
-tp_server_acceptor *tp_server_acceptor_alloc(GError **error);
+tlsp_server_acceptor *tlsp_server_acceptor_alloc(GError **error);
 /* Frees a holder that was never published. */
-void tp_server_acceptor_discard(tp_server_acceptor *holder);
+void tlsp_server_acceptor_discard(tlsp_server_acceptor *holder);
 /* Publishes holder with ctx inside; frees the previous one.  Caller holds
  * the write lock.  Cannot fail.  On MariaDB 11.4+ it also sets the server's
  * cached SHA-256 of its certificate to ctx's (what reinit_ssl() does), so
  * that clients verifying the server by that fingerprint accept it; see
  * server_abi.c. */
-void tp_server_acceptor_publish_locked(tp_server_acceptor *holder,
-                                       SSL_CTX *ctx);
+void tlsp_server_acceptor_publish_locked(tlsp_server_acceptor *holder,
+                                         SSL_CTX *ctx);
 /* Why the server's certificate fingerprint is not kept in step with the
  * published context (MariaDB 11.4+: the accessor is missing or does not look
  * as expected, or the buffer did not describe the serving context), the
  * first time this is asked after it became so; NULL otherwise and always on
  * 10.11.  Call with reload serialization held, after a publish. */
-const char *tp_server_fingerprint_problem_once(void);
+const char *tlsp_server_fingerprint_problem_once(void);
 
 /* The client address the server authenticated the login with (from the
  * PROXY protocol header if there was one), NULL for a local connection. */
-const char *tp_server_client_ip(MYSQL_THD thd);
+const char *tlsp_server_client_ip(MYSQL_THD thd);
 /* The host name the server resolved for that address ("localhost" for a
  * local connection), NULL if it resolved none (skip_name_resolve).  Unlike
  * MYSQL_SERVER_AUTH_INFO.host_or_ip, which the server sets before it reads
  * a PROXY header, both are current once the client's reply was read. */
-const char *tp_server_client_host(MYSQL_THD thd);
+const char *tlsp_server_client_host(MYSQL_THD thd);
 
 /* The declaration of a built-in authentication plugin that mariadbd does
  * not export (unix_socket), found by name in the server's plugin registry;
  * NULL if it cannot be found safely.  Takes LOCK_plugin briefly: never call
  * it while the server holds that lock. */
-struct st_maria_plugin *tp_server_builtin_auth_by_name(const char *name);
+struct st_maria_plugin *tlsp_server_builtin_auth_by_name(const char *name);
 
 /* The server's ssl_* option values (may be NULL). */
-typedef struct tp_server_ssl_options {
+typedef struct tlsp_server_ssl_options {
   const char *cert, *key, *ca, *capath, *crl, *crlpath, *cipher;
   uint64_t
       tls_version_mask; /* server's tls_version bitmask: 1=TLSv1.0 2=1.1 4=1.2 8=1.3 */
   gboolean use_ssl;
-} tp_server_ssl_options;
-void tp_server_ssl_options_get(tp_server_ssl_options *out);
+} tlsp_server_ssl_options;
+void tlsp_server_ssl_options_get(tlsp_server_ssl_options *out);
 
 #endif

@@ -42,7 +42,7 @@
  * the SHA-256 of the certificate of its acceptor context in a static buffer
  * and mixes it into the OK packet; clients given no CA verify the server
  * with it.  tls_policy keeps it in step whenever it publishes a context
- * (server_abi.c, tp_server_acceptor_publish_locked).  MariaDB 10.11: no
+ * (server_abi.c, tlsp_server_acceptor_publish_locked).  MariaDB 10.11: no
  * such buffer, nothing to do.
  */
 #define TP_SERVER_HAS_CERT_FINGERPRINT (TP_SERVER_SERIES >= 1104)

@@ -27,13 +27,13 @@
 #include <mysql/service_thd_alloc.h>
 #include "services.h"
 
-struct sql_service_st *tp_sql_service_pin;
-struct my_print_error_service_st *tp_print_error_service_pin;
-struct thd_alloc_service_st *tp_thd_alloc_service_pin;
+struct sql_service_st *tlsp_sql_service_pin;
+struct my_print_error_service_st *tlsp_print_error_service_pin;
+struct thd_alloc_service_st *tlsp_thd_alloc_service_pin;
 
-void tp_services_pin(void)
+void tlsp_services_pin(void)
 {
-  tp_sql_service_pin = sql_service;
-  tp_print_error_service_pin = my_print_error_service;
-  tp_thd_alloc_service_pin = thd_alloc_service;
+  tlsp_sql_service_pin = sql_service;
+  tlsp_print_error_service_pin = my_print_error_service;
+  tlsp_thd_alloc_service_pin = thd_alloc_service;
 }

@@ -8,6 +8,6 @@
 /* Takes the copies.  Called first thing at every init (the server has
  * written the pointers by then; an INSTALL after an UNINSTALL writes them
  * again, to the same structures). */
-void tp_services_pin(void);
+void tlsp_services_pin(void);
 
 #endif

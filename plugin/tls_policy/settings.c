@@ -14,8 +14,8 @@
 #include "module.h"
 #include "settings.h"
 
-char tp_opt_require_secure_transport;
-unsigned long tp_opt_mode;
+char tlsp_opt_require_secure_transport;
+unsigned long tlsp_opt_mode;
 
 /* tls_policy_break_glass_users: a plugin-owned copy (hazard H5: never keep
  * the server's *save pointer).  break_glass_lock protects the buffer; the
@@ -26,7 +26,7 @@ static char break_glass_buf[TP_BREAK_GLASS_MAX] = "root";
 static char *opt_break_glass_users = break_glass_buf;
 static GMutex break_glass_lock;
 
-gboolean tp_settings_is_break_glass_user(const char *user)
+gboolean tlsp_settings_is_break_glass_user(const char *user)
 {
   gboolean found = FALSE;
   g_mutex_lock(&break_glass_lock);
@@ -60,7 +60,7 @@ static void update_break_glass(MYSQL_THD thd, struct st_mysql_sys_var *var,
 }
 
 static MYSQL_SYSVAR_BOOL(
-    require_secure_transport, tp_opt_require_secure_transport,
+    require_secure_transport, tlsp_opt_require_secure_transport,
     PLUGIN_VAR_OPCMDARG,
     "Deny logins over plain TCP. TLS (over TCP or the unix socket) and the "
     "plain unix socket are secure.",
@@ -70,7 +70,7 @@ static const char *mode_names[] = {"ENFORCE", "REPORT", NULL};
 static TYPELIB mode_typelib = {G_N_ELEMENTS(mode_names) - 1, "", mode_names,
                                NULL};
 static MYSQL_SYSVAR_ENUM(
-    mode, tp_opt_mode, PLUGIN_VAR_RQCMDARG,
+    mode, tlsp_opt_mode, PLUGIN_VAR_RQCMDARG,
     "ENFORCE denies logins that fail the policy; REPORT only counts and logs "
     "them as 'would deny' and lets them in.",
     NULL, NULL, TP_MODE_ENFORCE, &mode_typelib);
@@ -97,13 +97,13 @@ static gboolean settings_start(GError **error)
   return TRUE;
 }
 
-const tp_module tp_module_settings = {
+const tlsp_module tlsp_module_settings = {
     .name = "settings",
     .start = settings_start,
     .sysvars = settings_sysvars,
 };
 
-gboolean tp_sysvar_value_to_bool(struct st_mysql_value *value, gboolean *out)
+gboolean tlsp_sysvar_value_to_bool(struct st_mysql_value *value, gboolean *out)
 {
   if (value->value_type(value) == MYSQL_VALUE_TYPE_STRING)
   {

@@ -15,12 +15,12 @@
 #include "server_abi.h"
 #include "sql_session.h"
 
-#define TP_SQL_SESSION_ERROR (tp_sql_session_error_quark())
+#define TP_SQL_SESSION_ERROR (tlsp_sql_session_error_quark())
 /* clang-format off */
-static G_DEFINE_QUARK(tp-sql-session-error-quark, tp_sql_session_error)
+static G_DEFINE_QUARK(tp-sql-session-error-quark, tlsp_sql_session_error)
     /* clang-format on */
 
-    gboolean tp_sql_session_run(MYSQL *m, const char *q, GError **error)
+    gboolean tlsp_sql_session_run(MYSQL *m, const char *q, GError **error)
 {
   if (mysql_real_query(m, q, strlen(q)))
   {
@@ -34,10 +34,10 @@ static G_DEFINE_QUARK(tp-sql-session-error-quark, tp_sql_session_error)
   return TRUE;
 }
 
-MYSQL *tp_sql_session_open(const char *who, tp_sql_session_flags flags,
-                           unsigned lock_wait, GError **error)
+MYSQL *tlsp_sql_session_open(const char *who, tlsp_sql_session_flags flags,
+                             unsigned lock_wait, GError **error)
 {
-  if (tp_server_shutting_down())
+  if (tlsp_server_shutting_down())
   {
     g_set_error(error, TP_SQL_SESSION_ERROR, 1053 /* ER_SERVER_SHUTDOWN */,
                 "%s: the server is shutting down", who);
@@ -82,7 +82,7 @@ MYSQL *tp_sql_session_open(const char *who, tp_sql_session_flags flags,
   for (guint i = 0; setup[i]; i++)
   {
     g_autoptr(GError) set_error = NULL;
-    if (!tp_sql_session_run(m, setup[i], &set_error))
+    if (!tlsp_sql_session_run(m, setup[i], &set_error))
     {
       g_set_error(error, TP_SQL_SESSION_ERROR, set_error->code,
                   "%s: cannot set up the local session: %s", who,
@@ -95,21 +95,21 @@ MYSQL *tp_sql_session_open(const char *who, tp_sql_session_flags flags,
   g_autoptr(GError) innodb_error = NULL;
   g_autofree char *innodb_set = g_strdup_printf(
       "SET SESSION innodb_lock_wait_timeout=%u", MAX(lock_wait, 1));
-  if (!tp_sql_session_run(m, innodb_set, &innodb_error) &&
+  if (!tlsp_sql_session_run(m, innodb_set, &innodb_error) &&
       innodb_error->code != 1193 /* ER_UNKNOWN_SYSTEM_VARIABLE: no InnoDB */)
-    tp_log_warning("%s: %s", who, innodb_error->message);
+    tlsp_log_warning("%s: %s", who, innodb_error->message);
   return m;
 }
 
-void tp_sql_session_close(MYSQL *m)
+void tlsp_sql_session_close(MYSQL *m)
 {
   if (m)
     mysql_close(m);
 }
 
-gboolean tp_sql_session_release_at_shutdown(MYSQL **m)
+gboolean tlsp_sql_session_release_at_shutdown(MYSQL **m)
 {
-  if (!tp_server_shutting_down())
+  if (!tlsp_server_shutting_down())
     return FALSE;
   if (*m)
     mysql_close(*m);
@@ -117,7 +117,7 @@ gboolean tp_sql_session_release_at_shutdown(MYSQL **m)
   return TRUE;
 }
 
-void tp_thread_stop_join(GThread *t, GThread **deferred)
+void tlsp_thread_stop_join(GThread *t, GThread **deferred)
 {
   if (!t)
     return;
@@ -132,7 +132,7 @@ void tp_thread_stop_join(GThread *t, GThread **deferred)
   g_thread_join(t);
 }
 
-void tp_thread_join_deferred(GThread **deferred)
+void tlsp_thread_join_deferred(GThread **deferred)
 {
   GThread *t = *deferred;
   *deferred = NULL;

@@ -11,13 +11,13 @@
 
 struct st_mysql;
 
-typedef enum tp_sql_session_flags {
+typedef enum tlsp_sql_session_flags {
   TP_SQL_SESSION_BINLOG = 1 << 0, /* sql_log_bin=1 (default: 0) */
-} tp_sql_session_flags;
+} tlsp_sql_session_flags;
 
 /*
  * Opens a local connection for the calling thread (which must have called
- * tp_server_thread_init()) and sets, whatever the server-wide defaults are:
+ * tlsp_server_thread_init()) and sets, whatever the server-wide defaults are:
  * autocommit=1; READ COMMITTED (each statement reads committed rows only,
  * and sees every row committed before it started); a fixed sql_mode with
  * NO_ENGINE_SUBSTITUTION; utf8mb4 for the connection and the results;
@@ -26,14 +26,15 @@ typedef enum tp_sql_session_flags {
  * `who` names the caller in log lines.  NULL with error when the connection
  * or one of the settings it relies on fails.
  */
-struct st_mysql *tp_sql_session_open(const char *who,
-                                     tp_sql_session_flags flags,
-                                     unsigned lock_wait, GError **error);
-void tp_sql_session_close(struct st_mysql *m);
+struct st_mysql *tlsp_sql_session_open(const char *who,
+                                       tlsp_sql_session_flags flags,
+                                       unsigned lock_wait, GError **error);
+void tlsp_sql_session_close(struct st_mysql *m);
 
 /* Runs one statement on m and discards its result; FALSE with error
  * ("<message> (errno N)", code the server's errno) when it fails. */
-gboolean tp_sql_session_run(struct st_mysql *m, const char *q, GError **error);
+gboolean tlsp_sql_session_run(struct st_mysql *m, const char *q,
+                              GError **error);
 
 /*
  * Server shutdown.  The server ends the client connections, then shuts the
@@ -43,11 +44,11 @@ gboolean tp_sql_session_run(struct st_mysql *m, const char *q, GError **error);
  * server begins to shut down (abort_loop), every internal thread closes its
  * session before its next statement and at least every
  * TP_SQL_SHUTDOWN_POLL_USEC while idle, and opens none
- * (tp_sql_session_open() refuses).  Returns TRUE (and closes *m) once the
+ * (tlsp_sql_session_open() refuses).  Returns TRUE (and closes *m) once the
  * server is shutting down.
  */
 #define TP_SQL_SHUTDOWN_POLL_USEC (50 * 1000)
-gboolean tp_sql_session_release_at_shutdown(struct st_mysql **m);
+gboolean tlsp_sql_session_release_at_shutdown(struct st_mysql **m);
 
 /*
  * Stopping a thread that owns an internal session.  The server runs an
@@ -55,13 +56,13 @@ gboolean tp_sql_session_release_at_shutdown(struct st_mysql **m);
  * plugin being uninstalled or shut down; the plugin's own sessions hold it
  * during each of their statements, so deinit can run on one of the
  * plugin's own threads, inside its SQL call.  That thread cannot be joined
- * by itself: tp_thread_stop_join() joins `t` unless it is the calling
+ * by itself: tlsp_thread_stop_join() joins `t` unless it is the calling
  * thread, in which case it is left in *deferred, to be joined by the next
- * start (tp_thread_join_deferred()), and the thread ends on its own when
+ * start (tlsp_thread_join_deferred()), and the thread ends on its own when
  * its SQL call returns (its loop sees the stop flag).  Call both with the
  * owner's lock not held.
  */
-void tp_thread_stop_join(GThread *t, GThread **deferred);
-void tp_thread_join_deferred(GThread **deferred);
+void tlsp_thread_stop_join(GThread *t, GThread **deferred);
+void tlsp_thread_join_deferred(GThread **deferred);
 
 #endif

@@ -15,14 +15,14 @@
 #include "sql_session.h"
 #include "sql_worker.h"
 
-#define TP_SQL_WORKER_ERROR (tp_sql_worker_error_quark())
+#define TP_SQL_WORKER_ERROR (tlsp_sql_worker_error_quark())
 /* clang-format off */
-static G_DEFINE_QUARK(tp-sql-worker-error-quark, tp_sql_worker_error)
+static G_DEFINE_QUARK(tp-sql-worker-error-quark, tlsp_sql_worker_error)
     /* clang-format on */
 
     typedef struct sql_job {
   char **statements;
-  tp_sql_job_flags flags;
+  tlsp_sql_job_flags flags;
   gboolean each;    /* run every statement; outcomes per statement */
   unsigned *errnos; /* each: one slot per statement */
   char **errors;    /* each: one slot per statement, owned by the job */
@@ -58,7 +58,7 @@ static struct {
 /* The session's sql_log_bin is set per job (run_job). */
 static MYSQL *worker_connect(GError **error)
 {
-  return tp_sql_session_open("SQL worker", 0, TP_SQL_JOB_LOCK_WAIT, error);
+  return tlsp_sql_session_open("SQL worker", 0, TP_SQL_JOB_LOCK_WAIT, error);
 }
 
 /* Runs one job on *m (reconnecting first if needed).  sql_log_bin is set
@@ -70,7 +70,7 @@ static MYSQL *worker_connect(GError **error)
 static void run_job(MYSQL **m, sql_job *job)
 {
   GError *error = NULL;
-  tp_sql_session_release_at_shutdown(m);
+  tlsp_sql_session_release_at_shutdown(m);
   if (!*m)
     *m = worker_connect(&error);
   if (*m)
@@ -78,12 +78,12 @@ static void run_job(MYSQL **m, sql_job *job)
     const char *binlog = job->flags & TP_SQL_JOB_BINLOG
                              ? "SET SESSION sql_log_bin=1"
                              : "SET SESSION sql_log_bin=0";
-    if (tp_sql_session_run(*m, binlog, &error) && job->each)
+    if (tlsp_sql_session_run(*m, binlog, &error) && job->each)
     {
       for (guint i = 0; i < job->n && mysql_errno(*m) < 2000; i++)
       {
         g_autoptr(GError) one = NULL;
-        if (!tp_sql_session_run(*m, job->statements[i], &one))
+        if (!tlsp_sql_session_run(*m, job->statements[i], &one))
         {
           job->errnos[i] = mysql_errno(*m) ? mysql_errno(*m) : 1;
           job->errors[i] = g_strdup(mysql_error(*m));
@@ -92,18 +92,18 @@ static void run_job(MYSQL **m, sql_job *job)
     }
     else if (!error)
       for (char **q = job->statements; *q && !error; q++)
-        tp_sql_session_run(*m, *q, &error);
+        tlsp_sql_session_run(*m, *q, &error);
     if (mysql_errno(*m) >= 2000)
     {
       if (job->each && !error)
         g_set_error(&error, TP_SQL_WORKER_ERROR, (int) mysql_errno(*m),
                     "the local connection was lost: %s", mysql_error(*m));
-      tp_sql_session_close(*m);
+      tlsp_sql_session_close(*m);
       *m = NULL;
     }
   }
   if (!error && (job->flags & TP_SQL_JOB_REFRESH_POLICY) &&
-      !tp_policy_store_refresh_wait(5 * G_USEC_PER_SEC))
+      !tlsp_policy_store_refresh_wait(5 * G_USEC_PER_SEC))
     g_set_error_literal(&error, TP_SQL_WORKER_ERROR, 1,
                         "the policy store did not re-read mysql.tls_policy "
                         "within 5 s");
@@ -114,17 +114,17 @@ static void run_job(MYSQL **m, sql_job *job)
   g_cond_broadcast(&worker.cond);
   g_mutex_unlock(&worker.lock);
   if (log)
-    tp_log_error("SQL worker: a job given up on by its caller failed: %s",
-                 error->message);
+    tlsp_log_error("SQL worker: a job given up on by its caller failed: %s",
+                   error->message);
 }
 
 static gpointer worker_main(gpointer unused)
 {
-  if (!tp_server_thread_init())
+  if (!tlsp_server_thread_init())
   {
-    tp_log_error("SQL worker: thread initialisation failed");
+    tlsp_log_error("SQL worker: thread initialisation failed");
     g_mutex_lock(&worker.lock);
-    worker.stop = TRUE; /* tp_sql_job_run refuses from now on */
+    worker.stop = TRUE; /* tlsp_sql_job_run refuses from now on */
     g_cond_broadcast(&worker.cond);
     g_mutex_unlock(&worker.lock);
     return NULL;
@@ -137,10 +137,10 @@ static gpointer worker_main(gpointer unused)
     {
       g_cond_wait_until(&worker.cond, &worker.lock,
                         g_get_monotonic_time() + TP_SQL_SHUTDOWN_POLL_USEC);
-      if (m && tp_server_shutting_down())
+      if (m && tlsp_server_shutting_down())
       {
         g_mutex_unlock(&worker.lock);
-        tp_sql_session_release_at_shutdown(&m); /* sql_session.h */
+        tlsp_sql_session_release_at_shutdown(&m); /* sql_session.h */
         g_mutex_lock(&worker.lock);
       }
     }
@@ -165,8 +165,8 @@ static gpointer worker_main(gpointer unused)
   }
   g_cond_broadcast(&worker.cond);
   g_mutex_unlock(&worker.lock);
-  tp_sql_session_close(m);
-  tp_server_thread_end();
+  tlsp_sql_session_close(m);
+  tlsp_server_thread_end();
   return NULL;
 }
 
@@ -202,7 +202,7 @@ static sql_job *job_queue_wait(sql_job *job, gint64 timeout_usec,
   return NULL;
 }
 
-static sql_job *job_new(const char *const *statements, tp_sql_job_flags flags,
+static sql_job *job_new(const char *const *statements, tlsp_sql_job_flags flags,
                         gboolean each)
 {
   sql_job *job = g_atomic_rc_box_new0(sql_job);
@@ -218,8 +218,9 @@ static sql_job *job_new(const char *const *statements, tp_sql_job_flags flags,
   return job;
 }
 
-gboolean tp_sql_job_run(const char *const *statements, tp_sql_job_flags flags,
-                        gint64 timeout_usec, GError **error)
+gboolean tlsp_sql_job_run(const char *const *statements,
+                          tlsp_sql_job_flags flags, gint64 timeout_usec,
+                          GError **error)
 {
   sql_job *job =
       job_queue_wait(job_new(statements, flags, FALSE), timeout_usec, error);
@@ -232,8 +233,9 @@ gboolean tp_sql_job_run(const char *const *statements, tp_sql_job_flags flags,
   return ok;
 }
 
-gboolean tp_sql_job_run_each(const char *const *statements, gint64 timeout_usec,
-                             unsigned *errnos, char **errors, GError **error)
+gboolean tlsp_sql_job_run_each(const char *const *statements,
+                               gint64 timeout_usec, unsigned *errnos,
+                               char **errors, GError **error)
 {
   sql_job *job =
       job_queue_wait(job_new(statements, 0, TRUE), timeout_usec, error);
@@ -260,7 +262,7 @@ gboolean tp_sql_job_run_each(const char *const *statements, gint64 timeout_usec,
 
 static gboolean worker_start(GError **error)
 {
-  tp_thread_join_deferred(&worker.deferred);
+  tlsp_thread_join_deferred(&worker.deferred);
   /* Created under the lock: the worker first looks at `worker` once
    * worker.thread is set. */
   g_mutex_lock(&worker.lock);
@@ -283,7 +285,7 @@ static void worker_stop(void)
   GThread *t = worker.thread;
   gboolean self = t == g_thread_self();
   g_mutex_unlock(&worker.lock);
-  tp_thread_stop_join(t, &worker.deferred);
+  tlsp_thread_stop_join(t, &worker.deferred);
   if (!self)
   {
     g_mutex_lock(&worker.lock);
@@ -292,7 +294,7 @@ static void worker_stop(void)
   }
 }
 
-const tp_module tp_module_sql_worker = {
+const tlsp_module tlsp_module_sql_worker = {
     .name = "sql_worker",
     .start = worker_start,
     .stop = worker_stop,

@@ -15,11 +15,11 @@
 #include <glib.h>
 #include "module.h"
 
-typedef enum tp_sql_job_flags {
+typedef enum tlsp_sql_job_flags {
   TP_SQL_JOB_BINLOG = 1 << 0,         /* run with sql_log_bin=1 (else 0) */
   TP_SQL_JOB_REFRESH_POLICY = 1 << 1, /* after success, wait until the
                                        * policy store re-read the table */
-} tp_sql_job_flags;
+} tlsp_sql_job_flags;
 
 /* The worker session's lock_wait_timeout (and innodb_lock_wait_timeout),
  * seconds: a job never hangs on a lock for long. */
@@ -32,8 +32,9 @@ typedef enum tp_sql_job_flags {
  * thread except the worker itself.  On timeout the job still completes
  * later and logs its own failure; FALSE with error.
  */
-gboolean tp_sql_job_run(const char *const *statements, tp_sql_job_flags flags,
-                        gint64 timeout_usec, GError **error);
+gboolean tlsp_sql_job_run(const char *const *statements,
+                          tlsp_sql_job_flags flags, gint64 timeout_usec,
+                          GError **error);
 
 /*
  * Runs every statement whatever the others do, and gives each its outcome:
@@ -42,9 +43,10 @@ gboolean tp_sql_job_run(const char *const *statements, tp_sql_job_flags flags,
  * FALSE with error (and the arrays untouched) if the job did not finish
  * within timeout_usec or the worker is not running.
  */
-gboolean tp_sql_job_run_each(const char *const *statements, gint64 timeout_usec,
-                             unsigned *errnos, char **errors, GError **error);
+gboolean tlsp_sql_job_run_each(const char *const *statements,
+                               gint64 timeout_usec, unsigned *errnos,
+                               char **errors, GError **error);
 
-extern const tp_module tp_module_sql_worker;
+extern const tlsp_module tlsp_module_sql_worker;
 
 #endif

@@ -50,34 +50,34 @@ static struct {
 static int tls_cert_authenticate(MYSQL_PLUGIN_VIO *vio,
                                  MYSQL_SERVER_AUTH_INFO *info)
 {
-  tp_count(&tc_stats.logins);
+  tlsp_count(&tc_stats.logins);
   /* Step 2: no round trip (client_auth_plugin is NULL); fills user_name. */
   unsigned char *packet = NULL;
   if (vio->read_packet(vio, &packet) < 0)
   {
-    tp_count(&tc_stats.denied);
+    tlsp_count(&tc_stats.denied);
     return CR_ERROR;
   }
   info->password_used = PASSWORD_USED_NO;
   if (!g_atomic_int_get(&running) || !info->thd)
   {
-    tp_count(&tc_stats.denied);
-    tp_log_warning("tls_cert: login refused: the TLS_POLICY plugin is not "
-                   "running (INSTALL SONAME 'tls_policy' installs both)");
+    tlsp_count(&tc_stats.denied);
+    tlsp_log_warning("tls_cert: login refused: the TLS_POLICY plugin is not "
+                     "running (INSTALL SONAME 'tls_policy' installs both)");
     return CR_ERROR;
   }
   /* The admission records the login as a tls_cert one: its re-checks
    * require an identity rule too (recheck.c). */
-  if (!tp_decide_login(vio, info, "tls_cert", TRUE))
+  if (!tlsp_decide_login(vio, info, "tls_cert", TRUE))
   {
-    tp_count(&tc_stats.denied);
+    tlsp_count(&tc_stats.denied);
     return CR_ERROR;
   }
-  tp_count(&tc_stats.admitted);
+  tlsp_count(&tc_stats.admitted);
   return CR_OK;
 }
 
-struct st_mysql_auth tp_tls_cert_auth_descriptor = {
+struct st_mysql_auth tlsp_tls_cert_auth_descriptor = {
     MYSQL_AUTHENTICATION_INTERFACE_VERSION,
     NULL, /* any client plugin: the server never switches */
     tls_cert_authenticate,
@@ -102,7 +102,7 @@ static struct st_mysql_show_var tls_cert_status[] = {
     {"tls_cert_denied", (char *) &tc_stats.denied, SHOW_ULONGLONG},
     {0, 0, 0}};
 
-const tp_module tp_module_tls_cert = {
+const tlsp_module tlsp_module_tls_cert = {
     .name = "tls_cert",
     .start = tls_cert_start,
     .stop = tls_cert_stop,

@@ -8,7 +8,7 @@
  *
  * The plugin is declared in plugin.c's maria_declare_plugin block, beside
  * the audit plugin, so INSTALL SONAME 'tls_policy' installs both.  Its
- * handler decides itself (through tp_decide_login with identity_required)
+ * handler decides itself (through tlsp_decide_login with identity_required)
  * and is never wrapped by auth_hook.c, which skips this library.
  */
 #ifndef TLS_POLICY_TLS_CERT_AUTH_H
@@ -17,6 +17,6 @@
 #include <mysql/plugin_auth.h>
 
 /* The st_mysql_auth descriptor of the tls_cert plugin (plugin.c). */
-extern struct st_mysql_auth tp_tls_cert_auth_descriptor;
+extern struct st_mysql_auth tlsp_tls_cert_auth_descriptor;
 
 #endif

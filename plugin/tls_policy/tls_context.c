@@ -69,7 +69,7 @@ static long long tel_get(const long long *field)
 
 static long long now_unix(void) { return g_get_real_time() / G_USEC_PER_SEC; }
 
-static const char *origin_name(tp_reload_origin o)
+static const char *origin_name(tlsp_reload_origin o)
 {
   switch (o)
   {
@@ -88,7 +88,7 @@ static const char *origin_name(tp_reload_origin o)
 /* ---- telemetry --------------------------------------------------------- */
 
 /* Caller holds reload_lock. */
-static void tel_set_info(const tp_tls_context_info *info)
+static void tel_set_info(const tlsp_tls_context_info *info)
 {
   tel_set(&tel.cert_not_before, info ? info->server_cert_not_before : 0);
   tel_set(&tel.cert_not_after, info ? info->server_cert_not_after : 0);
@@ -117,12 +117,13 @@ static void tel_success(long long t)
 static const char *error_code_name(const GError *err)
 {
   if (err->domain == TP_TLS_BUILD_ERROR)
-    return tp_tls_build_error_name(err->code);
+    return tlsp_tls_build_error_name(err->code);
   return "internal";
 }
 
 /* Caller holds reload_lock. */
-static void tel_failure(tp_reload_origin origin, long long t, const GError *err)
+static void tel_failure(tlsp_reload_origin origin, long long t,
+                        const GError *err)
 {
   tel_set(&tel.failures, tel_get(&tel.failures) + 1);
   tel_set(&tel.last_attempt, t);
@@ -135,14 +136,14 @@ static void tel_failure(tp_reload_origin origin, long long t, const GError *err)
 /* Reads the facts of a context we hold a reference on.  The read lock
  * orders this after any publication in progress (the server's rule for
  * reading what it publishes). */
-static void info_from_ctx(SSL_CTX *ctx, tp_tls_context_info *info)
+static void info_from_ctx(SSL_CTX *ctx, tlsp_tls_context_info *info)
 {
   memset(info, 0, sizeof *info);
   if (!ctx)
     return;
-  tp_server_ssl_rdlock();
-  tp_tls_context_info_from_ctx(ctx, info, NULL);
-  tp_server_ssl_unlock();
+  tlsp_server_ssl_rdlock();
+  tlsp_tls_context_info_from_ctx(ctx, info, NULL);
+  tlsp_server_ssl_unlock();
 }
 
 static void format_time(long long t, char *buf, gsize size)
@@ -159,17 +160,17 @@ static void expiry_warn(const char *what, long long t, long long now,
   char when[40];
   format_time(t, when, sizeof when);
   if (t <= now)
-    tp_log_warning("%s %s at %s (tls_policy_expiry_warning_days=%u)", what,
-                   ended, when, days);
+    tlsp_log_warning("%s %s at %s (tls_policy_expiry_warning_days=%u)", what,
+                     ended, when, days);
   else
-    tp_log_warning(
+    tlsp_log_warning(
         "%s %s at %s, in %lld days (tls_policy_expiry_warning_days=%u)", what,
         ends, when, (t - now) / 86400, days);
 }
 
-void tp_tls_context_expiry_check(void)
+void tlsp_tls_context_expiry_check(void)
 {
-  unsigned days = tp_tc_opt_expiry_days;
+  unsigned days = tlsp_tc_opt_expiry_days;
   if (days == 0)
     return;
   long long now = now_unix(), limit = now + (long long) days * 86400;
@@ -208,20 +209,21 @@ void tp_tls_context_expiry_check(void)
 static gboolean publish_locked(SSL_CTX *ctx, GError **error)
 {
   g_return_val_if_fail(ctx != NULL, FALSE); /* never publish NULL */
-  tp_server_acceptor *holder = tp_server_acceptor_alloc(error);
+  tlsp_server_acceptor *holder = tlsp_server_acceptor_alloc(error);
   if (!holder)
     return FALSE;
   SSL_CTX_up_ref(ctx); /* the server's reference, freed by the server */
-  tp_server_ssl_wrlock();
-  tp_server_acceptor_publish_locked(holder, ctx);
-  tp_server_ssl_unlock();
-  const char *fp_problem = tp_server_fingerprint_problem_once();
+  tlsp_server_ssl_wrlock();
+  tlsp_server_acceptor_publish_locked(holder, ctx);
+  tlsp_server_ssl_unlock();
+  const char *fp_problem = tlsp_server_fingerprint_problem_once();
   if (fp_problem)
-    tp_log_warning("the server's certificate fingerprint is not updated (%s): "
-                   "clients that verify the server by it (MariaDB 11.4+ "
-                   "clients given no CA) refuse a certificate other than the "
-                   "server's own",
-                   fp_problem);
+    tlsp_log_warning(
+        "the server's certificate fingerprint is not updated (%s): "
+        "clients that verify the server by it (MariaDB 11.4+ "
+        "clients given no CA) refuse a certificate other than the "
+        "server's own",
+        fp_problem);
   if (cur_ctx)
     SSL_CTX_free(cur_ctx);
   cur_ctx = ctx;
@@ -233,9 +235,9 @@ static gboolean publish_locked(SSL_CTX *ctx, GError **error)
  * reference on p (may be NULL). */
 static void note_server_context_locked(SSL_CTX *p)
 {
-  tp_server_ssl_options srv;
-  tp_server_ssl_options_get(&srv);
-  SSL_CTX *keep = p && tp_tc_server_generates_cert(&srv) ? p : NULL;
+  tlsp_server_ssl_options srv;
+  tlsp_server_ssl_options_get(&srv);
+  SSL_CTX *keep = p && tlsp_tc_server_generates_cert(&srv) ? p : NULL;
   if (keep == srv_generated)
     return;
   if (keep)
@@ -249,10 +251,10 @@ static void note_server_context_locked(SSL_CTX *p)
  * without publishing it: the server already did.  Caller holds reload_lock. */
 static void adopt_locked(SSL_CTX *ctx)
 {
-  tp_tls_context_info info;
-  tp_server_ssl_options srv;
+  tlsp_tls_context_info info;
+  tlsp_server_ssl_options srv;
   info_from_ctx(ctx, &info);
-  tp_server_ssl_options_get(&srv);
+  tlsp_server_ssl_options_get(&srv);
   /* With neither ssl_ca nor ssl_capath the server's context trusts
    * OpenSSL's default store (viosslfactories.c): nobody configured those
    * CA certificates, so they are not reported or warned about. */
@@ -274,15 +276,15 @@ static void adopt_locked(SSL_CTX *ctx)
  * losing it.
  * Caller holds reload_lock and a reference on mem_src (may be NULL).
  */
-static gboolean reload_from_locked(tp_reload_origin origin, SSL_CTX *mem_src,
+static gboolean reload_from_locked(tlsp_reload_origin origin, SSL_CTX *mem_src,
                                    GError **error)
 {
-  tp_effective e;
-  tp_tc_effective_get(&e);
+  tlsp_effective e;
+  tlsp_tc_effective_get(&e);
   long long t = now_unix();
-  tp_tc_digest_compute(&e, last_digest);
+  tlsp_tc_digest_compute(&e, last_digest);
 
-  tp_tls_config cfg = {
+  tlsp_tls_config cfg = {
       .cert = e.s[S_CERT],
       .key = e.s[S_KEY],
       .ca = e.s[S_CA],
@@ -303,9 +305,9 @@ static gboolean reload_from_locked(tp_reload_origin origin, SSL_CTX *mem_src,
     cfg.mem_cert = SSL_CTX_get0_certificate(mem_src);
     cfg.mem_key = SSL_CTX_get0_privatekey(mem_src);
   }
-  tp_tls_context_info info;
+  tlsp_tls_context_info info;
   g_autoptr(GError) err = NULL;
-  SSL_CTX *ctx = tp_tls_context_build(&cfg, &info, &err);
+  SSL_CTX *ctx = tlsp_tls_context_build(&cfg, &info, &err);
   if (ctx && !publish_locked(ctx, &err))
   {
     SSL_CTX_free(ctx);
@@ -314,10 +316,10 @@ static gboolean reload_from_locked(tp_reload_origin origin, SSL_CTX *mem_src,
   if (!ctx)
   {
     tel_failure(origin, t, err);
-    tp_log_error("%s of the TLS context failed, the current context keeps "
-                 "serving: [%s] %s",
-                 origin_name(origin), error_code_name(err), err->message);
-    tp_tc_effective_clear(&e);
+    tlsp_log_error("%s of the TLS context failed, the current context keeps "
+                   "serving: [%s] %s",
+                   origin_name(origin), error_code_name(err), err->message);
+    tlsp_tc_effective_clear(&e);
     g_propagate_error(error, g_steal_pointer(&err));
     return FALSE;
   }
@@ -325,27 +327,27 @@ static gboolean reload_from_locked(tp_reload_origin origin, SSL_CTX *mem_src,
   tel_success(t);
   char until[40];
   format_time(info.server_cert_not_after, until, sizeof until);
-  tp_log_note("%s: TLS context generation %lld is serving: certificate '%s' "
-              "(sha256 %s, valid until %s) from %s%s%s",
-              origin_name(origin), tel_get(&tel.generation),
-              info.server_cert_subject, info.server_cert_sha256, until,
-              info.self_signed_generated ? "an auto-generated self-signed "
-                                           "certificate"
-              : no_files ? "the certificate the server generated (no file)"
-                         : "'",
-              no_files ? "" : (cfg.cert ? cfg.cert : cfg.key),
-              no_files ? "" : "'");
-  tp_tc_effective_clear(&e);
+  tlsp_log_note("%s: TLS context generation %lld is serving: certificate '%s' "
+                "(sha256 %s, valid until %s) from %s%s%s",
+                origin_name(origin), tel_get(&tel.generation),
+                info.server_cert_subject, info.server_cert_sha256, until,
+                info.self_signed_generated ? "an auto-generated self-signed "
+                                             "certificate"
+                : no_files ? "the certificate the server generated (no file)"
+                           : "'",
+                no_files ? "" : (cfg.cert ? cfg.cert : cfg.key),
+                no_files ? "" : "'");
+  tlsp_tc_effective_clear(&e);
   return TRUE;
 }
 
 /* Caller holds reload_lock. */
-static gboolean reload_locked(tp_reload_origin origin, GError **error)
+static gboolean reload_locked(tlsp_reload_origin origin, GError **error)
 {
   return reload_from_locked(origin, srv_generated, error);
 }
 
-gboolean tp_tls_context_reload(tp_reload_origin origin, GError **error)
+gboolean tlsp_tls_context_reload(tlsp_reload_origin origin, GError **error)
 {
   g_mutex_lock(&reload_lock);
   gboolean ok;
@@ -358,11 +360,11 @@ gboolean tp_tls_context_reload(tp_reload_origin origin, GError **error)
     ok = reload_locked(origin, error);
   g_mutex_unlock(&reload_lock);
   if (ok)
-    tp_tls_context_expiry_check();
+    tlsp_tls_context_expiry_check();
   return ok;
 }
 
-void tp_tls_context_auto_reload(void)
+void tlsp_tls_context_auto_reload(void)
 {
   g_mutex_lock(&reload_lock);
   if (!running || initial_pending)
@@ -370,11 +372,11 @@ void tp_tls_context_auto_reload(void)
     g_mutex_unlock(&reload_lock);
     return;
   }
-  tp_effective e;
-  tp_tc_effective_get(&e);
+  tlsp_effective e;
+  tlsp_tc_effective_get(&e);
   char digest[65];
-  tp_tc_digest_compute(&e, digest);
-  tp_tc_effective_clear(&e);
+  tlsp_tc_digest_compute(&e, digest);
+  tlsp_tc_effective_clear(&e);
   gboolean ok = FALSE, tried = FALSE;
   if (strcmp(digest, last_digest) != 0)
   {
@@ -383,15 +385,15 @@ void tp_tls_context_auto_reload(void)
   }
   g_mutex_unlock(&reload_lock);
   if (tried && ok)
-    tp_tls_context_expiry_check();
+    tlsp_tls_context_expiry_check();
 }
 
 /* The server replaced the context with `p` (our reference).  Caller holds
  * reload_lock. */
-static void server_replaced_locked(SSL_CTX *p, tp_reload_origin origin)
+static void server_replaced_locked(SSL_CTX *p, tlsp_reload_origin origin)
 {
   long long t = now_unix();
-  if (p && tp_tc_plugin_configured())
+  if (p && tlsp_tc_plugin_configured())
   {
     /* The server rebuilt from its own ssl_* paths; the plugin's
      * configuration must serve.  Rebuild from it, or put back what served
@@ -411,29 +413,29 @@ static void server_replaced_locked(SSL_CTX *p, tp_reload_origin origin)
       SSL_CTX_up_ref(prev); /* publish_locked drops the old cur_ctx reference */
     if (prev && publish_locked(prev, &err2))
     {
-      tp_log_warning("%s: the previous TLS context (generation %lld) was put "
-                     "back in place of the server's",
-                     origin_name(origin), tel_get(&tel.generation));
+      tlsp_log_warning("%s: the previous TLS context (generation %lld) was put "
+                       "back in place of the server's",
+                       origin_name(origin), tel_get(&tel.generation));
       SSL_CTX_free(p);
       return;
     }
     if (prev)
     {
       SSL_CTX_free(prev);
-      tp_log_error("%s: the previous TLS context could not be put back (%s); "
-                   "the server's own context serves",
-                   origin_name(origin), err2->message);
+      tlsp_log_error("%s: the previous TLS context could not be put back (%s); "
+                     "the server's own context serves",
+                     origin_name(origin), err2->message);
     }
   }
   adopt_locked(p);
   tel_success(t);
-  tp_log_note("%s: the server replaced its TLS context; generation %lld, "
-              "certificate '%s' (sha256 %s)",
-              origin_name(origin), tel_get(&tel.generation), tel_subject,
-              tel_sha256);
+  tlsp_log_note("%s: the server replaced its TLS context; generation %lld, "
+                "certificate '%s' (sha256 %s)",
+                origin_name(origin), tel_get(&tel.generation), tel_subject,
+                tel_sha256);
 }
 
-void tp_tls_context_sync_server(tp_reload_origin origin)
+void tlsp_tls_context_sync_server(tlsp_reload_origin origin)
 {
   g_mutex_lock(&reload_lock);
   if (!running || initial_pending)
@@ -441,33 +443,33 @@ void tp_tls_context_sync_server(tp_reload_origin origin)
     g_mutex_unlock(&reload_lock);
     return;
   }
-  tp_server_ssl_rdlock();
-  SSL_CTX *p = tp_server_acceptor_ctx_locked();
+  tlsp_server_ssl_rdlock();
+  SSL_CTX *p = tlsp_server_acceptor_ctx_locked();
   gboolean changed = p != cur_ctx;
   if (changed && p)
     SSL_CTX_up_ref(p);
-  tp_server_ssl_unlock();
+  tlsp_server_ssl_unlock();
   if (changed)
     server_replaced_locked(p, origin);
   g_mutex_unlock(&reload_lock);
   if (changed)
-    tp_tls_context_expiry_check();
+    tlsp_tls_context_expiry_check();
 }
 
 /* Caller holds reload_lock. */
 static void capture_initial_locked(void)
 {
-  tp_server_ssl_rdlock();
-  SSL_CTX *p = tp_server_acceptor_ctx_locked();
+  tlsp_server_ssl_rdlock();
+  SSL_CTX *p = tlsp_server_acceptor_ctx_locked();
   if (p)
     SSL_CTX_up_ref(p);
-  tp_server_ssl_unlock();
+  tlsp_server_ssl_unlock();
   adopt_locked(p);
   tel_set(&tel.generation, p ? 1 : 0);
   initial_pending = FALSE;
 }
 
-void tp_tls_context_server_started(void)
+void tlsp_tls_context_server_started(void)
 {
   g_mutex_lock(&reload_lock);
   if (!running || !initial_pending)
@@ -482,42 +484,42 @@ void tp_tls_context_server_started(void)
     reload_locked(TP_RELOAD_STARTUP, NULL);
   }
   g_mutex_unlock(&reload_lock);
-  tp_tls_context_expiry_check();
+  tlsp_tls_context_expiry_check();
 }
 
 /* ---- watch targets ----------------------------------------------------- */
 
 static void watch_target_free(gpointer p)
 {
-  tp_watch_target *t = p;
+  tlsp_watch_target *t = p;
   g_free(t->dir);
   if (t->names)
     g_ptr_array_unref(t->names);
   g_free(t);
 }
 
-static tp_watch_target *target_for(GPtrArray *targets, const char *dir)
+static tlsp_watch_target *target_for(GPtrArray *targets, const char *dir)
 {
   for (guint i = 0; i < targets->len; i++)
   {
-    tp_watch_target *t = targets->pdata[i];
+    tlsp_watch_target *t = targets->pdata[i];
     if (strcmp(t->dir, dir) == 0)
       return t;
   }
-  tp_watch_target *t = g_new0(tp_watch_target, 1);
+  tlsp_watch_target *t = g_new0(tlsp_watch_target, 1);
   t->dir = g_strdup(dir);
   t->names = g_ptr_array_new_with_free_func(g_free);
   g_ptr_array_add(targets, t);
   return t;
 }
 
-GPtrArray *tp_tls_context_watch_targets(void)
+GPtrArray *tlsp_tls_context_watch_targets(void)
 {
   GPtrArray *targets = g_ptr_array_new_with_free_func(watch_target_free);
-  if (!tp_tc_opt_watch_files)
+  if (!tlsp_tc_opt_watch_files)
     return targets;
-  tp_effective e;
-  tp_tc_effective_get(&e);
+  tlsp_effective e;
+  tlsp_tc_effective_get(&e);
   /* Relative paths are relative to the server's working directory (the
    * datadir), as for the build. */
   const int files[] = {S_CERT, S_KEY, S_CA, S_CRL};
@@ -527,7 +529,7 @@ GPtrArray *tp_tls_context_watch_targets(void)
       continue;
     g_autofree char *abs = g_canonicalize_filename(e.s[files[i]], NULL);
     g_autofree char *dir = g_path_get_dirname(abs);
-    tp_watch_target *t = target_for(targets, dir);
+    tlsp_watch_target *t = target_for(targets, dir);
     if (t->names)
       g_ptr_array_add(t->names, g_path_get_basename(abs));
   }
@@ -537,16 +539,16 @@ GPtrArray *tp_tls_context_watch_targets(void)
     if (!e.s[dirs[i]])
       continue;
     g_autofree char *abs = g_canonicalize_filename(e.s[dirs[i]], NULL);
-    tp_watch_target *t = target_for(targets, abs);
+    tlsp_watch_target *t = target_for(targets, abs);
     if (t->names)
       g_ptr_array_unref(t->names);
     t->names = NULL; /* any entry matters */
   }
-  tp_tc_effective_clear(&e);
+  tlsp_tc_effective_clear(&e);
   return targets;
 }
 
-guint tp_tls_context_settle_ms(void) { return tp_tc_opt_settle_ms; }
+guint tlsp_tls_context_settle_ms(void) { return tlsp_tc_opt_settle_ms; }
 
 /* ---- system variables ----------------------------------------------------- */
 
@@ -559,13 +561,13 @@ static int check_reload_now(MYSQL_THD thd, struct st_mysql_sys_var *var,
                             void *save, struct st_mysql_value *value)
 {
   gboolean on = FALSE;
-  if (!tp_sysvar_value_to_bool(value, &on))
+  if (!tlsp_sysvar_value_to_bool(value, &on))
     return 1;         /* the server reports ER_WRONG_VALUE_FOR_VAR */
   *(char *) save = 0; /* the variable always reads OFF */
   if (!on)
     return 0;
   g_autoptr(GError) error = NULL;
-  if (!tp_tls_context_reload(TP_RELOAD_MANUAL, &error))
+  if (!tlsp_tls_context_reload(TP_RELOAD_MANUAL, &error))
   {
     my_printf_error(ER_UNKNOWN_ERROR,
                     "tls_policy: TLS reload refused, the current TLS context "
@@ -586,72 +588,73 @@ static void update_reload_now(MYSQL_THD thd, struct st_mysql_sys_var *var,
   " Unset: the server's own setting (see docs/tls-context.md)."
 
 static MYSQL_SYSVAR_STR(
-    ssl_cert, tp_tc_opt_setting[S_CERT], PLUGIN_VAR_RQCMDARG,
+    ssl_cert, tlsp_tc_opt_setting[S_CERT], PLUGIN_VAR_RQCMDARG,
     "Server certificate (PEM, leaf first, then its chain) for the next TLS "
     "reload." TP_PATH_NOTE,
-    tp_tc_check_setting, tp_tc_update_setting, NULL);
-static MYSQL_SYSVAR_STR(ssl_key, tp_tc_opt_setting[S_KEY], PLUGIN_VAR_RQCMDARG,
+    tlsp_tc_check_setting, tlsp_tc_update_setting, NULL);
+static MYSQL_SYSVAR_STR(ssl_key, tlsp_tc_opt_setting[S_KEY],
+                        PLUGIN_VAR_RQCMDARG,
                         "Private key (PEM) of ssl_cert; may be encrypted "
                         "(ssl_passphrase)." TP_PATH_NOTE,
-                        tp_tc_check_setting, tp_tc_update_setting, NULL);
+                        tlsp_tc_check_setting, tlsp_tc_update_setting, NULL);
 static MYSQL_SYSVAR_STR(
-    ssl_ca, tp_tc_opt_setting[S_CA], PLUGIN_VAR_RQCMDARG,
+    ssl_ca, tlsp_tc_opt_setting[S_CA], PLUGIN_VAR_RQCMDARG,
     "CA bundle (PEM) trusted for client certificates." TP_PATH_NOTE,
-    tp_tc_check_setting, tp_tc_update_setting, NULL);
+    tlsp_tc_check_setting, tlsp_tc_update_setting, NULL);
 static MYSQL_SYSVAR_STR(
-    ssl_capath, tp_tc_opt_setting[S_CAPATH], PLUGIN_VAR_RQCMDARG,
+    ssl_capath, tlsp_tc_opt_setting[S_CAPATH], PLUGIN_VAR_RQCMDARG,
     "Hashed directory of trusted CA certificates." TP_PATH_NOTE,
-    tp_tc_check_setting, tp_tc_update_setting, NULL);
+    tlsp_tc_check_setting, tlsp_tc_update_setting, NULL);
 static MYSQL_SYSVAR_STR(
-    ssl_crl, tp_tc_opt_setting[S_CRL], PLUGIN_VAR_RQCMDARG,
+    ssl_crl, tlsp_tc_opt_setting[S_CRL], PLUGIN_VAR_RQCMDARG,
     "CRL file (PEM); turns on revocation checking." TP_PATH_NOTE,
-    tp_tc_check_setting, tp_tc_update_setting, NULL);
+    tlsp_tc_check_setting, tlsp_tc_update_setting, NULL);
 static MYSQL_SYSVAR_STR(
-    ssl_crlpath, tp_tc_opt_setting[S_CRLPATH], PLUGIN_VAR_RQCMDARG,
+    ssl_crlpath, tlsp_tc_opt_setting[S_CRLPATH], PLUGIN_VAR_RQCMDARG,
     "Hashed directory of CRLs; turns on revocation checking." TP_PATH_NOTE,
-    tp_tc_check_setting, tp_tc_update_setting, NULL);
+    tlsp_tc_check_setting, tlsp_tc_update_setting, NULL);
 static MYSQL_SYSVAR_STR(
-    ssl_cipher, tp_tc_opt_setting[S_CIPHER], PLUGIN_VAR_RQCMDARG,
+    ssl_cipher, tlsp_tc_opt_setting[S_CIPHER], PLUGIN_VAR_RQCMDARG,
     "TLS 1.2 and older cipher list (OpenSSL syntax)." TP_PATH_NOTE,
-    tp_tc_check_setting, tp_tc_update_setting, NULL);
-static MYSQL_SYSVAR_STR(tls_ciphersuites, tp_tc_opt_setting[S_CIPHERSUITES],
+    tlsp_tc_check_setting, tlsp_tc_update_setting, NULL);
+static MYSQL_SYSVAR_STR(tls_ciphersuites, tlsp_tc_opt_setting[S_CIPHERSUITES],
                         PLUGIN_VAR_RQCMDARG,
                         "TLS 1.3 ciphersuites (colon-separated)." TP_PATH_NOTE,
-                        tp_tc_check_setting, tp_tc_update_setting, NULL);
+                        tlsp_tc_check_setting, tlsp_tc_update_setting, NULL);
 static MYSQL_SYSVAR_STR(
-    tls_version, tp_tc_opt_setting[S_TLS_VERSION], PLUGIN_VAR_RQCMDARG,
+    tls_version, tlsp_tc_opt_setting[S_TLS_VERSION], PLUGIN_VAR_RQCMDARG,
     "Allowed TLS versions, e.g. 'TLSv1.2,TLSv1.3'." TP_PATH_NOTE,
-    tp_tc_check_setting, tp_tc_update_setting, NULL);
+    tlsp_tc_check_setting, tlsp_tc_update_setting, NULL);
 static MYSQL_SYSVAR_STR(
-    ssl_passphrase, tp_tc_opt_passphrase_shown, PLUGIN_VAR_RQCMDARG,
+    ssl_passphrase, tlsp_tc_opt_passphrase_shown, PLUGIN_VAR_RQCMDARG,
     "Passphrase of an encrypted ssl_key. Write-only: shown as '****' when set.",
-    tp_tc_check_setting, tp_tc_update_passphrase, NULL);
+    tlsp_tc_check_setting, tlsp_tc_update_passphrase, NULL);
 static MYSQL_SYSVAR_BOOL(
-    reload_tls_now, tp_tc_opt_reload_now, PLUGIN_VAR_NOCMDOPT,
+    reload_tls_now, tlsp_tc_opt_reload_now, PLUGIN_VAR_NOCMDOPT,
     "SET to ON to build, validate and install a new TLS context from the "
     "current settings; fails with the reason and changes nothing if any check "
     "fails. Always reads OFF.",
     check_reload_now, update_reload_now, 0);
 static MYSQL_SYSVAR_BOOL(
-    watch_files, tp_tc_opt_watch_files, PLUGIN_VAR_OPCMDARG,
+    watch_files, tlsp_tc_opt_watch_files, PLUGIN_VAR_OPCMDARG,
     "Reload automatically when the configured certificate, key, CA or CRL "
     "files change.",
-    NULL, tp_tc_update_watch_files, 0);
+    NULL, tlsp_tc_update_watch_files, 0);
 static MYSQL_SYSVAR_UINT(
-    watch_settle_ms, tp_tc_opt_settle_ms, PLUGIN_VAR_RQCMDARG,
+    watch_settle_ms, tlsp_tc_opt_settle_ms, PLUGIN_VAR_RQCMDARG,
     "Milliseconds without further file changes before an automatic reload.",
     NULL, NULL, 500, 0, 600000, 0);
 static MYSQL_SYSVAR_BOOL(
-    auto_generate_cert, tp_tc_opt_auto_generate, PLUGIN_VAR_OPCMDARG,
+    auto_generate_cert, tlsp_tc_opt_auto_generate, PLUGIN_VAR_OPCMDARG,
     "When no certificate file is configured, neither by the plugin nor by "
     "the server (--skip-ssl, or 11.4+ zero-configuration TLS), reload with "
     "an in-memory self-signed ECDSA P-256 certificate.",
     NULL, NULL, 0);
 static MYSQL_SYSVAR_UINT(
-    expiry_warning_days, tp_tc_opt_expiry_days, PLUGIN_VAR_RQCMDARG,
+    expiry_warning_days, tlsp_tc_opt_expiry_days, PLUGIN_VAR_RQCMDARG,
     "Warn in the error log (daily) when the server certificate, a CA "
     "certificate or a CRL ends within this many days; 0 disables.",
-    NULL, tp_tc_update_expiry_days, 30, 0, 36500, 0);
+    NULL, tlsp_tc_update_expiry_days, 30, 0, 36500, 0);
 
 static struct st_mysql_sys_var *tc_sysvars[] = {
     MYSQL_SYSVAR(ssl_cert),
@@ -715,10 +718,10 @@ static struct st_mysql_show_var tc_status[] = {
 static void tc_on_statement(MYSQL_THD thd, const struct mysql_event_general *ev)
 {
   if (ev->general_error_code || !ev->general_query ||
-      tp_stmt_classify(ev->general_query, ev->general_query_length) !=
+      tlsp_stmt_classify(ev->general_query, ev->general_query_length) !=
           TP_STMT_FLUSH)
     return;
-  tp_tls_context_sync_server(TP_RELOAD_FLUSH_SSL);
+  tlsp_tls_context_sync_server(TP_RELOAD_FLUSH_SSL);
 }
 
 /* ---- start / stop ------------------------------------------------------ */
@@ -742,11 +745,11 @@ static void release_locked(void)
 static void startup_failed_locked(const GError *err)
 {
   tel_failure(TP_RELOAD_STARTUP, now_unix(), err);
-  tp_log_error("start: the TLS configuration of tls_policy is not used, the "
-               "server's own TLS context keeps serving (the login policy is "
-               "enforced): [%s] %s",
-               error_code_name(err), err->message);
-  if (tp_server_started() && tp_server_current_thd())
+  tlsp_log_error("start: the TLS configuration of tls_policy is not used, the "
+                 "server's own TLS context keeps serving (the login policy is "
+                 "enforced): [%s] %s",
+                 error_code_name(err), err->message);
+  if (tlsp_server_started() && tlsp_server_current_thd())
     my_printf_error(ER_UNKNOWN_ERROR,
                     "tls_policy: the TLS configuration of tls_policy is not "
                     "used, the server's own TLS context keeps serving: "
@@ -768,26 +771,26 @@ static void startup_failed_locked(const GError *err)
 static void watch_tick(void)
 {
   /* A safety net for FLUSH SSL statements tc_on_statement did not see. */
-  tp_tls_context_sync_server(TP_RELOAD_FLUSH_SSL);
+  tlsp_tls_context_sync_server(TP_RELOAD_FLUSH_SSL);
 }
 
-static const tp_file_watch_hooks watch_hooks = {
-    .files_changed = tp_tls_context_auto_reload,
-    .settle_ms = tp_tls_context_settle_ms,
-    .targets = tp_tls_context_watch_targets,
-    .server_started = tp_tls_context_server_started,
+static const tlsp_file_watch_hooks watch_hooks = {
+    .files_changed = tlsp_tls_context_auto_reload,
+    .settle_ms = tlsp_tls_context_settle_ms,
+    .targets = tlsp_tls_context_watch_targets,
+    .server_started = tlsp_tls_context_server_started,
     .tick = watch_tick,
-    .expiry_check = tp_tls_context_expiry_check,
+    .expiry_check = tlsp_tls_context_expiry_check,
 };
 
 static gboolean tc_start(GError **error)
 {
   g_autoptr(GError) cfg_error = NULL;
-  g_mutex_lock(&tp_tc_cfg_lock);
-  gboolean adopted = tp_tc_adopt_settings_locked(&cfg_error);
+  g_mutex_lock(&tlsp_tc_cfg_lock);
+  gboolean adopted = tlsp_tc_adopt_settings_locked(&cfg_error);
   if (!adopted)
-    tp_tc_settings_clear_locked();
-  g_mutex_unlock(&tp_tc_cfg_lock);
+    tlsp_tc_settings_clear_locked();
+  g_mutex_unlock(&tlsp_tc_cfg_lock);
 
   g_mutex_lock(&reload_lock);
   memset(&tel, 0, sizeof tel);
@@ -800,20 +803,20 @@ static gboolean tc_start(GError **error)
   last_digest[0] = 0;
   startup_apply_pending = FALSE;
   running = TRUE;
-  gboolean started = tp_server_started();
+  gboolean started = tlsp_server_started();
   initial_pending = TRUE;
   if (started)
     capture_initial_locked();
 
   if (!adopted)
     startup_failed_locked(cfg_error);
-  else if (tp_tc_plugin_configured())
+  else if (tlsp_tc_plugin_configured())
   {
     if (started)
     {
       /* reload_locked counts and logs a failure itself */
       if (!reload_locked(TP_RELOAD_STARTUP, &cfg_error) &&
-          tp_server_current_thd())
+          tlsp_server_current_thd())
         my_printf_error(ER_UNKNOWN_ERROR,
                         "tls_policy: the TLS configuration of tls_policy is "
                         "not used, the server's own TLS context keeps "
@@ -825,12 +828,12 @@ static gboolean tc_start(GError **error)
     {
       /* TLS is initialised after plugins at server start: validate now,
        * apply once the server runs (the watcher thread). */
-      tp_effective e;
-      tp_server_ssl_options srv;
-      tp_tc_effective_get(&e);
-      tp_server_ssl_options_get(&srv);
-      tp_tc_digest_compute(&e, last_digest);
-      tp_tls_config cfg = {
+      tlsp_effective e;
+      tlsp_server_ssl_options srv;
+      tlsp_tc_effective_get(&e);
+      tlsp_server_ssl_options_get(&srv);
+      tlsp_tc_digest_compute(&e, last_digest);
+      tlsp_tls_config cfg = {
           .cert = e.s[S_CERT],
           .key = e.s[S_KEY],
           .ca = e.s[S_CA],
@@ -846,10 +849,10 @@ static gboolean tc_start(GError **error)
          * the server's serves once applied (reload_locked). */
           .auto_generate =
               e.auto_generate || (!e.s[S_CERT] && !e.s[S_KEY] &&
-                                  tp_tc_server_generates_cert(&srv)),
+                                  tlsp_tc_server_generates_cert(&srv)),
       };
-      SSL_CTX *ctx = tp_tls_context_build(&cfg, NULL, &cfg_error);
-      tp_tc_effective_clear(&e);
+      SSL_CTX *ctx = tlsp_tls_context_build(&cfg, NULL, &cfg_error);
+      tlsp_tc_effective_clear(&e);
       startup_apply_pending = ctx != NULL;
       SSL_CTX_free(ctx);
       if (!startup_apply_pending)
@@ -858,7 +861,7 @@ static gboolean tc_start(GError **error)
   }
   g_mutex_unlock(&reload_lock);
 
-  if (!tp_file_watch_start(&watch_hooks, error))
+  if (!tlsp_file_watch_start(&watch_hooks, error))
   {
     g_mutex_lock(&reload_lock);
     release_locked();
@@ -866,13 +869,13 @@ static gboolean tc_start(GError **error)
     return FALSE;
   }
   if (started)
-    tp_tls_context_expiry_check();
+    tlsp_tls_context_expiry_check();
   return TRUE;
 }
 
 static void tc_stop(void)
 {
-  tp_file_watch_stop();
+  tlsp_file_watch_stop();
   g_mutex_lock(&reload_lock);
   release_locked();
   g_mutex_unlock(&reload_lock);
@@ -881,12 +884,12 @@ static void tc_stop(void)
    * (my_getopt keeps the old pointer): forget the settings, so that a new
    * instance starts from its options and defaults, not from what was SET
    * at runtime in the old one. */
-  g_mutex_lock(&tp_tc_cfg_lock);
-  tp_tc_settings_clear_locked();
-  g_mutex_unlock(&tp_tc_cfg_lock);
+  g_mutex_lock(&tlsp_tc_cfg_lock);
+  tlsp_tc_settings_clear_locked();
+  g_mutex_unlock(&tlsp_tc_cfg_lock);
 }
 
-const tp_module tp_module_tls_context = {
+const tlsp_module tlsp_module_tls_context = {
     .name = "tls_context",
     .start = tc_start,
     .stop = tc_stop,

@@ -1,14 +1,14 @@
 /*
  * tls_context.h — the plugin's TLS configuration and the transactional
  * reload of the server's TLS acceptor context (docs/hazards.md §3,
- * hazards H3–H5).  The module `tp_module_tls_context` (tls_context.c) owns the
+ * hazards H3–H5).  The module `tlsp_module_tls_context` (tls_context.c) owns the
  * tls_policy_ssl_* / tls_* system variables and the Tls_policy_tls_* status
  * variables; file_watch.c runs the watcher thread and calls the hooks the
  * module gives it.
  *
  * Reload model (HAProxy ssl_ckch, PostgreSQL be_tls_init): build a complete
  * new SSL_CTX from the effective configuration and validate it
- * (tp_tls_context_build), allocate the server's holder, and only then take
+ * (tlsp_tls_context_build), allocate the server's holder, and only then take
  * LOCK_ssl_refresh for writing to swap one pointer.  Any failure before the swap changes nothing: the
  * running context keeps serving, and the failure is counted, logged and
  * kept in Tls_policy_tls_last_reload_error.  Established sessions hold
@@ -27,16 +27,16 @@
 #define TLS_POLICY_TLS_CONTEXT_H
 
 #include <glib.h>
-#include "file_watch.h" /* tp_watch_target */
+#include "file_watch.h" /* tlsp_watch_target */
 
 G_BEGIN_DECLS
 
-typedef enum tp_reload_origin {
+typedef enum tlsp_reload_origin {
   TP_RELOAD_MANUAL,    /* SET GLOBAL tls_policy_reload_tls_now = ON */
   TP_RELOAD_AUTOMATIC, /* watched files changed (file_watch.c) */
   TP_RELOAD_FLUSH_SSL, /* the server replaced its context (FLUSH SSL) */
   TP_RELOAD_STARTUP,   /* the plugin's configuration applied at start */
-} tp_reload_origin;
+} tlsp_reload_origin;
 
 /*
  * Builds, validates and publishes a new context from the effective
@@ -44,7 +44,7 @@ typedef enum tp_reload_origin {
  * the file and the reason) the serving context is unchanged.  Takes
  * reload_lock; call with no lock held.
  */
-gboolean tp_tls_context_reload(tp_reload_origin origin, GError **error);
+gboolean tlsp_tls_context_reload(tlsp_reload_origin origin, GError **error);
 
 /*
  * Automatic reload after the watched files settled: reloads only if the
@@ -52,7 +52,7 @@ gboolean tp_tls_context_reload(tp_reload_origin origin, GError **error);
  * saw (so that touching a file, or a broken file that stays broken, does not
  * reload or log again).  Call with no lock held.
  */
-void tp_tls_context_auto_reload(void);
+void tlsp_tls_context_auto_reload(void);
 
 /*
  * Notices a context the server published itself (FLUSH SSL, TLS coming up
@@ -61,23 +61,23 @@ void tp_tls_context_auto_reload(void);
  * configuration, re-applies it (and, if that fails, puts the previous
  * context back).  Cheap when nothing changed.  Call with no lock held.
  */
-void tp_tls_context_sync_server(tp_reload_origin origin);
+void tlsp_tls_context_sync_server(tlsp_reload_origin origin);
 
 /*
  * Called once by the watcher thread when the server accepts connections:
  * captures the initial context and applies the plugin's configuration if
  * start() deferred it (plugin loaded at server start, before init_ssl()).
  */
-void tp_tls_context_server_started(void);
+void tlsp_tls_context_server_started(void);
 
 /* Logs a warning for every item (server certificate, CA, CRL) that ends
  * within tls_policy_expiry_warning_days.  Any thread. */
-void tp_tls_context_expiry_check(void);
+void tlsp_tls_context_expiry_check(void);
 
-/* Array of tp_watch_target* (free func set); empty if watch_files is OFF or
+/* Array of tlsp_watch_target* (free func set); empty if watch_files is OFF or
  * nothing is configured. */
-GPtrArray *tp_tls_context_watch_targets(void);
-guint tp_tls_context_settle_ms(void);
+GPtrArray *tlsp_tls_context_watch_targets(void);
+guint tlsp_tls_context_settle_ms(void);
 
 G_END_DECLS
 

@@ -31,31 +31,31 @@
 #include "tls_context_config.h"
 
 /* clang-format off */
-G_DEFINE_QUARK(tp-tls-context-error-quark, tp_tls_context_error)
+G_DEFINE_QUARK(tp-tls-context-error-quark, tlsp_tls_context_error)
 /* clang-format on */
 
 /* ---- settings ------------------------------------------------------------ */
 
 /* What the server variables point at: setting_buf[i] when set, NULL when
  * unset (so that @@tls_policy_ssl_cert is NULL like the server's @@ssl_cert). */
-char *tp_tc_opt_setting[S__COUNT];
-static char setting_buf[S__COUNT][TP_SETTING_MAX]; /* tp_tc_cfg_lock */
-char *tp_tc_opt_passphrase_shown;                  /* "****" or NULL */
+char *tlsp_tc_opt_setting[S__COUNT];
+static char setting_buf[S__COUNT][TP_SETTING_MAX]; /* tlsp_tc_cfg_lock */
+char *tlsp_tc_opt_passphrase_shown;                /* "****" or NULL */
 static char passphrase_mask[] = "****";
-static char passphrase_buf[TP_SETTING_MAX]; /* tp_tc_cfg_lock */
-GMutex tp_tc_cfg_lock;
+static char passphrase_buf[TP_SETTING_MAX]; /* tlsp_tc_cfg_lock */
+GMutex tlsp_tc_cfg_lock;
 
-char tp_tc_opt_reload_now;
-char tp_tc_opt_watch_files;
-char tp_tc_opt_auto_generate;
-unsigned int tp_tc_opt_settle_ms = 500;
-unsigned int tp_tc_opt_expiry_days = 30;
+char tlsp_tc_opt_reload_now;
+char tlsp_tc_opt_watch_files;
+char tlsp_tc_opt_auto_generate;
+unsigned int tlsp_tc_opt_settle_ms = 500;
+unsigned int tlsp_tc_opt_expiry_days = 30;
 
 /* ---- effective configuration ------------------------------------------- */
 
-/* tp_effective: tls_context_config.h. */
+/* tlsp_effective: tls_context_config.h. */
 
-void tp_tc_effective_clear(tp_effective *e)
+void tlsp_tc_effective_clear(tlsp_effective *e)
 {
   for (int i = 0; i < S__COUNT; i++)
     g_free(e->s[i]);
@@ -96,45 +96,45 @@ static void split_server_cipher(const char *cipher, char **list, char **suites)
 }
 
 /* The server names a certificate file of its own that it serves. */
-static gboolean server_has_cert_files(const tp_server_ssl_options *srv)
+static gboolean server_has_cert_files(const tlsp_server_ssl_options *srv)
 {
   return srv->use_ssl && ((srv->cert && *srv->cert) || (srv->key && *srv->key));
 }
 
 /* The server serves (or will serve, at start) a certificate it generated in
  * memory: zero-configuration TLS, MariaDB 11.4+ (server_compat.h). */
-gboolean tp_tc_server_generates_cert(const tp_server_ssl_options *srv)
+gboolean tlsp_tc_server_generates_cert(const tlsp_server_ssl_options *srv)
 {
   return TP_SERVER_HAS_ZERO_CONFIG_TLS && srv->use_ssl &&
          !server_has_cert_files(srv);
 }
 
-/* Caller holds tp_tc_cfg_lock.  auto_generate_cert counts as a configuration of
+/* Caller holds tlsp_tc_cfg_lock.  auto_generate_cert counts as a configuration of
  * the plugin's own whenever no certificate file is configured anywhere:
  * the server's TLS is off (--skip-ssl), or, on 11.4+, it runs
  * zero-configuration TLS (on 10.11 a server with TLS on always names its
  * certificate file). */
-static gboolean plugin_configured_locked(const tp_server_ssl_options *srv)
+static gboolean plugin_configured_locked(const tlsp_server_ssl_options *srv)
 {
   for (int i = 0; i < S__COUNT; i++)
     if (setting_buf[i][0])
       return TRUE;
   return passphrase_buf[0] ||
-         (tp_tc_opt_auto_generate && !server_has_cert_files(srv));
+         (tlsp_tc_opt_auto_generate && !server_has_cert_files(srv));
 }
 
-void tp_tc_effective_get(tp_effective *e)
+void tlsp_tc_effective_get(tlsp_effective *e)
 {
-  tp_server_ssl_options srv;
+  tlsp_server_ssl_options srv;
   memset(e, 0, sizeof *e);
-  tp_server_ssl_options_get(&srv);
-  g_mutex_lock(&tp_tc_cfg_lock);
+  tlsp_server_ssl_options_get(&srv);
+  g_mutex_lock(&tlsp_tc_cfg_lock);
   for (int i = 0; i < S__COUNT; i++)
     e->s[i] = dup_nonempty(setting_buf[i]);
   e->passphrase = dup_nonempty(passphrase_buf);
-  e->auto_generate = tp_tc_opt_auto_generate;
+  e->auto_generate = tlsp_tc_opt_auto_generate;
   e->plugin_configured = plugin_configured_locked(&srv);
-  g_mutex_unlock(&tp_tc_cfg_lock);
+  g_mutex_unlock(&tlsp_tc_cfg_lock);
 
   if (!srv.use_ssl)
     return; /* the server's ssl_* are inert: nothing to fall back to */
@@ -166,20 +166,20 @@ void tp_tc_effective_get(tp_effective *e)
   }
   if (!e->s[S_TLS_VERSION] && srv.tls_version_mask)
   {
-    char *v = tp_tls_version_to_string((unsigned) srv.tls_version_mask &
-                                       TP_TLS_V_ALL);
+    char *v = tlsp_tls_version_to_string((unsigned) srv.tls_version_mask &
+                                         TP_TLS_V_ALL);
     e->s[S_TLS_VERSION] = dup_nonempty(v);
     g_free(v);
   }
 }
 
-gboolean tp_tc_plugin_configured(void)
+gboolean tlsp_tc_plugin_configured(void)
 {
-  tp_server_ssl_options srv;
-  tp_server_ssl_options_get(&srv);
-  g_mutex_lock(&tp_tc_cfg_lock);
+  tlsp_server_ssl_options srv;
+  tlsp_server_ssl_options_get(&srv);
+  g_mutex_lock(&tlsp_tc_cfg_lock);
   gboolean on = plugin_configured_locked(&srv);
-  g_mutex_unlock(&tp_tc_cfg_lock);
+  g_mutex_unlock(&tlsp_tc_cfg_lock);
   return on;
 }
 
@@ -243,7 +243,7 @@ static void digest_dir(GChecksum *c, const char *path)
   }
 }
 
-void tp_tc_digest_compute(const tp_effective *e, char out[65])
+void tlsp_tc_digest_compute(const tlsp_effective *e, char out[65])
 {
   GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
   const int files[] = {S_CERT, S_KEY, S_CA, S_CRL};
@@ -263,22 +263,22 @@ void tp_tc_digest_compute(const tp_effective *e, char out[65])
 static int setting_index(const void *var_ptr)
 {
   const char *const *p = var_ptr;
-  if (p >= (const char *const *) tp_tc_opt_setting &&
-      p < (const char *const *) tp_tc_opt_setting + S__COUNT)
-    return (int) (p - (const char *const *) tp_tc_opt_setting);
+  if (p >= (const char *const *) tlsp_tc_opt_setting &&
+      p < (const char *const *) tlsp_tc_opt_setting + S__COUNT)
+    return (int) (p - (const char *const *) tlsp_tc_opt_setting);
   return -1;
 }
 
 /* The public head of every sysvar declaration (plugin.h); once registered,
  * `name` is the full name with the plugin's prefix. */
-struct tp_sysvar_head {
+struct tlsp_sysvar_head {
   MYSQL_PLUGIN_VAR_HEADER;
 };
 
 /* Accepts a string of at most TP_SETTING_MAX-1 bytes without NUL bytes and
  * hands a copy in the statement's memory to the update callback. */
-int tp_tc_check_setting(MYSQL_THD thd, struct st_mysql_sys_var *var, void *save,
-                        struct st_mysql_value *value)
+int tlsp_tc_check_setting(MYSQL_THD thd, struct st_mysql_sys_var *var,
+                          void *save, struct st_mysql_value *value)
 {
   char buf[256];
   int len = sizeof buf;
@@ -288,7 +288,7 @@ int tp_tc_check_setting(MYSQL_THD thd, struct st_mysql_sys_var *var, void *save,
     my_printf_error(ER_WRONG_VALUE_FOR_VAR,
                     "tls_policy: the value of %s must be shorter "
                     "than %d bytes and contain no NUL byte",
-                    0, ((struct tp_sysvar_head *) var)->name, TP_SETTING_MAX);
+                    0, ((struct tlsp_sysvar_head *) var)->name, TP_SETTING_MAX);
     return 1;
   }
   *(const char **) save = s ? thd_strmake(thd, s, len) : NULL;
@@ -296,44 +296,44 @@ int tp_tc_check_setting(MYSQL_THD thd, struct st_mysql_sys_var *var, void *save,
 }
 
 /* Runs under LOCK_global_system_variables: copies, never waits on a reload
- * (tp_tc_cfg_lock is only ever held for copies). */
-void tp_tc_update_setting(MYSQL_THD thd, struct st_mysql_sys_var *var,
-                          void *var_ptr, const void *save)
+ * (tlsp_tc_cfg_lock is only ever held for copies). */
+void tlsp_tc_update_setting(MYSQL_THD thd, struct st_mysql_sys_var *var,
+                            void *var_ptr, const void *save)
 {
   const char *s = *(const char *const *) save;
   int i = setting_index(var_ptr);
   if (i < 0)
     return;
-  g_mutex_lock(&tp_tc_cfg_lock);
+  g_mutex_lock(&tlsp_tc_cfg_lock);
   g_strlcpy(setting_buf[i], s ? s : "", TP_SETTING_MAX);
-  tp_tc_opt_setting[i] = setting_buf[i][0] ? setting_buf[i] : NULL;
-  g_mutex_unlock(&tp_tc_cfg_lock);
-  tp_file_watch_reconfigure();
+  tlsp_tc_opt_setting[i] = setting_buf[i][0] ? setting_buf[i] : NULL;
+  g_mutex_unlock(&tlsp_tc_cfg_lock);
+  tlsp_file_watch_reconfigure();
 }
 
-void tp_tc_update_passphrase(MYSQL_THD thd, struct st_mysql_sys_var *var,
-                             void *var_ptr, const void *save)
+void tlsp_tc_update_passphrase(MYSQL_THD thd, struct st_mysql_sys_var *var,
+                               void *var_ptr, const void *save)
 {
   const char *s = *(const char *const *) save;
-  g_mutex_lock(&tp_tc_cfg_lock);
+  g_mutex_lock(&tlsp_tc_cfg_lock);
   OPENSSL_cleanse(passphrase_buf, sizeof passphrase_buf);
   g_strlcpy(passphrase_buf, s ? s : "", sizeof passphrase_buf);
-  tp_tc_opt_passphrase_shown = passphrase_buf[0] ? passphrase_mask : NULL;
-  g_mutex_unlock(&tp_tc_cfg_lock);
+  tlsp_tc_opt_passphrase_shown = passphrase_buf[0] ? passphrase_mask : NULL;
+  g_mutex_unlock(&tlsp_tc_cfg_lock);
 }
 
-void tp_tc_update_watch_files(MYSQL_THD thd, struct st_mysql_sys_var *var,
-                              void *var_ptr, const void *save)
+void tlsp_tc_update_watch_files(MYSQL_THD thd, struct st_mysql_sys_var *var,
+                                void *var_ptr, const void *save)
 {
   *(char *) var_ptr = *(const char *) save;
-  tp_file_watch_reconfigure();
+  tlsp_file_watch_reconfigure();
 }
 
-void tp_tc_update_expiry_days(MYSQL_THD thd, struct st_mysql_sys_var *var,
-                              void *var_ptr, const void *save)
+void tlsp_tc_update_expiry_days(MYSQL_THD thd, struct st_mysql_sys_var *var,
+                                void *var_ptr, const void *save)
 {
   *(unsigned int *) var_ptr = *(const unsigned int *) save;
-  tp_file_watch_expiry_check_soon();
+  tlsp_file_watch_expiry_check_soon();
 }
 
 /* ---- taking over and forgetting the settings ---------------------------- */
@@ -341,15 +341,15 @@ void tp_tc_update_expiry_days(MYSQL_THD thd, struct st_mysql_sys_var *var,
 /* Settings given on the command line or in the configuration file point
  * into the server's memory: copy them into ours.  Statics survive
  * UNINSTALL/INSTALL (the library is pinned), so always start from the
- * variable.  Caller holds tp_tc_cfg_lock. */
-gboolean tp_tc_adopt_settings_locked(GError **error)
+ * variable.  Caller holds tlsp_tc_cfg_lock. */
+gboolean tlsp_tc_adopt_settings_locked(GError **error)
 {
   static const char *const names[S__COUNT] = {
       "ssl_cert",    "ssl_key",    "ssl_ca",           "ssl_capath", "ssl_crl",
       "ssl_crlpath", "ssl_cipher", "tls_ciphersuites", "tls_version"};
   for (int i = 0; i < S__COUNT; i++)
   {
-    const char *v = tp_tc_opt_setting[i];
+    const char *v = tlsp_tc_opt_setting[i];
     if (v == setting_buf[i])
       continue;
     if (v && strlen(v) >= TP_SETTING_MAX)
@@ -360,11 +360,11 @@ gboolean tp_tc_adopt_settings_locked(GError **error)
       return FALSE;
     }
     g_strlcpy(setting_buf[i], v ? v : "", TP_SETTING_MAX);
-    tp_tc_opt_setting[i] = setting_buf[i][0] ? setting_buf[i] : NULL;
+    tlsp_tc_opt_setting[i] = setting_buf[i][0] ? setting_buf[i] : NULL;
   }
-  if (tp_tc_opt_passphrase_shown != passphrase_mask)
+  if (tlsp_tc_opt_passphrase_shown != passphrase_mask)
   {
-    const char *v = tp_tc_opt_passphrase_shown;
+    const char *v = tlsp_tc_opt_passphrase_shown;
     if (v && strlen(v) >= TP_SETTING_MAX)
     {
       g_set_error(error, TP_TLS_CONTEXT_ERROR, 2,
@@ -375,21 +375,21 @@ gboolean tp_tc_adopt_settings_locked(GError **error)
     OPENSSL_cleanse(passphrase_buf, sizeof passphrase_buf);
     g_strlcpy(passphrase_buf, v ? v : "", sizeof passphrase_buf);
   }
-  tp_tc_opt_passphrase_shown = passphrase_buf[0] ? passphrase_mask : NULL;
+  tlsp_tc_opt_passphrase_shown = passphrase_buf[0] ? passphrase_mask : NULL;
   return TRUE;
 }
 
-/* Forgets every setting of the plugin's own (caller holds tp_tc_cfg_lock): after
+/* Forgets every setting of the plugin's own (caller holds tlsp_tc_cfg_lock): after
  * a setting could not be taken over at start, nothing of a partial
  * configuration may serve, and no variable may keep pointing into the
  * server's memory (hazard H5). */
-void tp_tc_settings_clear_locked(void)
+void tlsp_tc_settings_clear_locked(void)
 {
   for (int i = 0; i < S__COUNT; i++)
   {
     setting_buf[i][0] = 0;
-    tp_tc_opt_setting[i] = NULL;
+    tlsp_tc_opt_setting[i] = NULL;
   }
   OPENSSL_cleanse(passphrase_buf, sizeof passphrase_buf);
-  tp_tc_opt_passphrase_shown = NULL;
+  tlsp_tc_opt_passphrase_shown = NULL;
 }

@@ -10,42 +10,42 @@
 
 #define TP_SHARDS 16
 
-typedef struct tp_conn_record {
-  uint64_t conn_id;    /* hash key (points into the record) */
-  tp_tls_facts *facts; /* owned reference or NULL */
-  gboolean begun;      /* tp_conn_begin ran for this connection */
-  guint ssl_pending;   /* SSL objects created for it, role not yet known */
-  gboolean ssl_server; /* one of them started a handshake as server */
+typedef struct tlsp_conn_record {
+  uint64_t conn_id;      /* hash key (points into the record) */
+  tlsp_tls_facts *facts; /* owned reference or NULL */
+  gboolean begun;        /* tlsp_conn_begin ran for this connection */
+  guint ssl_pending;     /* SSL objects created for it, role not yet known */
+  gboolean ssl_server;   /* one of them started a handshake as server */
   gboolean resolved;
-  tp_tls_state tls_state; /* valid once resolved */
+  tlsp_tls_state tls_state; /* valid once resolved */
   /* The admission the server accepted (user NULL: none yet), and one the
    * plugin decided that the server has not accepted yet (it may still
    * refuse the login after the handler returned, e.g. a COM_CHANGE_USER
    * without access to the database asked for). */
-  tp_admission admitted, pending;
+  tlsp_admission admitted, pending;
   gboolean has_pending;
-} tp_conn_record;
+} tlsp_conn_record;
 
-typedef struct tp_shard {
+typedef struct tlsp_shard {
   GMutex lock;       /* protects table */
-  GHashTable *table; /* conn_id -> tp_conn_record* (owned) */
-} tp_shard;
+  GHashTable *table; /* conn_id -> tlsp_conn_record* (owned) */
+} tlsp_shard;
 
 /* Statics survive UNINSTALL/INSTALL (the library is pinned), so start and
  * stop reset them explicitly.  `active` gates both OpenSSL callbacks: the
  * SSL ex_data index (and so on_ssl_new) stays registered for the life of
  * the process, and SSL objects of connections that outlive an UNINSTALL
- * keep tp_info_callback. */
-static tp_shard shards[TP_SHARDS];
+ * keep tlsp_info_callback. */
+static tlsp_shard shards[TP_SHARDS];
 static gint active;
 static int ssl_index = -1; /* registered once, under index_lock, before any
                               * callback can run; the callbacks read it bare */
 static GMutex index_lock;
 
-static tp_shard *shard_of(uint64_t id) { return &shards[id % TP_SHARDS]; }
+static tlsp_shard *shard_of(uint64_t id) { return &shards[id % TP_SHARDS]; }
 
 /* The strings of an admission held in a record are owned by it. */
-static void admission_clear(tp_admission *a)
+static void admission_clear(tlsp_admission *a)
 {
   g_free((char *) a->user);
   g_free((char *) a->host);
@@ -54,10 +54,10 @@ static void admission_clear(tp_admission *a)
   memset(a, 0, sizeof *a);
 }
 
-static void admission_copy(tp_admission *to, const tp_admission *from)
+static void admission_copy(tlsp_admission *to, const tlsp_admission *from)
 {
   admission_clear(to);
-  *to = (tp_admission){
+  *to = (tlsp_admission){
       .user = g_strdup(from->user),
       .host = g_strdup(from->host),
       .ip = g_strdup(from->ip),
@@ -69,9 +69,9 @@ static void admission_copy(tp_admission *to, const tp_admission *from)
 
 static void record_free(gpointer p)
 {
-  tp_conn_record *r = p;
+  tlsp_conn_record *r = p;
   if (r->facts)
-    tp_tls_facts_unref(r->facts);
+    tlsp_tls_facts_unref(r->facts);
   admission_clear(&r->admitted);
   admission_clear(&r->pending);
   g_free(r);
@@ -79,37 +79,37 @@ static void record_free(gpointer p)
 
 static void facts_clear(gpointer p)
 {
-  tp_tls_facts *f = p;
+  tlsp_tls_facts *f = p;
   X509_free(f->peer_cert);
 }
 
-tp_tls_facts *tp_tls_facts_ref(tp_tls_facts *f)
+tlsp_tls_facts *tlsp_tls_facts_ref(tlsp_tls_facts *f)
 {
   return g_atomic_rc_box_acquire(f);
 }
 
-void tp_tls_facts_unref(tp_tls_facts *f)
+void tlsp_tls_facts_unref(tlsp_tls_facts *f)
 {
   if (f)
     g_atomic_rc_box_release_full(f, facts_clear);
 }
 
 /* Caller holds the shard lock. */
-static tp_conn_record *record_get_or_add(tp_shard *s, uint64_t id)
+static tlsp_conn_record *record_get_or_add(tlsp_shard *s, uint64_t id)
 {
-  tp_conn_record *r = g_hash_table_lookup(s->table, &id);
+  tlsp_conn_record *r = g_hash_table_lookup(s->table, &id);
   if (!r)
   {
-    r = g_new0(tp_conn_record, 1);
+    r = g_new0(tlsp_conn_record, 1);
     r->conn_id = id;
     g_hash_table_insert(s->table, &r->conn_id, r);
   }
   return r;
 }
 
-static tp_tls_facts *capture(const SSL *ssl)
+static tlsp_tls_facts *capture(const SSL *ssl)
 {
-  tp_tls_facts *f = g_atomic_rc_box_new0(tp_tls_facts);
+  tlsp_tls_facts *f = g_atomic_rc_box_new0(tlsp_tls_facts);
   f->protocol_version = SSL_version(ssl);
   g_strlcpy(f->protocol, SSL_get_version(ssl), sizeof f->protocol);
   const char *cipher = SSL_get_cipher_name(ssl);
@@ -131,15 +131,15 @@ static uint64_t pending_conn_of(const SSL *ssl)
  * by now (SSL_accept()/SSL_connect() set it before the handshake starts), so
  * the connection's pending mark becomes "server-side SSL" or, for a client
  * SSL (e.g. an outgoing connection an auth plugin makes), goes away.
- * Caller: tp_info_callback, on the thread running the handshake. */
+ * Caller: tlsp_info_callback, on the thread running the handshake. */
 static void settle_role(SSL *ssl, uint64_t pending)
 {
   SSL_set_ex_data(ssl, ssl_index, NULL);
   uint64_t id = pending - 1;
   gboolean server = SSL_is_server(ssl) != 0;
-  tp_shard *s = shard_of(id);
+  tlsp_shard *s = shard_of(id);
   g_mutex_lock(&s->lock);
-  tp_conn_record *r = s->table ? g_hash_table_lookup(s->table, &id) : NULL;
+  tlsp_conn_record *r = s->table ? g_hash_table_lookup(s->table, &id) : NULL;
   if (r && !r->resolved && r->ssl_pending > 0)
   {
     r->ssl_pending--;
@@ -154,7 +154,7 @@ static void settle_role(SSL *ssl, uint64_t pending)
  * until the connection is resolved: the login was decided on those, and a
  * later handshake (renegotiation) must not change what views and rechecks
  * report as the admitted identity. */
-static void tp_info_callback(const SSL *ssl, int where, int ret)
+static void tlsp_info_callback(const SSL *ssl, int where, int ret)
 {
   if (!g_atomic_int_get(&active))
     return;
@@ -163,26 +163,26 @@ static void tp_info_callback(const SSL *ssl, int where, int ret)
     settle_role((SSL *) ssl, pending);
   if (!(where & SSL_CB_HANDSHAKE_DONE) || !SSL_is_server((SSL *) ssl))
     return;
-  MYSQL_THD thd = tp_server_current_thd();
+  MYSQL_THD thd = tlsp_server_current_thd();
   if (!thd)
     return;
   uint64_t id = thd_get_thread_id(thd);
-  tp_tls_facts *f = capture(ssl);
-  tp_shard *s = shard_of(id);
+  tlsp_tls_facts *f = capture(ssl);
+  tlsp_shard *s = shard_of(id);
   g_mutex_lock(&s->lock);
   if (s->table && g_atomic_int_get(&active))
   {
-    tp_conn_record *r = record_get_or_add(s, id);
+    tlsp_conn_record *r = record_get_or_add(s, id);
     if (!r->resolved)
     {
       if (r->facts)
-        tp_tls_facts_unref(r->facts);
+        tlsp_tls_facts_unref(r->facts);
       r->facts = f;
       f = NULL;
     }
   }
   g_mutex_unlock(&s->lock);
-  tp_tls_facts_unref(f);
+  tlsp_tls_facts_unref(f);
 }
 
 /*
@@ -203,7 +203,7 @@ static void tp_info_callback(const SSL *ssl, int where, int ret)
  * pending for it (its id in our ex_data slot).  The object's first info
  * callback settles the role (settle_role).  A pending or server-side object
  * is what makes "no facts" mean tls_unknown rather than "plain"
- * (tp_conn_resolve): a connection registered before its greeting that had
+ * (tlsp_conn_resolve): a connection registered before its greeting that had
  * no such object until it was resolved cannot have done a TLS handshake;
  * an object that never reached a callback stays pending (fail closed).
  * Setting the info callback here relies only on SSL_new() not resetting it
@@ -216,16 +216,16 @@ static void on_ssl_new(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
   SSL *ssl = parent;
   if (!ssl || !g_atomic_int_get(&active))
     return;
-  MYSQL_THD thd = tp_server_current_thd();
+  MYSQL_THD thd = tlsp_server_current_thd();
   if (!thd)
     return;
-  SSL_set_info_callback(ssl, tp_info_callback);
+  SSL_set_info_callback(ssl, tlsp_info_callback);
   uint64_t id = thd_get_thread_id(thd);
-  tp_shard *s = shard_of(id);
+  tlsp_shard *s = shard_of(id);
   g_mutex_lock(&s->lock);
   if (s->table)
   {
-    tp_conn_record *r = g_hash_table_lookup(s->table, &id);
+    tlsp_conn_record *r = g_hash_table_lookup(s->table, &id);
     if (r && !r->resolved &&
         CRYPTO_set_ex_data(ad, idx, (void *) (uintptr_t) (id + 1)))
       r->ssl_pending++;
@@ -237,7 +237,7 @@ static void on_ssl_new(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
   g_mutex_unlock(&s->lock);
 }
 
-gboolean tp_tls_facts_start(GError **error)
+gboolean tlsp_tls_facts_start(GError **error)
 {
   /* Registered once per process and never freed: freeing an index leaves a
    * dummy slot behind in OpenSSL, so an index per INSTALL would make every
@@ -268,7 +268,7 @@ gboolean tp_tls_facts_start(GError **error)
   return TRUE;
 }
 
-void tp_tls_facts_stop(void)
+void tlsp_tls_facts_stop(void)
 {
   g_atomic_int_set(&active, 0);
   for (int i = 0; i < TP_SHARDS; i++)
@@ -282,31 +282,31 @@ void tp_tls_facts_stop(void)
   }
 }
 
-void tp_conn_begin(uint64_t conn_id)
+void tlsp_conn_begin(uint64_t conn_id)
 {
-  tp_shard *s = shard_of(conn_id);
+  tlsp_shard *s = shard_of(conn_id);
   g_mutex_lock(&s->lock);
   if (s->table)
   {
-    tp_conn_record *r = record_get_or_add(s, conn_id);
+    tlsp_conn_record *r = record_get_or_add(s, conn_id);
     if (!r->resolved)
       r->begun = TRUE;
   }
   g_mutex_unlock(&s->lock);
 }
 
-void tp_conn_resolve(uint64_t conn_id, tp_conn_state *out)
+void tlsp_conn_resolve(uint64_t conn_id, tlsp_conn_state *out)
 {
   memset(out, 0, sizeof *out);
   out->tls_state = TP_TLS_UNKNOWN;
-  tp_shard *s = shard_of(conn_id);
+  tlsp_shard *s = shard_of(conn_id);
   g_mutex_lock(&s->lock);
   if (!s->table)
   {
     g_mutex_unlock(&s->lock);
     return;
   }
-  tp_conn_record *r = record_get_or_add(s, conn_id);
+  tlsp_conn_record *r = record_get_or_add(s, conn_id);
   if (!r->resolved)
   {
     out->first_login = TRUE;
@@ -326,22 +326,23 @@ void tp_conn_resolve(uint64_t conn_id, tp_conn_state *out)
   }
   out->tls_state = r->tls_state;
   if (r->tls_state == TP_TLS_YES && r->facts)
-    out->facts = tp_tls_facts_ref(r->facts);
+    out->facts = tlsp_tls_facts_ref(r->facts);
   g_mutex_unlock(&s->lock);
 }
 
-void tp_conn_state_clear(tp_conn_state *st)
+void tlsp_conn_state_clear(tlsp_conn_state *st)
 {
   if (st->facts)
-    tp_tls_facts_unref(st->facts);
+    tlsp_tls_facts_unref(st->facts);
   st->facts = NULL;
 }
 
-void tp_conn_set_admission(uint64_t conn_id, const tp_admission *a)
+void tlsp_conn_set_admission(uint64_t conn_id, const tlsp_admission *a)
 {
-  tp_shard *s = shard_of(conn_id);
+  tlsp_shard *s = shard_of(conn_id);
   g_mutex_lock(&s->lock);
-  tp_conn_record *r = s->table ? g_hash_table_lookup(s->table, &conn_id) : NULL;
+  tlsp_conn_record *r =
+      s->table ? g_hash_table_lookup(s->table, &conn_id) : NULL;
   if (r)
   {
     admission_copy(&r->pending, a);
@@ -350,11 +351,12 @@ void tp_conn_set_admission(uint64_t conn_id, const tp_admission *a)
   g_mutex_unlock(&s->lock);
 }
 
-void tp_conn_admission_settle(uint64_t conn_id, gboolean accepted)
+void tlsp_conn_admission_settle(uint64_t conn_id, gboolean accepted)
 {
-  tp_shard *s = shard_of(conn_id);
+  tlsp_shard *s = shard_of(conn_id);
   g_mutex_lock(&s->lock);
-  tp_conn_record *r = s->table ? g_hash_table_lookup(s->table, &conn_id) : NULL;
+  tlsp_conn_record *r =
+      s->table ? g_hash_table_lookup(s->table, &conn_id) : NULL;
   if (r && r->has_pending)
   {
     if (accepted)
@@ -370,16 +372,16 @@ void tp_conn_admission_settle(uint64_t conn_id, gboolean accepted)
   g_mutex_unlock(&s->lock);
 }
 
-void tp_conn_forget(uint64_t conn_id)
+void tlsp_conn_forget(uint64_t conn_id)
 {
-  tp_shard *s = shard_of(conn_id);
+  tlsp_shard *s = shard_of(conn_id);
   g_mutex_lock(&s->lock);
   if (s->table)
     g_hash_table_remove(s->table, &conn_id);
   g_mutex_unlock(&s->lock);
 }
 
-guint tp_conn_tracked(void)
+guint tlsp_conn_tracked(void)
 {
   guint n = 0;
   for (int i = 0; i < TP_SHARDS; i++)
@@ -392,7 +394,8 @@ guint tp_conn_tracked(void)
   return n;
 }
 
-void tp_conn_foreach(void (*fn)(const tp_conn_view *v, void *data), void *data)
+void tlsp_conn_foreach(void (*fn)(const tlsp_conn_view *v, void *data),
+                       void *data)
 {
   for (int i = 0; i < TP_SHARDS; i++)
   {
@@ -404,11 +407,11 @@ void tp_conn_foreach(void (*fn)(const tp_conn_view *v, void *data), void *data)
       g_hash_table_iter_init(&it, shards[i].table);
       while (g_hash_table_iter_next(&it, NULL, &value))
       {
-        tp_conn_record *r = value;
+        tlsp_conn_record *r = value;
         if (!r->resolved)
           continue;
-        const tp_admission *a = &r->admitted;
-        tp_conn_view v = {
+        const tlsp_admission *a = &r->admitted;
+        tlsp_conn_view v = {
             .conn_id = r->conn_id,
             .tls_state = r->tls_state,
             .facts = r->facts,

@@ -16,7 +16,7 @@
  * after, one of the plugin's reloads), the SSL object is seen.
  *
  * A connection is known to be plain only if it was registered before its
- * greeting (tp_conn_begin) and no SSL object was created for it until it
+ * greeting (tlsp_conn_begin) and no SSL object was created for it until it
  * was resolved, except client-side ones that started their handshake;
  * otherwise, without facts, its TLS state is TP_TLS_UNKNOWN (fail closed).
  *
@@ -33,62 +33,63 @@
 #include "tls_policy/facts.h"
 
 /* Registers the SSL observer (once per process) and starts recording. */
-gboolean tp_tls_facts_start(GError **error);
+gboolean tlsp_tls_facts_start(GError **error);
 /* Stops observing and drops all records.  SSL objects of connections that
  * outlive the plugin keep our info callback and OpenSSL keeps calling the
  * "new" function; both are no-ops then (the library stays mapped:
  * RTLD_NODELETE). */
-void tp_tls_facts_stop(void);
+void tlsp_tls_facts_stop(void);
 
-tp_tls_facts *tp_tls_facts_ref(tp_tls_facts *f);
-void tp_tls_facts_unref(tp_tls_facts *f);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(tp_tls_facts, tp_tls_facts_unref)
+tlsp_tls_facts *tlsp_tls_facts_ref(tlsp_tls_facts *f);
+void tlsp_tls_facts_unref(tlsp_tls_facts *f);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(tlsp_tls_facts, tlsp_tls_facts_unref)
 
 /* A new connection's first authentication pass is about to run (before its
  * greeting, so before any TLS handshake). */
-void tp_conn_begin(uint64_t conn_id);
+void tlsp_conn_begin(uint64_t conn_id);
 
-typedef struct tp_conn_state {
-  tp_tls_state tls_state;
-  tp_tls_facts *facts;  /* owned reference, NULL unless TP_TLS_YES */
-  gboolean first_login; /* FALSE for COM_CHANGE_USER on a known connection */
-} tp_conn_state;
+typedef struct tlsp_conn_state {
+  tlsp_tls_state tls_state;
+  tlsp_tls_facts *facts; /* owned reference, NULL unless TP_TLS_YES */
+  gboolean first_login;  /* FALSE for COM_CHANGE_USER on a known connection */
+} tlsp_conn_state;
 /* Called after an authentication handler succeeded: classifies the
  * connection once (later calls return the same classification). */
-void tp_conn_resolve(uint64_t conn_id, tp_conn_state *out);
-void tp_conn_state_clear(tp_conn_state *s);
+void tlsp_conn_resolve(uint64_t conn_id, tlsp_conn_state *out);
+void tlsp_conn_state_clear(tlsp_conn_state *s);
 
 /* Who the plugin admitted, from where, and by which rule: what the views
  * show and what a re-check decides again.  Strings are copied. */
-typedef struct tp_admission {
+typedef struct tlsp_admission {
   const char *user, *host;
   const char *ip;   /* the client address, NULL for the socket */
   const char *rule; /* "row 17", "report-mode", "break-glass" */
-  tp_transport transport;
+  tlsp_transport transport;
   gboolean identity_required; /* a tls_cert login */
-} tp_admission;
+} tlsp_admission;
 
-/* Records an admission.  It stays pending until tp_conn_admission_settle():
+/* Records an admission.  It stays pending until tlsp_conn_admission_settle():
  * views and re-checks see the session's identity only once the server
  * accepted the login. */
-void tp_conn_set_admission(uint64_t conn_id, const tp_admission *a);
+void tlsp_conn_set_admission(uint64_t conn_id, const tlsp_admission *a);
 /* The server finished the login (audit CONNECT or CHANGE_USER): accepted,
  * the pending admission becomes the session's identity; refused, it is
  * dropped and the session keeps the identity it had. */
-void tp_conn_admission_settle(uint64_t conn_id, gboolean accepted);
-void tp_conn_forget(uint64_t conn_id);
-guint tp_conn_tracked(void);
+void tlsp_conn_admission_settle(uint64_t conn_id, gboolean accepted);
+void tlsp_conn_forget(uint64_t conn_id);
+guint tlsp_conn_tracked(void);
 
 /* Iterate records (for views); callback runs under the shard lock: keep it
  * short, copy what it needs. */
-typedef struct tp_conn_view {
+typedef struct tlsp_conn_view {
   uint64_t conn_id;
-  tp_tls_state tls_state;
-  const tp_tls_facts *facts;
+  tlsp_tls_state tls_state;
+  const tlsp_tls_facts *facts;
   const char *user, *host, *ip, *rule; /* user NULL: not admitted (yet) */
-  tp_transport transport;
+  tlsp_transport transport;
   gboolean identity_required;
-} tp_conn_view;
-void tp_conn_foreach(void (*fn)(const tp_conn_view *v, void *data), void *data);
+} tlsp_conn_view;
+void tlsp_conn_foreach(void (*fn)(const tlsp_conn_view *v, void *data),
+                       void *data);
 
 #endif

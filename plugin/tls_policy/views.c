@@ -12,7 +12,7 @@
  *   - the view mysql.tls_policy_native_require (sql/) and the procedure
  *     mysql.tls_policy_import_native() (sql/) that copies every account's
  *     native REQUIRE into mysql.tls_policy.
- * tp_views_create() makes every view over a UDF (this file's, conn_views.c's
+ * tlsp_views_create() makes every view over a UDF (this file's, conn_views.c's
  * and recheck.c's) the same way, so that what a DBA does with the mysql
  * schema never meets a broken object:
  *   - the UDF is registered for the server process only (its mysql.func row
@@ -56,42 +56,43 @@
 #include "report.h"
 #include "server_abi.h"
 #include "sql_session.h"
-#include "tp_sql.h"
+#include "tlsp_sql.h"
 #include "tls_policy/json_text.h"
 #include "views.h"
 
-static void rules_json(GString *out, const tp_policy_snapshot *snap)
+static void rules_json(GString *out, const tlsp_policy_snapshot *snap)
 {
   g_string_append_c(out, '[');
   if (snap)
   {
-    const GPtrArray *rows = tp_policy_snapshot_rows(snap);
-    guint64 generation = tp_policy_snapshot_generation(snap);
+    const GPtrArray *rows = tlsp_policy_snapshot_rows(snap);
+    guint64 generation = tlsp_policy_snapshot_generation(snap);
     for (guint i = 0; i < rows->len; i++)
     {
-      const tp_policy_row *row = g_ptr_array_index(rows, i);
+      const tlsp_policy_row *row = g_ptr_array_index(rows, i);
       if (i)
         g_string_append_c(out, ',');
       g_string_append_printf(
           out, "{\"id\":%" G_GUINT64_FORMAT ",\"host\":", (guint64) row->id);
-      tp_json_append_cstring(out, row->host);
+      tlsp_json_append_cstring(out, row->host);
       g_string_append(out, ",\"user\":");
-      tp_json_append_cstring(out, row->user);
+      tlsp_json_append_cstring(out, row->user);
       g_string_append(out, ",\"requirement\":");
-      tp_json_append_cstring(out, row->requirement_text);
+      tlsp_json_append_cstring(out, row->requirement_text);
       g_string_append_printf(out, ",\"mode\":\"%s\",\"valid\":%d,\"error\":",
                              row->mode == TP_ROW_REPORT ? "REPORT" : "ENFORCE",
                              row->requirement != NULL);
       if (row->requirement)
       {
-        g_autofree char *canonical = tp_requirement_to_string(row->requirement);
+        g_autofree char *canonical =
+            tlsp_requirement_to_string(row->requirement);
         g_string_append(out, "null,\"error_position\":null,\"canonical\":");
-        tp_json_append_cstring(out, canonical);
+        tlsp_json_append_cstring(out, canonical);
       }
       else
       {
-        tp_json_append_cstring(out, row->parse_error ? row->parse_error
-                                                     : "does not parse");
+        tlsp_json_append_cstring(out, row->parse_error ? row->parse_error
+                                                       : "does not parse");
         g_string_append_printf(
             out, ",\"error_position\":%" G_GUINT64_FORMAT ",\"canonical\":null",
             (guint64) row->parse_error_pos);
@@ -119,8 +120,8 @@ static struct {
   GMutex lock;
   guint n;
   char names[TP_VIEWS_MAX][64];
-  char tokens[TP_VIEWS_MAX][33];  /* "" if no random bytes: answers nobody */
-  tp_view_def defs[TP_VIEWS_MAX]; /* .view NULL until tp_views_create */
+  char tokens[TP_VIEWS_MAX][33];    /* "" if no random bytes: answers nobody */
+  tlsp_view_def defs[TP_VIEWS_MAX]; /* .view NULL until tlsp_views_create */
 } objects;
 
 /* Caller holds objects.lock.  The slot of `view`, added if missing; -1 if
@@ -140,13 +141,13 @@ static int view_slot_locked(const char *view)
     for (guint k = 0; k < sizeof raw; k++)
       g_snprintf(objects.tokens[i] + 2 * k, 3, "%02x", raw[k]);
   else
-    tp_log_error("views: no random bytes for the token of %s; it will stay "
-                 "empty",
-                 view);
+    tlsp_log_error("views: no random bytes for the token of %s; it will stay "
+                   "empty",
+                   view);
   return (int) i;
 }
 
-const char *tp_views_token(const char *view)
+const char *tlsp_views_token(const char *view)
 {
   g_mutex_lock(&objects.lock);
   int i = view_slot_locked(view);
@@ -156,10 +157,10 @@ const char *tp_views_token(const char *view)
   return token;
 }
 
-gboolean tp_views_token_matches(const char *view, const char *s,
-                                unsigned long len)
+gboolean tlsp_views_token_matches(const char *view, const char *s,
+                                  unsigned long len)
 {
-  const char *token = tp_views_token(view);
+  const char *token = tlsp_views_token(view);
   size_t n = strlen(token);
   return n > 0 && s && len == n && CRYPTO_memcmp(s, token, n) == 0;
 }
@@ -172,8 +173,8 @@ typedef struct udf_state {
   const char *view; /* static: whose token the function wants */
 } udf_state;
 
-my_bool tp_views_udf_init(UDF_INIT *initid, UDF_ARGS *args, char *message,
-                          const char *view)
+my_bool tlsp_views_udf_init(UDF_INIT *initid, UDF_ARGS *args, char *message,
+                            const char *view)
 {
   if (args->arg_count != 1 || args->arg_type[0] != STRING_RESULT)
   {
@@ -193,7 +194,7 @@ my_bool tp_views_udf_init(UDF_INIT *initid, UDF_ARGS *args, char *message,
   return 0;
 }
 
-void tp_views_udf_deinit(UDF_INIT *initid)
+void tlsp_views_udf_deinit(UDF_INIT *initid)
 {
   udf_state *st = (udf_state *) initid->ptr;
   if (st)
@@ -205,12 +206,13 @@ void tp_views_udf_deinit(UDF_INIT *initid)
 }
 
 /* NULL when the token is not the view's; else the JSON produced by fill. */
-char *tp_views_udf_run(UDF_INIT *initid, UDF_ARGS *args, unsigned long *length,
-                       char *is_null, void (*fill)(GString *out))
+char *tlsp_views_udf_run(UDF_INIT *initid, UDF_ARGS *args,
+                         unsigned long *length, char *is_null,
+                         void (*fill)(GString *out))
 {
   udf_state *st = (udf_state *) initid->ptr;
   g_string_truncate(st->out, 0);
-  if (!tp_views_token_matches(st->view, args->args[0], args->lengths[0]))
+  if (!tlsp_views_token_matches(st->view, args->args[0], args->lengths[0]))
   {
     *is_null = 1;
     return NULL;
@@ -229,12 +231,12 @@ void tls_policy_rules_deinit(UDF_INIT *initid);
 
 my_bool tls_policy_rules_init(UDF_INIT *initid, UDF_ARGS *args, char *message)
 {
-  return tp_views_udf_init(initid, args, message, "mysql.tls_policy_rules");
+  return tlsp_views_udf_init(initid, args, message, "mysql.tls_policy_rules");
 }
 
 static void rules_fill(GString *out)
 {
-  g_autoptr(tp_policy_snapshot) snap = tp_policy_store_acquire();
+  g_autoptr(tlsp_policy_snapshot) snap = tlsp_policy_store_acquire();
   rules_json(out, snap);
 }
 
@@ -244,17 +246,20 @@ static void rules_fill(GString *out)
 char *tls_policy_rules(UDF_INIT *initid, UDF_ARGS *args, char *result,
                        unsigned long *length, char *is_null, char *error)
 {
-  g_autoptr(tp_policy_snapshot) snap = tp_policy_store_acquire();
+  g_autoptr(tlsp_policy_snapshot) snap = tlsp_policy_store_acquire();
   if (!snap)
   {
     static const char empty[] = "[]";
     *length = 2;
     return (char *) empty;
   }
-  return tp_views_udf_run(initid, args, length, is_null, rules_fill);
+  return tlsp_views_udf_run(initid, args, length, is_null, rules_fill);
 }
 
-void tls_policy_rules_deinit(UDF_INIT *initid) { tp_views_udf_deinit(initid); }
+void tls_policy_rules_deinit(UDF_INIT *initid)
+{
+  tlsp_views_udf_deinit(initid);
+}
 
 /* ---- statement text --------------------------------------------------------- */
 
@@ -264,14 +269,14 @@ void tls_policy_rules_deinit(UDF_INIT *initid) { tp_views_udf_deinit(initid); }
 static void install_one(MYSQL *m, const char *what, const char *q)
 {
   g_autoptr(GError) error = NULL;
-  if (!tp_sql_session_run(m, q, &error))
-    tp_log_error("cannot create %s: %s", what, error->message);
+  if (!tlsp_sql_session_run(m, q, &error))
+    tlsp_log_error("cannot create %s: %s", what, error->message);
 }
 
 /* The statements that write the stored function and the view of def with
  * the view's token: CREATE OR REPLACE, so they also replace the ones a
  * restore brought. */
-static char *reader_statement(const tp_view_def *def)
+static char *reader_statement(const tlsp_view_def *def)
 {
   return g_strdup_printf(
       "SET STATEMENT lock_wait_timeout=%d FOR "
@@ -286,14 +291,14 @@ static char *reader_statement(const tp_view_def *def)
       "DECLARE CONTINUE HANDLER FOR SQLEXCEPTION RETURN NULL; "
       /* A string UDF's result is a binary string, and JSON_TABLE refuses
        * \u escapes in one ("Broken JSON string"): convert it to utf8mb4
-       * (the JSON is valid UTF-8, tp_json_append_string() sees to it). */
+       * (the JSON is valid UTF-8, tlsp_json_append_string() sees to it). */
       "RETURN CONVERT(%s('%s') USING utf8mb4); "
       "END",
       TP_SQL_JOB_LOCK_WAIT, def->function, def->function, def->view,
-      def->function, tp_views_token(def->view));
+      def->function, tlsp_views_token(def->view));
 }
 
-static char *view_statement(const tp_view_def *def)
+static char *view_statement(const tlsp_view_def *def)
 {
   return g_strdup_printf(
       "SET STATEMENT lock_wait_timeout=%d FOR "
@@ -305,7 +310,7 @@ static char *view_statement(const tp_view_def *def)
       def->where ? " WHERE " : "", def->where ? def->where : "");
 }
 
-void tp_views_create(MYSQL *m, const tp_view_def *def)
+void tlsp_views_create(MYSQL *m, const tlsp_view_def *def)
 {
   g_mutex_lock(&objects.lock);
   int i = view_slot_locked(def->view);
@@ -337,7 +342,7 @@ void tp_views_create(MYSQL *m, const tp_view_def *def)
  * NULL-terminated (g_strfreev). */
 static char **recreate_statements(void)
 {
-  tp_view_def defs[TP_VIEWS_MAX];
+  tlsp_view_def defs[TP_VIEWS_MAX];
   guint n = 0;
   g_mutex_lock(&objects.lock);
   for (guint i = 0; i < objects.n; i++)
@@ -353,7 +358,7 @@ static char **recreate_statements(void)
   return q;
 }
 
-static const tp_view_def rules_view = {
+static const tlsp_view_def rules_view = {
     .view = "mysql.tls_policy_rules",
     .function = "tls_policy_rules",
     .select = "j.Id, j.Host, j.User, j.Requirement, j.Mode, j.Valid, j.Error, "
@@ -380,16 +385,16 @@ static const tp_view_def rules_view = {
  * holding a metadata lock on one of the views delays this by at most
  * TP_SQL_JOB_LOCK_WAIT seconds, never the refresher for good.
  */
-void tp_views_install_rules(struct st_mysql *m)
+void tlsp_views_install_rules(struct st_mysql *m)
 {
-  tp_views_create(m, &rules_view);
+  tlsp_views_create(m, &rules_view);
   g_autofree char *native =
       g_strdup_printf("SET STATEMENT lock_wait_timeout=%d FOR %s",
-                      TP_SQL_JOB_LOCK_WAIT, tp_sql_tls_policy_native_require);
+                      TP_SQL_JOB_LOCK_WAIT, tlsp_sql_tls_policy_native_require);
   install_one(m, "view mysql.tls_policy_native_require", native);
   g_autofree char *proc =
       g_strdup_printf("SET STATEMENT lock_wait_timeout=%d FOR %s",
-                      TP_SQL_JOB_LOCK_WAIT, tp_sql_tls_policy_import_native);
+                      TP_SQL_JOB_LOCK_WAIT, tlsp_sql_tls_policy_import_native);
   install_one(m, "procedure mysql.tls_policy_import_native", proc);
 }
 
@@ -422,7 +427,7 @@ static const char *const drop_statements[] = {
 static gboolean creates_own_view(const char *q, size_t len)
 {
   g_autofree char *db = NULL;
-  g_autofree char *name = tp_stmt_created_view(q, len, &db);
+  g_autofree char *name = tlsp_stmt_created_view(q, len, &db);
   return name && (!db || g_ascii_strcasecmp(db, "mysql") == 0) &&
          g_ascii_strncasecmp(name, "tls_policy_", 11) == 0;
 }
@@ -432,12 +437,12 @@ static void views_on_statement(MYSQL_THD thd,
 {
   if (ev->general_error_code || !ev->general_query)
     return;
-  if (tp_stmt_classify(ev->general_query, ev->general_query_length) ==
+  if (tlsp_stmt_classify(ev->general_query, ev->general_query_length) ==
       TP_STMT_UNINSTALL_SELF)
   {
     g_autoptr(GError) error = NULL;
-    if (!tp_sql_job_run(drop_statements, 0, 10 * G_USEC_PER_SEC, &error))
-      tp_log_error(
+    if (!tlsp_sql_job_run(drop_statements, 0, 10 * G_USEC_PER_SEC, &error))
+      tlsp_log_error(
           "UNINSTALL: could not drop the plugin's functions, views and "
           "procedure: %s",
           error->message);
@@ -447,18 +452,18 @@ static void views_on_statement(MYSQL_THD thd,
   {
     g_auto(GStrv) q = recreate_statements();
     g_autoptr(GError) error = NULL;
-    if (q[0] && !tp_sql_job_run((const char *const *) q, 0, 10 * G_USEC_PER_SEC,
-                                &error))
-      tp_log_error("could not write the plugin's views again after a CREATE "
-                   "VIEW of one of them: %s; they answer after the next "
-                   "server start",
-                   error->message);
+    if (q[0] && !tlsp_sql_job_run((const char *const *) q, 0,
+                                  10 * G_USEC_PER_SEC, &error))
+      tlsp_log_error("could not write the plugin's views again after a CREATE "
+                     "VIEW of one of them: %s; they answer after the next "
+                     "server start",
+                     error->message);
   }
 }
 
 /* ---- module ------------------------------------------------------------------ */
 
-const tp_module tp_module_views = {
+const tlsp_module tlsp_module_views = {
     .name = "views",
     .on_statement = views_on_statement,
 };

@@ -19,13 +19,13 @@ struct st_mysql;
  *   COLUMNS (<columns>)) AS j [WHERE <where>]
  * Every string is static (it is kept for writing the view again).
  */
-typedef struct tp_view_def {
+typedef struct tlsp_view_def {
   const char *view;     /* "mysql.<name>" */
   const char *function; /* the UDF, "<name>" of a function in tls_policy.so */
   const char *select;   /* select list over j */
   const char *columns;  /* JSON_TABLE columns */
   const char *where;    /* a condition over j, or NULL */
-} tp_view_def;
+} tlsp_view_def;
 
 /*
  * Creates on `m` (a local connection with all privileges, sql_log_bin=0)
@@ -42,28 +42,29 @@ typedef struct tp_view_def {
  *   3. the view.
  * Remembers the definition, so that views.c can write 2. and 3. again.
  */
-void tp_views_create(struct st_mysql *m, const tp_view_def *def);
+void tlsp_views_create(struct st_mysql *m, const tlsp_view_def *def);
 
 /* The rules view, the native-REQUIRE view and the import procedure, on the
  * policy store's refresher connection (sql_log_bin=0, all privileges) once
  * mysql.tls_policy exists.  Each object is tried on its own; a failure is
  * logged and does not stop the others. */
-void tp_views_install_rules(struct st_mysql *m);
+void tlsp_views_install_rules(struct st_mysql *m);
 
 /* The random token of one view (created on first use, per server process):
  * the view's stored function passes it to the UDF, so that the UDF answers
  * only through the view (docs/sql-objects.md).  Each view has its own. */
-const char *tp_views_token(const char *view);
-gboolean tp_views_token_matches(const char *view, const char *s,
-                                unsigned long len);
+const char *tlsp_views_token(const char *view);
+gboolean tlsp_views_token_matches(const char *view, const char *s,
+                                  unsigned long len);
 
 /* The UDF side of a view's function: init checks the one string argument
  * and remembers `view` (static), whose token run then requires. */
-my_bool tp_views_udf_init(UDF_INIT *initid, UDF_ARGS *args, char *message,
-                          const char *view);
-void tp_views_udf_deinit(UDF_INIT *initid);
+my_bool tlsp_views_udf_init(UDF_INIT *initid, UDF_ARGS *args, char *message,
+                            const char *view);
+void tlsp_views_udf_deinit(UDF_INIT *initid);
 /* The JSON written by fill (into a buffer owned by initid), or NULL. */
-char *tp_views_udf_run(UDF_INIT *initid, UDF_ARGS *args, unsigned long *length,
-                       char *is_null, void (*fill)(GString *out));
+char *tlsp_views_udf_run(UDF_INIT *initid, UDF_ARGS *args,
+                         unsigned long *length, char *is_null,
+                         void (*fill)(GString *out));
 
 #endif
