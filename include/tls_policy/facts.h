@@ -30,6 +30,20 @@ typedef enum tlsp_tls_state {
   TP_TLS_YES,         /* TLS, facts below are valid */
 } tlsp_tls_state;
 
+/* The names the log lines and the views show: "tcp", "socket", "unknown";
+ * "yes", "no", "unknown". */
+static inline const char *tlsp_transport_text(tlsp_transport t)
+{
+  return t == TP_TRANSPORT_TCP      ? "tcp"
+         : t == TP_TRANSPORT_SOCKET ? "socket"
+                                    : "unknown";
+}
+
+static inline const char *tlsp_tls_state_text(tlsp_tls_state s)
+{
+  return s == TP_TLS_YES ? "yes" : s == TP_TLS_NO ? "no" : "unknown";
+}
+
 typedef struct tlsp_tls_facts {
   uint64_t conn_id;     /* server connection id (thd_get_thread_id) */
   int protocol_version; /* SSL_version(): TLS1_2_VERSION, TLS1_3_VERSION */

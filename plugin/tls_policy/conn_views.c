@@ -53,32 +53,6 @@
 
 /* ---- certificate text ------------------------------------------------------ */
 
-const char *tlsp_transport_text(tlsp_transport t)
-{
-  switch (t)
-  {
-  case TP_TRANSPORT_TCP:
-    return "tcp";
-  case TP_TRANSPORT_SOCKET:
-    return "socket";
-  default:
-    return "unknown";
-  }
-}
-
-const char *tlsp_tls_state_text(tlsp_tls_state s)
-{
-  switch (s)
-  {
-  case TP_TLS_YES:
-    return "yes";
-  case TP_TLS_NO:
-    return "no";
-  default:
-    return "unknown";
-  }
-}
-
 static char *name_oneline(const X509_NAME *name)
 {
   char *o = name ? X509_NAME_oneline(name, NULL, 0) : NULL;

@@ -85,9 +85,6 @@ gint64 tlsp_asn1_time_unix(const ASN1_TIME *t);
 /* "2031-05-06 07:08:09" in UTC, or NULL for G_MININT64. */
 char *tlsp_utc_datetime(gint64 t);
 
-const char *tlsp_transport_text(tlsp_transport t);
-const char *tlsp_tls_state_text(tlsp_tls_state s);
-
 /* The objects of one view over a UDF, made by tlsp_views_create() (views.h):
  * the UDF `function`, the stored function mysql.<function>_json() and the
  * view `view` AS SELECT `select` FROM JSON_TABLE(...) COLUMNS (`columns`).

@@ -70,32 +70,6 @@ void tlsp_log_error(const char *fmt, ...)
   va_end(ap);
 }
 
-static const char *transport_name(tlsp_transport t)
-{
-  switch (t)
-  {
-  case TP_TRANSPORT_TCP:
-    return "tcp";
-  case TP_TRANSPORT_SOCKET:
-    return "socket";
-  default:
-    return "unknown";
-  }
-}
-
-static const char *tls_name(tlsp_tls_state s)
-{
-  switch (s)
-  {
-  case TP_TLS_YES:
-    return "yes";
-  case TP_TLS_NO:
-    return "no";
-  default:
-    return "unknown";
-  }
-}
-
 /* The counters of one verdict.  credentials_accepted FALSE: the handler
  * refused the credentials, so the login does not get in and the admission
  * side (admitted, break-glass) does not move; everything else moves as for
@@ -339,7 +313,8 @@ void tlsp_report_decision(const tlsp_login *login, const char *auth_plugin,
       tlsp_reason_name(v->reason == TP_REASON_OK ? v->report_reason
                                                  : v->reason),
       v->reason == TP_REASON_OK ? "report-row" : v->rule, auth_plugin,
-      transport_name(login->transport), tls_name(login->tls_state));
+      tlsp_transport_text(login->transport),
+      tlsp_tls_state_text(login->tls_state));
   if (v->reason == TP_REASON_OK)
     g_string_append_printf(line, " row=%" G_GUINT64_FORMAT,
                            (guint64) v->report_row_id);

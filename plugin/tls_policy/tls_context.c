@@ -276,6 +276,24 @@ static void adopt_locked(SSL_CTX *ctx)
  * losing it.
  * Caller holds reload_lock and a reference on mem_src (may be NULL).
  */
+/* The build configuration of the effective settings (borrows from e). */
+static tlsp_tls_config config_of(const tlsp_effective *e)
+{
+  return (tlsp_tls_config){
+      .cert = e->s[S_CERT],
+      .key = e->s[S_KEY],
+      .ca = e->s[S_CA],
+      .capath = e->s[S_CAPATH],
+      .crl = e->s[S_CRL],
+      .crlpath = e->s[S_CRLPATH],
+      .cipher = e->s[S_CIPHER],
+      .ciphersuites = e->s[S_CIPHERSUITES],
+      .tls_version = e->s[S_TLS_VERSION],
+      .passphrase = e->passphrase,
+      .auto_generate = e->auto_generate,
+  };
+}
+
 static gboolean reload_from_locked(tlsp_reload_origin origin, SSL_CTX *mem_src,
                                    GError **error)
 {
@@ -284,19 +302,7 @@ static gboolean reload_from_locked(tlsp_reload_origin origin, SSL_CTX *mem_src,
   long long t = now_unix();
   tlsp_tc_digest_compute(&e, last_digest);
 
-  tlsp_tls_config cfg = {
-      .cert = e.s[S_CERT],
-      .key = e.s[S_KEY],
-      .ca = e.s[S_CA],
-      .capath = e.s[S_CAPATH],
-      .crl = e.s[S_CRL],
-      .crlpath = e.s[S_CRLPATH],
-      .cipher = e.s[S_CIPHER],
-      .ciphersuites = e.s[S_CIPHERSUITES],
-      .tls_version = e.s[S_TLS_VERSION],
-      .passphrase = e.passphrase,
-      .auto_generate = e.auto_generate,
-  };
+  tlsp_tls_config cfg = config_of(&e);
   gboolean no_files = !cfg.cert && !cfg.key;
   if (no_files && !cfg.auto_generate && mem_src)
   {
@@ -833,24 +839,13 @@ static gboolean tc_start(GError **error)
       tlsp_tc_effective_get(&e);
       tlsp_server_ssl_options_get(&srv);
       tlsp_tc_digest_compute(&e, last_digest);
-      tlsp_tls_config cfg = {
-          .cert = e.s[S_CERT],
-          .key = e.s[S_KEY],
-          .ca = e.s[S_CA],
-          .capath = e.s[S_CAPATH],
-          .crl = e.s[S_CRL],
-          .crlpath = e.s[S_CRLPATH],
-          .cipher = e.s[S_CIPHER],
-          .ciphersuites = e.s[S_CIPHERSUITES],
-          .tls_version = e.s[S_TLS_VERSION],
-          .passphrase = e.passphrase,
-          /* 11.4+ zero-configuration TLS: the server generates its
-         * certificate after this; a generated one stands in for it here,
-         * the server's serves once applied (reload_locked). */
-          .auto_generate =
-              e.auto_generate || (!e.s[S_CERT] && !e.s[S_KEY] &&
-                                  tlsp_tc_server_generates_cert(&srv)),
-      };
+      tlsp_tls_config cfg = config_of(&e);
+      /* 11.4+ zero-configuration TLS: the server generates its certificate
+       * after this; a generated one stands in for it here, the server's
+       * serves once applied (reload_locked). */
+      cfg.auto_generate =
+          e.auto_generate ||
+          (!e.s[S_CERT] && !e.s[S_KEY] && tlsp_tc_server_generates_cert(&srv));
       SSL_CTX *ctx = tlsp_tls_context_build(&cfg, NULL, &cfg_error);
       tlsp_tc_effective_clear(&e);
       startup_apply_pending = ctx != NULL;
